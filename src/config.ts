@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting of the store comes from the environment and is checked here,
+ * once, at start-up. A bad value stops the process with a message naming the
+ * variable, rather than failing later in the middle of a request.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const environmentSchema = z
+  .object({
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// url')
+        .optional(),
+    ),
+    STORE_DATA_DIR: z.string().trim().min(1).default('./data'),
+    STORE_BLOB_DIR: optionalString,
+    STORE_ADMIN_USERNAME: optionalString,
+    STORE_ADMIN_PASSWORD: optionalString,
+    STORE_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+    STORE_SCRYPT_COST: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .refine((n) => (n & (n - 1)) === 0, 'must be a power of two')
+      .default(2 ** 15),
+    STORE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    STORE_MAX_QUERY_DEPTH: positiveInt(12),
+    STORE_MAX_QUERY_COST: positiveInt(20000),
+    STORE_SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.STORE_ADMIN_USERNAME === undefined) !== (env.STORE_ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.STORE_ADMIN_USERNAME === undefined ? 'STORE_ADMIN_USERNAME' : 'STORE_ADMIN_PASSWORD'],
+        message: 'STORE_ADMIN_USERNAME and STORE_ADMIN_PASSWORD must be set together',
+      });
+    }
+  });
+
+export interface StoreConfig {
+  host: string;
+  port: number;
+  /** A PostgreSQL server; undefined means the embedded PGlite database. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  blobDir: string;
+  admin: { username: string; password: string } | undefined;
+  tokenTtlSeconds: number;
+  scryptCost: number;
+  logLevel: z.infer<typeof environmentSchema>['STORE_LOG_LEVEL'];
+  maxQueryDepth: number;
+  maxQueryCost: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.STORE_DATA_DIR);
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    blobDir: path.resolve(e.STORE_BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    admin:
+      e.STORE_ADMIN_USERNAME && e.STORE_ADMIN_PASSWORD
+        ? { username: e.STORE_ADMIN_USERNAME, password: e.STORE_ADMIN_PASSWORD }
+        : undefined,
+    tokenTtlSeconds: e.STORE_TOKEN_TTL_SECONDS,
+    scryptCost: e.STORE_SCRYPT_COST,
+    logLevel: e.STORE_LOG_LEVEL,
+    maxQueryDepth: e.STORE_MAX_QUERY_DEPTH,
+    maxQueryCost: e.STORE_MAX_QUERY_COST,
+    shutdownTimeoutMs: e.STORE_SHUTDOWN_TIMEOUT_MS,
+  };
+}

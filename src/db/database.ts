@@ -1,0 +1,129 @@
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { migratePglite, migratePostgres } from './migrate.js';
+
+export type { PrismaClient };
+
+/** A transaction client, as handed to `prisma.$transaction(async (tx) => ...)`. */
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+export interface Database {
+  readonly prisma: PrismaClient;
+  readonly kind: 'pglite' | 'postgres';
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Calls `listener` for every SQL statement Prisma sends; returns an unsubscribe function. */
+  onStatement(listener: (sql: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+export class DatabaseStartupError extends Error {}
+
+type QueryListener = (sql: string) => void;
+
+function createClient(adapter: SqlDriverAdapterFactory) {
+  const listeners = new Set<QueryListener>();
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] as const });
+  client.$on('query', (event) => {
+    for (const listener of listeners) listener(event.query);
+  });
+  // The log option only changes the client's type parameters; the rest of
+  // the code base works with the plain client type.
+  const prisma = client as unknown as PrismaClient;
+  const onStatement = (listener: QueryListener) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  return { prisma, onStatement };
+}
+
+/** The embedded PostgreSQL, persisted under `dir` (or in memory when `dir` is undefined). */
+export async function openPgliteDatabase(dir: string | undefined): Promise<Database> {
+  if (dir !== undefined) await ensureWritableDirectory(dir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dir);
+  } catch (error) {
+    throw new DatabaseStartupError(`Cannot open the embedded database in ${dir ?? 'memory'}: ${describe(error)}`);
+  }
+  await migratePglite(pglite);
+  const { prisma, onStatement } = createClient(new PrismaPGlite(pglite));
+  return {
+    prisma,
+    kind: 'pglite',
+    onStatement,
+    ping: async () => {
+      await pglite.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+/**
+ * A PostgreSQL server. `schema` isolates the store in one PostgreSQL schema
+ * (tests give each file its own).
+ */
+export async function openPostgresDatabase(url: string, schema?: string): Promise<Database> {
+  const poolConfig: pg.PoolConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: 5000,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  };
+  const pool = new pg.Pool(poolConfig);
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseStartupError(`Cannot connect to DATABASE_URL (${redact(url)}): ${describe(error)}`);
+  }
+  await migratePostgres(url, schema);
+  const { prisma, onStatement } = createClient(new PrismaPg(pool, schema ? { schema } : undefined));
+  return {
+    prisma,
+    kind: 'postgres',
+    onStatement,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
+  return config.databaseUrl
+    ? openPostgresDatabase(config.databaseUrl)
+    : openPgliteDatabase(path.join(config.dataDir, 'pglite'));
+}
+
+async function ensureWritableDirectory(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.access(dir, fsConstants.R_OK | fsConstants.W_OK);
+  } catch (error) {
+    throw new DatabaseStartupError(`The data directory ${dir} is not a readable and writable directory: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}

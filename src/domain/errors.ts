@@ -1,0 +1,38 @@
+/**
+ * Expected failures of the store's use cases. Services throw them; the GraphQL
+ * layer turns each into the typed result of the same name.
+ */
+export abstract class StoreError extends Error {
+  abstract readonly code: string;
+}
+
+/** Bad input. `field` names the input field at fault, when there is one. */
+export class ValidationError extends StoreError {
+  readonly code = 'VALIDATION_ERROR';
+  constructor(
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Missing, or not visible to the caller: the two are indistinguishable on purpose. */
+export class NotFoundError extends StoreError {
+  readonly code = 'NOT_FOUND';
+}
+
+/** The caller can see the target but may not do this to it. */
+export class PermissionDeniedError extends StoreError {
+  readonly code = 'PERMISSION_DENIED';
+}
+
+/** A name is taken, or a concurrent change got there first. */
+export class ConflictError extends StoreError {
+  readonly code = 'CONFLICT';
+}
+
+/** The operation needs a signed-in user, or the credentials were wrong. */
+export class AuthenticationError extends StoreError {
+  readonly code = 'AUTHENTICATION_ERROR';
+}

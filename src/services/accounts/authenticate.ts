@@ -1,0 +1,38 @@
+import type { PrismaClient } from '../../db/database.js';
+import { AuthenticationError } from '../../domain/errors.js';
+import type { Actor } from '../context.js';
+import { hashTokenSecret, looksLikeTokenSecret } from '../tokens.js';
+
+/**
+ * Turns an Authorization header into the caller. No header is anonymous
+ * (null); anything else that is not a live token is an AuthenticationError,
+ * never a silent downgrade to anonymous.
+ */
+export async function authenticate(prisma: PrismaClient, authorization: string | null, now: Date): Promise<Actor | null> {
+  if (authorization === null || authorization.trim() === '') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) {
+    throw new AuthenticationError('The Authorization header must be "Bearer <token>"');
+  }
+  const secret = match[1];
+  if (!looksLikeTokenSecret(secret)) {
+    throw new AuthenticationError('The bearer token is malformed; sign in again with the login mutation');
+  }
+  const token = await prisma.token.findUnique({
+    where: { secretHash: hashTokenSecret(secret) },
+    include: { user: { select: { id: true, username: true, isAdmin: true } } },
+  });
+  if (!token) throw new AuthenticationError('The bearer token is not known; sign in again with the login mutation');
+  if (token.revokedAt) throw new AuthenticationError('The bearer token was revoked; sign in again with the login mutation');
+  if (token.expiresAt <= now) throw new AuthenticationError('The bearer token has expired; sign in again with the login mutation');
+  return {
+    userId: token.user.id,
+    username: token.user.username,
+    isAdmin: token.user.isAdmin,
+    tokenId: token.id,
+    tokenExpiresAt: token.expiresAt,
+    permissions: token.permissions,
+    entities: token.entities,
+    channels: token.channels,
+  };
+}

@@ -1,0 +1,24 @@
+import type { Group } from '../../generated/prisma/client.js';
+import { ConflictError } from '../../domain/errors.js';
+import { validateAccountName } from '../../domain/names.js';
+import { recordAudit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+import { isUniqueViolation } from '../prisma-errors.js';
+import { requireAdmin } from './require.js';
+
+/** Admin only: adds a group; users and groups share the `~name` namespace. */
+export async function createGroup(ctx: ServiceContext, input: { name: string }): Promise<Group> {
+  const actor = await requireAdmin(ctx, 'create groups');
+  const name = validateAccountName(input.name, 'name', 'group');
+  const now = ctx.now();
+  try {
+    return await ctx.prisma.$transaction(async (tx) => {
+      const group = await tx.group.create({ data: { name, createdAt: now, namespace: { create: { name } } } });
+      await recordAudit(tx, actor, { action: 'create-group', target: name, after: { name } }, now);
+      return group;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`The name "${name}" is already taken by a user or group`);
+    throw error;
+  }
+}

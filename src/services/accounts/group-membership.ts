@@ -1,0 +1,59 @@
+import type { Group } from '../../generated/prisma/client.js';
+import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
+import { recordAudit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+import { requireSignedIn } from './require.js';
+
+export interface GroupMemberInput {
+  group: string;
+  username: string;
+}
+
+/**
+ * Admins and the group's own admins manage membership. Membership is read
+ * from the database on every request, so a change applies to the very next one.
+ */
+async function resolveMembershipChange(ctx: ServiceContext, input: GroupMemberInput) {
+  const actor = requireSignedIn(ctx);
+  const group = await ctx.prisma.group.findUnique({ where: { name: input.group } });
+  if (!group) throw new NotFoundError(`No group is called "${input.group}"`);
+  const [caller, user] = await Promise.all([
+    ctx.prisma.user.findUnique({
+      where: { id: actor.userId },
+      select: { isAdmin: true, memberships: { where: { groupId: group.id }, select: { isAdmin: true } } },
+    }),
+    ctx.prisma.user.findUnique({ where: { username: input.username } }),
+  ]);
+  const isGroupAdmin = caller?.memberships[0]?.isAdmin ?? false;
+  if (!caller?.isAdmin && !isGroupAdmin) {
+    throw new PermissionDeniedError(`Only store administrators and admins of group "${group.name}" may change its members`);
+  }
+  if (!user) throw new NotFoundError(`No user is called "${input.username}"`);
+  return { actor, group, user };
+}
+
+/** Adds a user to a group; adding an existing member changes nothing. */
+export async function addGroupMember(ctx: ServiceContext, input: GroupMemberInput): Promise<Group> {
+  const { actor, group, user } = await resolveMembershipChange(ctx, input);
+  const now = ctx.now();
+  await ctx.prisma.$transaction(async (tx) => {
+    await tx.groupMember.upsert({
+      where: { groupId_userId: { groupId: group.id, userId: user.id } },
+      create: { groupId: group.id, userId: user.id, createdAt: now },
+      update: {},
+    });
+    await recordAudit(tx, actor, { action: 'add-group-member', target: group.name, after: { member: user.username } }, now);
+  });
+  return group;
+}
+
+/** Removes a user from a group; removing a non-member changes nothing. */
+export async function removeGroupMember(ctx: ServiceContext, input: GroupMemberInput): Promise<Group> {
+  const { actor, group, user } = await resolveMembershipChange(ctx, input);
+  const now = ctx.now();
+  await ctx.prisma.$transaction(async (tx) => {
+    await tx.groupMember.deleteMany({ where: { groupId: group.id, userId: user.id } });
+    await recordAudit(tx, actor, { action: 'remove-group-member', target: group.name, before: { member: user.username } }, now);
+  });
+  return group;
+}

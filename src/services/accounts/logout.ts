@@ -1,0 +1,17 @@
+import { recordAudit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+import { requireSignedIn } from './require.js';
+
+/** Revokes the token in use, or with `all` every live token of the user. Returns how many were revoked. */
+export async function logout(ctx: ServiceContext, input: { all: boolean }): Promise<number> {
+  const actor = requireSignedIn(ctx);
+  const now = ctx.now();
+  return ctx.prisma.$transaction(async (tx) => {
+    const { count } = await tx.token.updateMany({
+      where: input.all ? { userId: actor.userId, revokedAt: null } : { id: actor.tokenId, revokedAt: null },
+      data: { revokedAt: now },
+    });
+    await recordAudit(tx, actor, { action: input.all ? 'logout-all' : 'logout', target: actor.username, after: { revoked: count } }, now);
+    return count;
+  });
+}

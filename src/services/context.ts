@@ -1,0 +1,27 @@
+import type { PrismaClient } from '../db/database.js';
+
+/** Who is calling: a signed-in user through one token. */
+export interface Actor {
+  userId: number;
+  username: string;
+  isAdmin: boolean;
+  tokenId: number;
+  tokenExpiresAt: Date;
+  /** Permissions the token is limited to; empty means all of the user's. */
+  permissions: string[];
+  entities: string[];
+  channels: string[];
+}
+
+export interface ServiceSettings {
+  tokenTtlSeconds: number;
+  scryptCost: number;
+}
+
+/** What every use case receives: the database, the caller, a clock, and settings. */
+export interface ServiceContext {
+  prisma: PrismaClient;
+  actor: Actor | null;
+  now(): Date;
+  settings: ServiceSettings;
+}
