@@ -1,0 +1,124 @@
+import { ValidationError } from './errors.js';
+
+/** Risks from most to least stable; a closed risk falls back towards the front. */
+export const RISKS = ['stable', 'candidate', 'beta', 'edge'] as const;
+export type RiskName = (typeof RISKS)[number];
+
+export const UNPUBLISHED = 'unpublished';
+export const LATEST_TRACK = 'latest';
+
+const RISK_ALIASES: Record<string, RiskName> = { stable: 'stable', candidate: 'candidate', rc: 'candidate', beta: 'beta', edge: 'edge' };
+const TRACK_OR_BRANCH = /^[a-zA-Z0-9](?:[_.-]?[a-zA-Z0-9])*$/;
+export const MAX_TRACK_LENGTH = 28;
+export const MAX_BRANCH_LENGTH = 128;
+
+export interface ChannelName {
+  track: string;
+  risk: RiskName;
+  branch: string | null;
+}
+
+const CHANNEL_HINT =
+  'a channel is [track/]risk[/branch] with risk one of stable, candidate (or rc), beta, edge, e.g. "stable", "2.0/edge", "latest/stable/hotfix-1", or a lone track such as "1.2" (= 1.2/stable)';
+
+export function toRisk(word: string): RiskName | undefined {
+  return RISK_ALIASES[word];
+}
+
+export function riskRank(risk: RiskName): number {
+  return RISKS.indexOf(risk);
+}
+
+export function isValidTrackName(name: string): boolean {
+  return name.length <= MAX_TRACK_LENGTH && TRACK_OR_BRANCH.test(name) && toRisk(name) === undefined && name !== UNPUBLISHED;
+}
+
+export function trackNameProblem(name: string): string {
+  return `"${name}" is not a valid track name: use at most ${MAX_TRACK_LENGTH} letters and digits, optionally separated by single ".", "_" or "-", and not a risk name`;
+}
+
+/**
+ * Parses `[track/]risk[/branch]`. A lone risk uses `defaultTrack`; a lone
+ * other word is that track's stable risk; `risk/branch` uses the default track.
+ */
+export function parseChannel(input: string, defaultTrack: string, field = 'channel'): ChannelName {
+  const fail = (why: string): never => {
+    throw new ValidationError(`"${input}" is not a valid channel: ${why}; ${CHANNEL_HINT}`, field);
+  };
+  const parts = input.trim().split('/');
+  if (parts.some((part) => part === '')) fail('it has an empty part');
+  let track: string;
+  let riskWord: string;
+  let branch: string | null = null;
+  if (parts.length === 1) {
+    const [word] = parts as [string];
+    if (toRisk(word)) {
+      track = defaultTrack;
+      riskWord = word;
+    } else {
+      track = word;
+      riskWord = 'stable';
+    }
+  } else if (parts.length === 2) {
+    const [first, second] = parts as [string, string];
+    if (toRisk(second)) {
+      track = first;
+      riskWord = second;
+    } else if (toRisk(first)) {
+      track = defaultTrack;
+      riskWord = first;
+      branch = second;
+    } else {
+      return fail(`neither "${first}" nor "${second}" is a risk`);
+    }
+  } else if (parts.length === 3) {
+    [track, riskWord, branch] = parts as [string, string, string];
+    if (!toRisk(riskWord)) fail(`"${riskWord}" is not a risk`);
+  } else {
+    return fail('it has more than three parts');
+  }
+  if (track === UNPUBLISHED) fail('"unpublished" holds every revision and cannot be released to');
+  if (!isValidTrackName(track)) fail(trackNameProblem(track));
+  if (branch !== null && (branch.length > MAX_BRANCH_LENGTH || !TRACK_OR_BRANCH.test(branch))) {
+    fail(`"${branch}" is not a valid branch name: use at most ${MAX_BRANCH_LENGTH} letters and digits, optionally separated by single ".", "_" or "-"`);
+  }
+  return { track, risk: toRisk(riskWord)!, branch };
+}
+
+/** The full name, always with the track: "latest/stable", "2.0/edge/hotfix-1". */
+export function formatChannel(channel: ChannelName): string {
+  return `${channel.track}/${channel.risk}${channel.branch ? `/${channel.branch}` : ''}`;
+}
+
+/** An ACL list's scope: the unpublished channel, or a risk on every track or on one track. */
+export type AclScope = { kind: 'unpublished' } | { kind: 'risk'; risk: RiskName; track: string | null };
+
+/** Parses the channel of an ACL change: "unpublished", "edge", "rc", "1.2/edge". Branches share their risk's lists. */
+export function parseAclScope(input: string, field = 'channel'): AclScope {
+  const text = input.trim();
+  if (text === UNPUBLISHED) return { kind: 'unpublished' };
+  const parts = text.split('/');
+  const fail = (): never => {
+    throw new ValidationError(
+      `"${input}" is not a valid ACL channel: use "unpublished", a risk (stable, candidate or rc, beta, edge) or track/risk such as "1.2/edge"`,
+      field,
+    );
+  };
+  if (parts.length === 1) {
+    const risk = toRisk(parts[0]!);
+    return risk ? { kind: 'risk', risk, track: null } : fail();
+  }
+  if (parts.length === 2) {
+    const [track, riskWord] = parts as [string, string];
+    const risk = toRisk(riskWord);
+    if (!risk || !isValidTrackName(track)) return fail();
+    return { kind: 'risk', risk, track };
+  }
+  return fail();
+}
+
+/** How an ACL scope is stored: "unpublished", "edge", "1.2/edge". */
+export function formatAclScope(scope: AclScope): string {
+  if (scope.kind === 'unpublished') return UNPUBLISHED;
+  return scope.track ? `${scope.track}/${scope.risk}` : scope.risk;
+}

@@ -1,0 +1,50 @@
+import DataLoader from 'dataloader';
+import { BUNDLE_SERIES, type EntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
+import type { ServiceContext } from '../context.js';
+import { getCaller } from '../authorization/caller.js';
+import { EntityAccess, entityAccessSelect, notFound } from '../authorization/entity-access.js';
+import { perRequest } from '../request-cache.js';
+
+/**
+ * Finds the entity a url names (by `~owner/name`, or through the top-level
+ * namespace) with the caller's access to it; null when it does not exist or
+ * the caller may not see it. The series segment must agree with the kind.
+ */
+export async function findEntity(ctx: ServiceContext, url: EntityUrl): Promise<EntityAccess | null> {
+  const entity = url.owner
+    ? await ctx.prisma.entity.findFirst({ where: { name: url.name, namespace: { name: url.owner } }, select: entityAccessSelect })
+    : (await ctx.prisma.topLevelName.findUnique({ where: { name: url.name }, select: { entity: { select: entityAccessSelect } } }))?.entity;
+  if (!entity) return null;
+  if (url.series === BUNDLE_SERIES && entity.kind !== 'BUNDLE') return null;
+  if (url.series !== undefined && url.series !== BUNDLE_SERIES && entity.kind === 'BUNDLE') return null;
+  const access = new EntityAccess(entity, await getCaller(ctx));
+  return access.canView() ? access : null;
+}
+
+/** Like findEntity for a url string, throwing ValidationError for a malformed url and NotFoundError when invisible. */
+export async function requireEntity(ctx: ServiceContext, urlText: string, field = 'url'): Promise<{ access: EntityAccess; url: EntityUrl }> {
+  const url = parseEntityUrl(urlText, field);
+  const access = await findEntity(ctx, url);
+  if (!access) throw notFound(urlText);
+  return { access, url };
+}
+
+/** Batches access checks by entity id for the many entities of one page: one query per batch. */
+export function entityAccessLoader(ctx: ServiceContext): DataLoader<number, EntityAccess | null> {
+  return perRequest(
+    ctx,
+    'entity-access',
+    () =>
+      new DataLoader<number, EntityAccess | null>(async (ids) => {
+        const [caller, entities] = await Promise.all([
+          getCaller(ctx),
+          ctx.prisma.entity.findMany({ where: { id: { in: [...ids] } }, select: entityAccessSelect }),
+        ]);
+        const byId = new Map(entities.map((entity) => [entity.id, new EntityAccess(entity, caller)]));
+        return ids.map((id) => {
+          const access = byId.get(id);
+          return access?.canView() ? access : null;
+        });
+      }),
+  );
+}

@@ -1,0 +1,18 @@
+import type { ServiceContext } from './context.js';
+
+const caches = new WeakMap<ServiceContext, Map<string, unknown>>();
+
+/**
+ * A value computed once per request (per service context): the caller's
+ * groups, dataloaders. Nothing outlives the request, so a membership or ACL
+ * change applies to the very next one.
+ */
+export function perRequest<T>(ctx: ServiceContext, key: string, create: () => T): T {
+  let cache = caches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    caches.set(ctx, cache);
+  }
+  if (!cache.has(key)) cache.set(key, create());
+  return cache.get(key) as T;
+}
