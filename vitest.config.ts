@@ -19,8 +19,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     projects: [
-      { extends: true, test: { ...shared, name: 'pglite', env: { TEST_DB: 'pglite' } } },
-      ...(process.env.TEST_DATABASE_URL ? [{ extends: true, test: { ...shared, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+      { extends: true as const, test: { ...shared, name: 'pglite', env: { TEST_DB: 'pglite' } } },
+      ...(process.env.TEST_DATABASE_URL ? [{ extends: true as const, test: { ...shared, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
     ],
   },
 });

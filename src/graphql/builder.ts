@@ -6,6 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { GraphQLContext } from './context.js';
+import { visibleNode } from './node-visibility.js';
 
 /** Only configuration lives here; types, queries and mutations have a file each. */
 export const builder = new SchemaBuilder<{
@@ -33,7 +34,10 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeTypeOptions: { description: 'An object with a globally unique id, which `node(id:)` looks up.' },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
-    nodeQueryOptions: { description: 'Looks up any object by its global id; null when missing or not visible to you.' },
+    nodeQueryOptions: {
+      description: 'Looks up any object by its global id; null when missing or not visible to you.',
+      resolve: async (_root, { id }, ctx, _info, resolveNode) => visibleNode(id.typename, await resolveNode(id), ctx),
+    },
     nodesQueryOptions: false,
   },
   errors: { defaultTypes: [] },

@@ -2,10 +2,16 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './errors.js';
+// Types
 import './nodes/user.js';
 import './nodes/group.js';
 import './nodes/viewer.js';
+import './nodes/entity.js';
+import './nodes/revision.js';
+// Queries
 import './queries/viewer.js';
+import './queries/entity.js';
+// Mutations
 import './mutations/login.js';
 import './mutations/logout.js';
 import './mutations/create-user.js';
