@@ -230,6 +230,37 @@ describe('groups', () => {
   });
 });
 
+describe('group admins', () => {
+  it('may manage the members of their own group, and only of it', async () => {
+    await store.execute(CreateGroupDocument, { input: { name: 'engineering' } }, { token: adminToken });
+    await store.execute(CreateGroupDocument, { input: { name: 'medical' } }, { token: adminToken });
+    const scottyToken = await createUserAndLogin(store, adminToken, 'scotty');
+    await createUserAndLogin(store, adminToken, 'kyle');
+    const promoted = await store.execute(
+      AddGroupMemberDocument,
+      { input: { group: 'engineering', username: 'scotty', isAdmin: true } },
+      { token: adminToken },
+    );
+    expect(promoted.data?.addGroupMember.__typename).toBe('AddGroupMemberSuccess');
+
+    const added = await store.execute(AddGroupMemberDocument, { input: { group: 'engineering', username: 'kyle' } }, { token: scottyToken });
+    expect(added.data?.addGroupMember).toEqual({
+      __typename: 'AddGroupMemberSuccess',
+      group: { name: 'engineering', members: [{ username: 'kyle' }, { username: 'scotty' }] },
+    });
+    const elsewhere = await store.execute(AddGroupMemberDocument, { input: { group: 'medical', username: 'kyle' } }, { token: scottyToken });
+    expect(elsewhere.data?.addGroupMember).toEqual({
+      __typename: 'PermissionDeniedError',
+      message: 'Only store administrators and admins of group "medical" may change its members',
+    });
+
+    // Demoting applies to the very next request.
+    await store.execute(AddGroupMemberDocument, { input: { group: 'engineering', username: 'scotty', isAdmin: false } }, { token: adminToken });
+    const demoted = await store.execute(RemoveGroupMemberDocument, { input: { group: 'engineering', username: 'kyle' } }, { token: scottyToken });
+    expect(demoted.data?.removeGroupMember.__typename).toBe('PermissionDeniedError');
+  });
+});
+
 describe('node', () => {
   it('looks users and groups up by global id', async () => {
     const viewer = await store.execute(ViewerDocument, {}, { token: adminToken });

@@ -21,6 +21,8 @@ export type CreateUserInput = {
 export type GroupMemberInput = {
   /** The group name. */
   group: string;
+  /** addGroupMember only: make the member an admin of the group, who may then manage its members. */
+  isAdmin?: boolean | null | undefined;
   /** The member's username. */
   username: string;
 };
@@ -119,7 +121,9 @@ export type NodeByIdQueryVariables = Exact<{
 
 
 export type NodeByIdQuery = { node:
+    | { __typename: 'Entity', id: string }
     | { __typename: 'Group', name: string, id: string }
+    | { __typename: 'Revision', id: string }
     | { __typename: 'User', username: string, id: string }
    | null };
 

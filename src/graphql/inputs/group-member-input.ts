@@ -5,5 +5,9 @@ export const GroupMemberInput = builder.inputType('GroupMemberInput', {
   fields: (t) => ({
     group: t.string({ required: true, description: 'The group name.' }),
     username: t.string({ required: true, description: 'The member\'s username.' }),
+    isAdmin: t.boolean({
+      defaultValue: false,
+      description: 'addGroupMember only: make the member an admin of the group, who may then manage its members.',
+    }),
   }),
 });

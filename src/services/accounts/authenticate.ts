@@ -3,6 +3,8 @@ import { AuthenticationError } from '../../domain/errors.js';
 import type { Actor } from '../context.js';
 import { hashTokenSecret, looksLikeTokenSecret } from '../tokens.js';
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * Turns an Authorization header into the caller. No header is anonymous
  * (null); anything else that is not a live token is an AuthenticationError,
@@ -25,6 +27,10 @@ export async function authenticate(prisma: PrismaClient, authorization: string |
   if (!token) throw new AuthenticationError('The bearer token is not known; sign in again with the login mutation');
   if (token.revokedAt) throw new AuthenticationError('The bearer token was revoked; sign in again with the login mutation');
   if (token.expiresAt <= now) throw new AuthenticationError('The bearer token has expired; sign in again with the login mutation');
+  // Recording every use would turn each read into a write; once a minute is enough to show activity.
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await prisma.token.update({ where: { id: token.id }, data: { lastUsedAt: now } });
+  }
   return {
     userId: token.user.id,
     username: token.user.username,

@@ -7,6 +7,8 @@ import { requireSignedIn } from './require.js';
 export interface GroupMemberInput {
   group: string;
   username: string;
+  /** Make (or keep) the member a group admin; adding again with false demotes them. */
+  isAdmin?: boolean | null;
 }
 
 /**
@@ -32,17 +34,17 @@ async function resolveMembershipChange(ctx: ServiceContext, input: GroupMemberIn
   return { actor, group, user };
 }
 
-/** Adds a user to a group; adding an existing member changes nothing. */
+/** Adds a user to a group (or changes whether an existing member is a group admin). */
 export async function addGroupMember(ctx: ServiceContext, input: GroupMemberInput): Promise<Group> {
   const { actor, group, user } = await resolveMembershipChange(ctx, input);
   const now = ctx.now();
   await ctx.prisma.$transaction(async (tx) => {
     await tx.groupMember.upsert({
       where: { groupId_userId: { groupId: group.id, userId: user.id } },
-      create: { groupId: group.id, userId: user.id, createdAt: now },
-      update: {},
+      create: { groupId: group.id, userId: user.id, isAdmin: input.isAdmin ?? false, createdAt: now },
+      update: { isAdmin: input.isAdmin ?? false },
     });
-    await recordAudit(tx, actor, { action: 'add-group-member', target: group.name, after: { member: user.username } }, now);
+    await recordAudit(tx, actor, { action: 'add-group-member', target: group.name, after: { member: user.username, isAdmin: input.isAdmin ?? false } }, now);
   });
   return group;
 }
