@@ -50,10 +50,16 @@ export interface ApplyMigrationsResult {
   applied: string[];
 }
 
-// Two applyMigrations calls in one process must not overlap: on a single
+// Two migration runs in one process must not overlap: on a single
 // connection (PGlite) the engine's advisory lock is re-entrant and would not
-// keep them apart. Each call waits for the previous one.
+// keep them apart. Each run waits for the previous one.
 let previousRun: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(run: () => Promise<T>): Promise<T> {
+  const result = previousRun.then(run);
+  previousRun = result.catch(() => undefined);
+  return result;
+}
 
 /**
  * Applies every migration of `migrationsDir` not yet recorded in the
@@ -70,9 +76,7 @@ export function applyMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   options: ApplyMigrationsOptions = {},
 ): Promise<ApplyMigrationsResult> {
-  const run = previousRun.then(() => applyMigrationsNow(adapterFactory, options));
-  previousRun = run.catch(() => undefined);
-  return run;
+  return serialized(() => applyMigrationsNow(adapterFactory, options));
 }
 
 async function applyMigrationsNow(
@@ -170,7 +174,7 @@ export interface MigratePostgresOptions extends ApplyMigrationsOptions {
  * when several processes start at once: all but one wait on Prisma's advisory
  * lock, then find nothing left to apply.
  */
-export async function migratePostgres(
+export function migratePostgres(
   url: string,
   schemaOrOptions: string | MigratePostgresOptions = {},
 ): Promise<ApplyMigrationsResult> {
@@ -179,6 +183,16 @@ export async function migratePostgres(
   const target = parsePostgresUrl(url);
   const schema = options.schema ?? target.schema;
   if (schema !== undefined) assertSchemaName(schema);
+  // Queue before taking the advisory lock, so that we never hold it while
+  // waiting for another run of this process that may need it.
+  return serialized(() => migratePostgresNow(target, schema, options));
+}
+
+async function migratePostgresNow(
+  target: ParsedPostgresUrl,
+  schema: string | undefined,
+  options: ApplyMigrationsOptions,
+): Promise<ApplyMigrationsResult> {
   // One connection so that the advisory lock, the search_path and every
   // statement of the engine share a session; no idle timeout so the session
   // (and with it the lock) cannot end halfway.
@@ -187,6 +201,10 @@ export async function migratePostgres(
     ...(schema === undefined ? {} : { options: joinOptions(target.poolConfig.options, searchPathOption(schema)) }),
     max: 1,
     idleTimeoutMillis: 0,
+    // Fail rather than hang on an unreachable server. (Waiting for another
+    // process's advisory lock is not bounded: a long migration elsewhere is
+    // worth waiting for.)
+    connectionTimeoutMillis: 10_000,
   });
   // An idle connection dropped by the server must reject our queries, not
   // crash the process with an unhandled 'error' event.
@@ -198,7 +216,7 @@ export async function migratePostgres(
     // session, so the engine's own lock call then succeeds at once.
     await pool.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
     if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-    return await applyMigrations(postgresMigrationAdapterFactory(pool, schema), options);
+    return await applyMigrationsNow(postgresMigrationAdapterFactory(pool, schema), options);
   } finally {
     // Ending the session releases the advisory locks (ours and the engine's).
     await pool.end();
