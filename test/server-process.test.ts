@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,11 +28,12 @@ async function graphql(url: string, query: string, variables: Record<string, unk
 const LOGIN = 'mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { __typename ... on LoginSuccess { token } } }';
 const ADMIN_ENV = { STORE_ADMIN_USERNAME: 'root', STORE_ADMIN_PASSWORD: 'correct-horse-battery' };
 
-/** The database settings of the current test project, for a real process. */
+/** The database settings of the current test project, for a real process: a fresh data dir, or a fresh schema. */
 async function databaseEnv(): Promise<Record<string, string>> {
-  return testDatabaseKind() === 'postgres'
-    ? { DATABASE_URL: testDatabaseUrl(), STORE_DATA_DIR: await tempDir() }
-    : { STORE_DATA_DIR: await tempDir() };
+  if (testDatabaseKind() === 'pglite') return { STORE_DATA_DIR: await tempDir() };
+  const url = new URL(testDatabaseUrl());
+  url.searchParams.set('schema', `proc_${randomBytes(6).toString('hex')}`);
+  return { DATABASE_URL: url.toString(), STORE_DATA_DIR: await tempDir() };
 }
 
 describe('the server process', () => {

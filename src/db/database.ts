@@ -7,7 +7,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { migratePglite, migratePostgres } from './migrate.js';
+import { migratePglite, migratePostgres, parsePostgresUrl, searchPathOption } from './migrate.js';
 
 export type { PrismaClient };
 
@@ -30,7 +30,13 @@ type QueryListener = (sql: string) => void;
 
 function createClient(adapter: SqlDriverAdapterFactory) {
   const listeners = new Set<QueryListener>();
-  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] as const });
+  const client = new PrismaClient({
+    adapter,
+    log: [{ emit: 'event', level: 'query' }] as const,
+    // PGlite runs one transaction at a time, so under load a transaction may
+    // queue behind others longer than Prisma's 2 s default before it starts.
+    transactionOptions: { maxWait: 30_000, timeout: 60_000 },
+  });
   client.$on('query', (event) => {
     for (const listener of listeners) listener(event.query);
   });
@@ -69,16 +75,21 @@ export async function openPgliteDatabase(dir: string | undefined): Promise<Datab
   };
 }
 
-/**
- * A PostgreSQL server. `schema` isolates the store in one PostgreSQL schema
- * (tests give each file its own).
- */
-export async function openPostgresDatabase(url: string, schema?: string): Promise<Database> {
+/** A PostgreSQL server (tests give each file a schema of its own). */
+export async function openPostgresDatabase(url: string, schemaOverride?: string): Promise<Database> {
+  let parsed;
+  try {
+    parsed = parsePostgresUrl(url);
+  } catch (error) {
+    throw new DatabaseStartupError(`DATABASE_URL is not a valid PostgreSQL url: ${describe(error)}`);
+  }
+  // `?schema=name` in the url (Prisma's convention) or the override isolates the store in one schema.
+  const schema = schemaOverride ?? parsed.schema;
   const poolConfig: pg.PoolConfig = {
-    connectionString: url,
+    ...parsed.poolConfig,
     connectionTimeoutMillis: 5000,
     max: 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    ...(schema ? { options: [parsed.poolConfig.options, searchPathOption(schema)].filter(Boolean).join(' ') } : {}),
   };
   const pool = new pg.Pool(poolConfig);
   // An idle client that loses its server must not crash the process.
