@@ -29,6 +29,7 @@ const environmentSchema = z
     STORE_ADMIN_USERNAME: optionalString,
     STORE_ADMIN_PASSWORD: optionalString,
     STORE_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+    STORE_BRANCH_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     STORE_SCRYPT_COST: z.coerce
       .number()
       .int()
@@ -59,6 +60,8 @@ export interface StoreConfig {
   blobDir: string;
   admin: { username: string; password: string } | undefined;
   tokenTtlSeconds: number;
+  /** A branch with no release for this long is closed. */
+  branchTtlSeconds: number;
   scryptCost: number;
   logLevel: z.infer<typeof environmentSchema>['STORE_LOG_LEVEL'];
   maxQueryDepth: number;
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
         ? { username: e.STORE_ADMIN_USERNAME, password: e.STORE_ADMIN_PASSWORD }
         : undefined,
     tokenTtlSeconds: e.STORE_TOKEN_TTL_SECONDS,
+    branchTtlSeconds: e.STORE_BRANCH_TTL_SECONDS,
     scryptCost: e.STORE_SCRYPT_COST,
     logLevel: e.STORE_LOG_LEVEL,
     maxQueryDepth: e.STORE_MAX_QUERY_DEPTH,

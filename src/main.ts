@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const app = createApp({
     db,
     logger,
-    settings: { tokenTtlSeconds: config.tokenTtlSeconds, scryptCost: config.scryptCost },
+    settings: { tokenTtlSeconds: config.tokenTtlSeconds, scryptCost: config.scryptCost, branchTtlSeconds: config.branchTtlSeconds },
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost },
   });
   const server = await listen(app, config.host, config.port, logger);

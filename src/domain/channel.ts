@@ -7,7 +7,14 @@ export type RiskName = (typeof RISKS)[number];
 export const UNPUBLISHED = 'unpublished';
 export const LATEST_TRACK = 'latest';
 
-const RISK_ALIASES: Record<string, RiskName> = { stable: 'stable', candidate: 'candidate', rc: 'candidate', beta: 'beta', edge: 'edge' };
+// A Map, not an object literal: "constructor" or "toString" must not look like risks.
+const RISK_ALIASES = new Map<string, RiskName>([
+  ['stable', 'stable'],
+  ['candidate', 'candidate'],
+  ['rc', 'candidate'],
+  ['beta', 'beta'],
+  ['edge', 'edge'],
+]);
 const TRACK_OR_BRANCH = /^[a-zA-Z0-9](?:[_.-]?[a-zA-Z0-9])*$/;
 export const MAX_TRACK_LENGTH = 28;
 export const MAX_BRANCH_LENGTH = 128;
@@ -22,19 +29,25 @@ const CHANNEL_HINT =
   'a channel is [track/]risk[/branch] with risk one of stable, candidate (or rc), beta, edge, e.g. "stable", "2.0/edge", "latest/stable/hotfix-1", or a lone track such as "1.2" (= 1.2/stable)';
 
 export function toRisk(word: string): RiskName | undefined {
-  return RISK_ALIASES[word];
+  return RISK_ALIASES.get(word);
 }
 
 export function riskRank(risk: RiskName): number {
   return RISKS.indexOf(risk);
 }
 
+/** Words a track may not be called, in any letter case: a track named "Edge" would read like a risk. */
+function isReservedWord(name: string): boolean {
+  const lower = name.toLowerCase();
+  return toRisk(lower) !== undefined || lower === UNPUBLISHED;
+}
+
 export function isValidTrackName(name: string): boolean {
-  return name.length <= MAX_TRACK_LENGTH && TRACK_OR_BRANCH.test(name) && toRisk(name) === undefined && name !== UNPUBLISHED;
+  return name.length <= MAX_TRACK_LENGTH && TRACK_OR_BRANCH.test(name) && !isReservedWord(name);
 }
 
 export function trackNameProblem(name: string): string {
-  return `"${name}" is not a valid track name: use at most ${MAX_TRACK_LENGTH} letters and digits, optionally separated by single ".", "_" or "-", and not a risk name`;
+  return `"${name}" is not a valid track name: use at most ${MAX_TRACK_LENGTH} letters and digits, optionally separated by single ".", "_" or "-", and neither a risk name nor "${UNPUBLISHED}"`;
 }
 
 /**
@@ -45,7 +58,9 @@ export function parseChannel(input: string, defaultTrack: string, field = 'chann
   const fail = (why: string): never => {
     throw new ValidationError(`"${input}" is not a valid channel: ${why}; ${CHANNEL_HINT}`, field);
   };
-  const parts = input.trim().split('/');
+  const text = input.trim();
+  if (text === '') fail('it is empty');
+  const parts = text.split('/');
   if (parts.some((part) => part === '')) fail('it has an empty part');
   let track: string;
   let riskWord: string;

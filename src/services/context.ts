@@ -15,6 +15,8 @@ export interface Actor {
 
 export interface ServiceSettings {
   tokenTtlSeconds: number;
+  /** A branch with no release for this long is closed (and falls back to its track/risk). */
+  branchTtlSeconds: number;
   scryptCost: number;
 }
 

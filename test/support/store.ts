@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** Cheap KDF settings for tests; production uses the configured cost. */
 export const TEST_SCRYPT_COST = 1024;
+/** The production default: a branch closes after 30 days without a release. */
+export const BRANCH_TTL_SECONDS = 30 * 24 * 3600;
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
 export interface GraphQLResponse<R> {
@@ -50,7 +52,7 @@ export async function createTestStore(options: { realClock?: boolean } = {}): Pr
   const app = createApp({
     db: database.db,
     logger: pino({ level: 'silent' }),
-    settings: { tokenTtlSeconds: 30 * 24 * 3600, scryptCost: TEST_SCRYPT_COST },
+    settings: { tokenTtlSeconds: 30 * 24 * 3600, scryptCost: TEST_SCRYPT_COST, branchTtlSeconds: BRANCH_TTL_SECONDS },
     limits: { maxQueryDepth: 12, maxQueryCost: 20000 },
     now,
   });

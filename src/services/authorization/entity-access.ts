@@ -1,5 +1,5 @@
 import type { AclKind, EntityKind, Prisma } from '../../generated/prisma/client.js';
-import { type RiskName, UNPUBLISHED } from '../../domain/channel.js';
+import { RISKS, type RiskName, UNPUBLISHED } from '../../domain/channel.js';
 import { formatEntityUrl } from '../../domain/entity-url.js';
 import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { EVERYONE } from '../../domain/names.js';
@@ -122,6 +122,22 @@ export class EntityAccess {
   /** ACLs, privacy (package-manage-acl); tracks and default track (package-manage-metadata): owners and admins. */
   canManage(permission: 'package-manage-acl' | 'package-manage-metadata'): boolean {
     return this.tokenAllows(permission) && this.isOwnerOrAdmin;
+  }
+
+  /**
+   * Create track `name`: whoever manages the entity's metadata, or, when an
+   * admin set a guardrail pattern that `name` matches, whoever may write to
+   * some risk of that track.
+   */
+  canCreateTrack(name: string, guardrail: string | null): boolean {
+    if (this.canManage('package-manage-metadata')) return true;
+    if (guardrail === null || !new RegExp(`^(?:${guardrail})$`).test(name)) return false;
+    return RISKS.some((risk) => this.canWriteChannel(name, risk, `${name}/${risk}`));
+  }
+
+  /** The per-entity track guardrail is set by store administrators only. */
+  canSetTrackGuardrail(): boolean {
+    return this.isAdmin && this.tokenAllows('package-manage-metadata');
   }
 
   /** Throws NotFoundError unless the caller can see the entity, so that private means invisible. */

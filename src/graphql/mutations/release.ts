@@ -1,0 +1,51 @@
+import { release } from '../../services/channels/release.js';
+import { builder } from '../builder.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../errors.js';
+import { resultUnion } from '../mutation-field.js';
+
+const ResourcePinInput = builder.inputType('ResourcePinInput', {
+  description: 'Pins one resource of the released revision to one of its revisions.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'The resource name, as declared in metadata.yaml.' }),
+    revision: t.int({ required: true, description: 'The resource revision to release with it.' }),
+  }),
+});
+
+const ReleaseInput = builder.inputType('ReleaseInput', {
+  description: 'A revision and the channels to point at it.',
+  fields: (t) => ({
+    url: t.string({ required: true, description: 'The charm or bundle, optionally with the revision: "cs:~kirk/foo-9".' }),
+    revision: t.int({ description: 'The revision, unless the url names it (if both, they must agree).' }),
+    channels: t.stringList({
+      required: true,
+      description: 'Channels, full or partial ("stable", "2.0/edge", "latest/stable/hotfix-1"); all are released or none.',
+    }),
+    resources: t.field({
+      type: [ResourcePinInput],
+      description: 'Resource revisions to release with it; every other declared resource gets its newest revision.',
+    }),
+  }),
+});
+
+const ReleaseSuccess = builder.objectRef<{ releaseIds: number[] }>('ReleaseSuccess').implement({
+  description: 'Each channel now points at the revision; one history entry per channel.',
+  fields: (t) => ({
+    releases: t.prismaField({
+      type: ['Release'],
+      description: 'The new history entries, one per channel, in the order given.',
+      resolve: (query, result, _args, ctx) =>
+        ctx.prisma.release.findMany({ ...query, where: { id: { in: result.releaseIds } }, orderBy: { id: 'asc' } }),
+    }),
+  }),
+});
+
+builder.mutationField('release', (t) =>
+  t.field({
+    type: ReleaseSuccess,
+    description:
+      'Points channels at a revision and records it in their histories, with the resource revisions that go with it. All channels or none. Releasing into a track that does not exist is refused: create it with createTrack.',
+    args: { input: t.arg({ type: ReleaseInput, required: true }) },
+    errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('release') },
+    resolve: async (_root, { input }, ctx) => ({ releaseIds: await release(ctx.services, input) }),
+  }),
+);

@@ -1,0 +1,67 @@
+import { RISKS } from '../../domain/channel.js';
+import type { ChannelView } from '../../services/channels/channel-state.js';
+import { builder } from '../builder.js';
+import { loadRevision } from '../loaders/revisions.js';
+
+export const RiskEnum = builder.enumType('Risk', {
+  description: 'How stable a channel is, from most to least stable. A closed risk falls back to the next more stable one.',
+  values: {
+    STABLE: { description: 'Production-ready.' },
+    CANDIDATE: { description: 'Release candidates ("rc" in channel names).' },
+    BETA: { description: 'Pre-release testing.' },
+    EDGE: { description: 'Daily builds.' },
+  } as const,
+});
+
+/** A channel of an entity as the caller sees it. Only channels the caller may read are ever returned. */
+export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
+  description:
+    'A channel `track/risk[/branch]` of a charm or bundle: its pointer, what a deploy from it gets after falling back to more stable risks, and its history.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The full name, e.g. "latest/stable" or "2.0/edge/hotfix-1".' }),
+    track: t.exposeString('track', { description: 'The track, e.g. "latest" or "2.0".' }),
+    risk: t.field({
+      type: RiskEnum,
+      description: 'The risk: STABLE, CANDIDATE, BETA or EDGE.',
+      resolve: (channel) => RISKS[RISKS.indexOf(channel.risk)]!.toUpperCase() as 'STABLE' | 'CANDIDATE' | 'BETA' | 'EDGE',
+    }),
+    branch: t.exposeString('branch', { nullable: true, description: 'The branch, for `track/risk/branch` channels; null otherwise.' }),
+    revision: t.prismaField({
+      type: 'Revision',
+      nullable: true,
+      description: 'The pointer set by the last release here; null if never released, closed, or an expired branch.',
+      resolve: (query, channel, _args, ctx) => loadRevision(ctx, query, channel.revisionId),
+    }),
+    closed: t.exposeBoolean('closed', { description: 'Closed by closeChannels, or a branch whose lifetime without releases ran out.' }),
+    effectiveRevision: t.prismaField({
+      type: 'Revision',
+      nullable: true,
+      description:
+        'What a deploy from here gets: the pointer while open, else what the next more stable risk of the track serves; null if nothing (you may read) is served.',
+      resolve: (query, channel, _args, ctx) => loadRevision(ctx, query, channel.effectiveRevisionId),
+    }),
+    follows: t.exposeString('follows', {
+      nullable: true,
+      description: 'When not open itself: the full name of the channel that serves it (after the whole fall-back); null if none.',
+    }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Branches only: when the branch closes unless released to again (in the past once it has).',
+    }),
+    history: t.prismaConnection({
+      type: 'Release',
+      cursor: 'id',
+      defaultSize: 20,
+      maxSize: 100,
+      description: 'Every release and close here, newest first; re-releases included.',
+      resolve: (query, channel, _args, ctx) => {
+        // Spread before the short cut, so Pothos sees the planned selection honoured either way.
+        const planned = { ...query };
+        // A channel never released to or closed has no row, hence no history.
+        if (channel.rowId === null) return [];
+        return ctx.prisma.release.findMany({ ...planned, where: { channelId: channel.rowId }, orderBy: { id: 'desc' } });
+      },
+    }, { name: 'ReleaseConnection', description: 'A page of a channel\'s history, newest first.' }, { name: 'ReleaseEdge', description: 'One history entry in a page, with its cursor.' }),
+  }),
+});

@@ -1,0 +1,40 @@
+import type { Resolution } from '../../services/channels/resolve.js';
+import { builder } from '../builder.js';
+import { loadResourceRevisions, loadRevision } from '../loaders/revisions.js';
+
+export const RefreshActionEnum = builder.enumType('RefreshAction', {
+  description: 'What moving from your current revision to the one a channel serves does.',
+  values: {
+    NONE: { description: 'Nothing: you have it already (or gave no current revision).' },
+    UPGRADE: { description: 'The channel serves a higher revision.' },
+    DOWNGRADE: { description: 'The channel now points below your revision (e.g. a mistaken release was undone).' },
+  } as const,
+});
+
+export const ResolutionType = builder.objectRef<Resolution>('Resolution').implement({
+  description: 'What a deploy or refresh from a channel gets.',
+  fields: (t) => ({
+    entity: t.prismaField({
+      type: 'Entity',
+      description: 'The charm or bundle.',
+      resolve: (query, resolution, _args, ctx) => ctx.prisma.entity.findUniqueOrThrow({ ...query, where: { id: resolution.entityId } }),
+    }),
+    revision: t.prismaField({
+      type: 'Revision',
+      description: 'The revision served.',
+      resolve: async (query, resolution, _args, ctx) => (await loadRevision(ctx, query, resolution.revisionId))!,
+    }),
+    channel: t.exposeString('channel', { description: 'The full channel that served it, after fall-back (e.g. "latest/stable").' }),
+    requestedChannel: t.exposeString('requestedChannel', { description: 'The full form of the channel asked for ("1.2" -> "1.2/stable").' }),
+    resources: t.prismaField({
+      type: ['ResourceRevision'],
+      description: 'The resource revisions released together with that revision in the serving channel.',
+      resolve: (query, resolution, _args, ctx) => loadResourceRevisions(ctx, query, resolution.resourceRevisionIds),
+    }),
+    action: t.field({
+      type: RefreshActionEnum,
+      description: 'Against currentRevision: UPGRADE, DOWNGRADE when the channel now points lower, NONE when equal or not given.',
+      resolve: (resolution) => resolution.action,
+    }),
+  }),
+});

@@ -1,0 +1,14 @@
+import { builder } from '../builder.js';
+
+/** One pushed revision of a charm's resource. */
+export const ResourceRevisionNode = builder.prismaObject('ResourceRevision', {
+  description: 'One pushed revision of a resource (a file or an OCI image); numbers count 0, 1, 2, ... per resource.',
+  select: { resource: { select: { name: true } } },
+  fields: (t) => ({
+    name: t.string({ description: 'The resource\'s name, as declared in metadata.yaml.', resolve: (revision) => revision.resource.name }),
+    revision: t.exposeInt('revision', { description: 'The revision number: 0, 1, 2, ... per resource.' }),
+    sha384: t.exposeString('sha384', { description: 'SHA-384 of the content, hex.' }),
+    size: t.int({ description: 'Size in bytes.', select: { size: true }, resolve: (revision) => Number(revision.size) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was pushed.' }),
+  }),
+});

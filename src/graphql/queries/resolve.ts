@@ -1,0 +1,19 @@
+import { resolveChannel } from '../../services/channels/resolve.js';
+import { builder } from '../builder.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { ResolutionType } from '../nodes/resolution.js';
+
+builder.queryField('resolve', (t) =>
+  t.field({
+    type: ResolutionType,
+    description:
+      'What a deploy or refresh of `url` from `channel` gets (default: the default track\'s stable), after falling back from closed channels to more stable ones. A url with a revision is refused: pass that revision as currentRevision to learn whether the channel is an UPGRADE or DOWNGRADE from it.',
+    args: {
+      url: t.arg.string({ required: true, description: 'The charm or bundle, without a revision: "cs:~kirk/foo", "foo".' }),
+      channel: t.arg.string({ description: 'A channel, full or partial ("stable", "2.0/edge", "latest/stable/hotfix-1").' }),
+      currentRevision: t.arg.int({ description: 'The revision deployed now, to compare with.' }),
+    },
+    errors: { types: [NotFoundError, ValidationError], directResult: true, union: { name: 'ResolveResult', description: 'A Resolution, or why there is none.' } },
+    resolve: (_root, args, ctx) => resolveChannel(ctx.services, args),
+  }),
+);

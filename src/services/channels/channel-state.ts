@@ -1,0 +1,174 @@
+import DataLoader from 'dataloader';
+import type { Risk } from '../../generated/prisma/client.js';
+import { type ChannelName, formatChannel, parseChannel, type RiskName } from '../../domain/channel.js';
+import { ValidationError } from '../../domain/errors.js';
+import { ChannelSet, type ChannelStatus, orderTracks } from '../../domain/fallback.js';
+import type { EntityAccess } from '../authorization/entity-access.js';
+import type { ServiceContext } from '../context.js';
+import { entityAccessLoader } from '../entities/find-entity.js';
+import { perRequest } from '../request-cache.js';
+
+export function riskFromDb(risk: Risk): RiskName {
+  return risk.toLowerCase() as RiskName;
+}
+
+export function riskToDb(risk: RiskName): Risk {
+  return risk.toUpperCase() as Risk;
+}
+
+/** Everything about one entity's channels, loaded in one batch for all entities of a request. */
+export interface EntityChannels {
+  entityId: number;
+  defaultTrack: string;
+  trackGuardrail: string | null;
+  /** Default track first, then by creation. */
+  tracks: Array<{ name: string; createdAt: Date }>;
+  /** Pointers by revision id. */
+  set: ChannelSet<number>;
+  /** Channel row ids by full name, for histories. */
+  rowIds: Map<string, number>;
+}
+
+/** A channel as one caller sees it: what it serves is hidden when it falls back to a channel the caller may not read. */
+export interface ChannelView {
+  entityId: number;
+  /** The Channel row holding its history; null when nothing was ever released to or closed in it. */
+  rowId: number | null;
+  name: string;
+  track: string;
+  risk: RiskName;
+  branch: string | null;
+  revisionId: number | null;
+  closed: boolean;
+  effectiveRevisionId: number | null;
+  follows: string | null;
+  expiresAt: Date | null;
+}
+
+export interface TrackView {
+  name: string;
+  isDefault: boolean;
+  createdAt: Date;
+  channels: ChannelView[];
+}
+
+/** Batches the channel state of the entities of one request: the same statements for one entity or a hundred. */
+export function channelStateLoader(ctx: ServiceContext): DataLoader<number, EntityChannels | null> {
+  return perRequest(
+    ctx,
+    'channel-state',
+    () =>
+      new DataLoader<number, EntityChannels | null>(async (ids) => {
+        const now = ctx.now();
+        const lifetimeMs = ctx.settings.branchTtlSeconds * 1000;
+        const entities = await ctx.prisma.entity.findMany({
+          where: { id: { in: [...ids] } },
+          select: {
+            id: true,
+            defaultTrack: true,
+            trackGuardrail: true,
+            tracks: { select: { name: true, createdAt: true } },
+            channels: { select: { id: true, track: true, risk: true, branch: true, revisionId: true, closed: true, lastReleasedAt: true } },
+          },
+        });
+        const byId = new Map(
+          entities.map((entity) => {
+            const pointers = entity.channels.map((row) => ({
+              track: row.track,
+              risk: riskFromDb(row.risk),
+              branch: row.branch || null,
+              revision: row.revisionId,
+              closed: row.closed,
+              lastReleasedAt: row.lastReleasedAt,
+            }));
+            const rowIds = new Map(pointers.map((pointer, index) => [formatChannel(pointer), entity.channels[index]!.id]));
+            const state: EntityChannels = {
+              entityId: entity.id,
+              defaultTrack: entity.defaultTrack,
+              trackGuardrail: entity.trackGuardrail,
+              tracks: orderTracks(entity.tracks, entity.defaultTrack),
+              set: new ChannelSet(pointers, now, lifetimeMs),
+              rowIds,
+            };
+            return [entity.id, state] as const;
+          }),
+        );
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
+  );
+}
+
+export function channelView(access: EntityAccess, state: EntityChannels, status: ChannelStatus<number>): ChannelView {
+  const { channel } = status;
+  const served = status.servedBy && access.canReadChannel(status.servedBy.track, status.servedBy.risk) ? status.servedBy : null;
+  const name = formatChannel(channel);
+  return {
+    entityId: state.entityId,
+    rowId: state.rowIds.get(name) ?? null,
+    name,
+    track: channel.track,
+    risk: channel.risk,
+    branch: channel.branch,
+    revisionId: status.revision,
+    closed: status.closed,
+    effectiveRevisionId: served ? status.effectiveRevision : null,
+    follows: status.revision === null && served ? formatChannel(served) : null,
+    expiresAt: status.expiresAt,
+  };
+}
+
+async function load(ctx: ServiceContext, entityId: number): Promise<{ access: EntityAccess; state: EntityChannels } | null> {
+  const [access, state] = await Promise.all([entityAccessLoader(ctx).load(entityId), channelStateLoader(ctx).load(entityId)]);
+  return access && state ? { access, state } : null;
+}
+
+function readable(access: EntityAccess, channel: ChannelName): boolean {
+  return access.canReadChannel(channel.track, channel.risk);
+}
+
+/** The entity's tracks, default first, each with the channels the caller may read. */
+export async function entityTracks(ctx: ServiceContext, entityId: number): Promise<TrackView[]> {
+  const loaded = await load(ctx, entityId);
+  if (!loaded) return [];
+  const { access, state } = loaded;
+  return state.tracks.map((track) => ({
+    name: track.name,
+    isDefault: track.name === state.defaultTrack,
+    createdAt: track.createdAt,
+    channels: state.set
+      .trackChannels(track.name)
+      .filter((status) => readable(access, status.channel))
+      .map((status) => channelView(access, state, status)),
+  }));
+}
+
+/** One channel by a full or partial name; null when malformed, in a track that does not exist, a branch never used, or not readable. */
+export async function entityChannel(ctx: ServiceContext, entityId: number, name: string): Promise<ChannelView | null> {
+  const loaded = await load(ctx, entityId);
+  if (!loaded) return null;
+  const { access, state } = loaded;
+  let channel: ChannelName;
+  try {
+    channel = parseChannel(name, state.defaultTrack, 'name');
+  } catch (error) {
+    if (error instanceof ValidationError) return null;
+    throw error;
+  }
+  if (!state.tracks.some((track) => track.name === channel.track)) return null;
+  if (channel.branch && !state.rowIds.has(formatChannel(channel))) return null;
+  if (!readable(access, channel)) return null;
+  return channelView(access, state, state.set.status(channel));
+}
+
+/** Full names of the open channels whose pointer is this revision now, among those the caller may read. */
+export async function revisionChannels(ctx: ServiceContext, entityId: number, revisionId: number): Promise<string[]> {
+  const loaded = await load(ctx, entityId);
+  if (!loaded) return [];
+  const { access, state } = loaded;
+  return state.tracks.flatMap((track) =>
+    state.set
+      .trackChannels(track.name)
+      .filter((status) => status.revision === revisionId && readable(access, status.channel))
+      .map((status) => formatChannel(status.channel)),
+  );
+}

@@ -1,0 +1,103 @@
+import { formatChannel } from '../../domain/channel.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { declaredResourceNames, planResourcePins, type ResourcePin } from '../../domain/resource-pins.js';
+import { requireSignedIn } from '../accounts/require.js';
+import { recordAudit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+import { requireEntity } from '../entities/find-entity.js';
+import { riskToDb } from './channel-state.js';
+import { CHANNEL_TRANSACTION, lockEntity, writableChannels } from './channel-targets.js';
+
+export interface ReleaseInput {
+  url: string;
+  revision?: number | null;
+  channels: readonly string[];
+  resources?: readonly ResourcePin[] | null;
+}
+
+/**
+ * Points each channel at the revision and appends a release (who, when,
+ * which resource revisions) to each channel's history: all channels or none,
+ * in one transaction under the entity's lock. Returns the new Release ids in
+ * the order of the channels.
+ */
+export async function release(ctx: ServiceContext, input: ReleaseInput): Promise<number[]> {
+  const actor = requireSignedIn(ctx);
+  const { access, url } = await requireEntity(ctx, input.url);
+  const number = revisionNumber(url.revision, input.revision, access.url);
+  const what = `${access.url}-${number}`;
+  const now = ctx.now();
+  const entityId = access.entity.id;
+
+  return ctx.prisma.$transaction(async (tx) => {
+    const locked = await lockEntity(tx, entityId);
+    const channels = await writableChannels(tx, access, locked, input.channels, 'release to');
+    const revision = await tx.revision.findUnique({
+      where: { entityId_number: { entityId, number } },
+      select: { id: true, metadata: true },
+    });
+    if (!revision) throw new NotFoundError(`${access.url} has no revision ${number}: push it first, or pick one from its revisions`);
+
+    const declared = declaredResourceNames(revision.metadata);
+    const resources = await tx.resource.findMany({
+      where: { entityId, name: { in: declared } },
+      select: { name: true, revisions: { select: { id: true, revision: true } } },
+    });
+    const pins = planResourcePins(
+      what,
+      declared,
+      input.resources ?? [],
+      new Map(resources.map((resource) => [resource.name, resource.revisions.map((r) => r.revision)])),
+    );
+    const pinnedIds = pins.map((pin) => {
+      const resource = resources.find((r) => r.name === pin.name)!;
+      return resource.revisions.find((r) => r.revision === pin.revision)!.id;
+    });
+
+    // Everything is validated; from here on only writes.
+    const releaseIds: number[] = [];
+    for (const channel of channels) {
+      const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
+      const pointer = { revisionId: revision.id, closed: false, lastReleasedAt: now, updatedAt: now };
+      const row = await tx.channel.upsert({
+        where: { entityId_track_risk_branch: key },
+        create: { ...key, ...pointer },
+        update: pointer,
+        select: { id: true },
+      });
+      const entry = await tx.release.create({
+        data: {
+          channelId: row.id,
+          entityId,
+          action: 'RELEASE',
+          revisionId: revision.id,
+          createdAt: now,
+          createdById: actor.userId,
+          resources: { create: pinnedIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
+        },
+        select: { id: true },
+      });
+      releaseIds.push(entry.id);
+    }
+    await recordAudit(
+      tx,
+      actor,
+      { action: 'release', entityId, target: what, after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })) } },
+      now,
+    );
+    return releaseIds;
+  }, CHANNEL_TRANSACTION);
+}
+
+/** The revision comes from the url (`cs:~kirk/foo-9`) or the `revision` field; both must agree. */
+function revisionNumber(fromUrl: number | undefined, fromInput: number | null | undefined, url: string): number {
+  if (fromUrl !== undefined && fromInput !== undefined && fromInput !== null && fromUrl !== fromInput) {
+    throw new ValidationError(`The url names revision ${fromUrl} but revision is ${fromInput}: give the revision once, or make them agree`, 'revision');
+  }
+  const number = fromUrl ?? fromInput;
+  if (number === undefined || number === null) {
+    throw new ValidationError(`Say which revision to release: "${url}-9" in the url, or revision: 9`, 'revision');
+  }
+  if (number < 0) throw new ValidationError(`Revision numbers start at 0, not ${number}`, 'revision');
+  return number;
+}

@@ -1,0 +1,19 @@
+import type { EntityKind, Prisma } from '../../generated/prisma/client.js';
+import { getCaller } from '../authorization/caller.js';
+import { visibleEntityWhere } from '../authorization/entity-access.js';
+import type { ServiceContext } from '../context.js';
+
+/** The SQL filter of an entity listing: what the caller may see, narrowed by owner and kind. */
+export async function listEntitiesWhere(
+  ctx: ServiceContext,
+  filters: { owner?: string | null; kind?: EntityKind | null },
+): Promise<Prisma.EntityWhereInput> {
+  const caller = await getCaller(ctx);
+  return {
+    AND: [
+      visibleEntityWhere(caller),
+      filters.owner ? { namespace: { name: filters.owner } } : {},
+      filters.kind ? { kind: filters.kind } : {},
+    ],
+  };
+}
