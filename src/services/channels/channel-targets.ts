@@ -63,10 +63,3 @@ export async function writableChannels(
   }
   return channels;
 }
-
-/**
- * Transaction limits for channel changes. The embedded database has a single
- * connection, so a burst of concurrent releases queues for it: Prisma's default
- * 2 s wait would fail requests that are merely waiting their turn.
- */
-export const CHANNEL_TRANSACTION = { maxWait: 30_000, timeout: 30_000 } as const;

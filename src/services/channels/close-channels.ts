@@ -4,7 +4,7 @@ import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { riskToDb } from './channel-state.js';
-import { CHANNEL_TRANSACTION, lockEntity, writableChannels } from './channel-targets.js';
+import { lockEntity, writableChannels } from './channel-targets.js';
 
 /**
  * Closes each channel: its pointer is cleared and a close is appended to its
@@ -33,6 +33,6 @@ export async function closeChannels(ctx: ServiceContext, input: { url: string; c
       await tx.release.create({ data: { channelId: row.id, entityId, action: 'CLOSE', createdAt: now, createdById: actor.userId } });
     }
     await recordAudit(tx, actor, { action: 'close-channels', entityId, target: access.url, after: { closed: channels.map(formatChannel) } }, now);
-  }, CHANNEL_TRANSACTION);
+  });
   return entityId;
 }

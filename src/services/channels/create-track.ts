@@ -4,7 +4,7 @@ import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { CHANNEL_TRANSACTION, lockEntity } from './channel-targets.js';
+import { lockEntity } from './channel-targets.js';
 
 /**
  * Adds a track. Owners and admins may create any valid name; writers may
@@ -30,6 +30,6 @@ export async function createTrack(ctx: ServiceContext, input: { url: string; nam
     if (existing) throw new ConflictError(`Track "${name}" already exists on ${access.url}`);
     await tx.track.create({ data: { entityId, name, createdAt: now } });
     await recordAudit(tx, actor, { action: 'create-track', entityId, target: `${access.url} ${name}`, after: { track: name } }, now);
-  }, CHANNEL_TRANSACTION);
+  });
   return entityId;
 }

@@ -6,7 +6,7 @@ import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { riskToDb } from './channel-state.js';
-import { CHANNEL_TRANSACTION, lockEntity, writableChannels } from './channel-targets.js';
+import { lockEntity, writableChannels } from './channel-targets.js';
 
 export interface ReleaseInput {
   url: string;
@@ -86,7 +86,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       now,
     );
     return releaseIds;
-  }, CHANNEL_TRANSACTION);
+  });
 }
 
 /** The revision comes from the url (`cs:~kirk/foo-9`) or the `revision` field; both must agree. */

@@ -3,7 +3,7 @@ import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { CHANNEL_TRANSACTION, lockEntity } from './channel-targets.js';
+import { lockEntity } from './channel-targets.js';
 
 /** Makes an existing track the one that channels without a track (and `resolve` without a channel) mean. Returns the entity id. */
 export async function setDefaultTrack(ctx: ServiceContext, input: { url: string; track: string }): Promise<number> {
@@ -29,6 +29,6 @@ export async function setDefaultTrack(ctx: ServiceContext, input: { url: string;
       { action: 'set-default-track', entityId, target: access.url, before: { defaultTrack: locked.defaultTrack }, after: { defaultTrack: input.track } },
       now,
     );
-  }, CHANNEL_TRANSACTION);
+  });
   return entityId;
 }

@@ -3,7 +3,7 @@ import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { CHANNEL_TRANSACTION, lockEntity } from './channel-targets.js';
+import { lockEntity } from './channel-targets.js';
 
 const MAX_PATTERN_LENGTH = 200;
 
@@ -38,6 +38,6 @@ export async function setTrackGuardrail(ctx: ServiceContext, input: { url: strin
       { action: 'set-track-guardrail', entityId, target: access.url, before: { trackGuardrail: locked.trackGuardrail }, after: { trackGuardrail: pattern } },
       now,
     );
-  }, CHANNEL_TRANSACTION);
+  });
   return entityId;
 }
