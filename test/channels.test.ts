@@ -230,6 +230,33 @@ describe('release', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('leaves nothing changed when the database fails halfway through several channels', async () => {
+    const half = await kirk.charm('half', { revisions: 2 });
+    await releaseOk(kirk.token, `${half.url}-0`, ['edge']);
+    // A trigger makes the history insert of latest/beta fail, after latest/edge was written in the same transaction.
+    const prisma = store.database.db.prisma;
+    await prisma.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_beta_release() RETURNS trigger AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM "Channel" c WHERE c.id = NEW."channelId" AND c.risk = 'BETA' AND c."entityId" = ${half.id}) THEN
+          RAISE EXCEPTION 'injected failure';
+        END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_beta_release BEFORE INSERT ON "Release" FOR EACH ROW EXECUTE FUNCTION refuse_beta_release()`);
+    try {
+      const before = await counts();
+      const result = await store.execute(ReleaseDocument, { input: { url: `${half.url}-1`, channels: ['edge', 'beta'] } }, { token: kirk.token });
+      expect(result.data ?? null).toBeNull();
+      expect(result.errors?.map((e) => e.message)).toEqual(['Unexpected error.']);
+      expect(await counts()).toEqual(before);
+      expect(summary((await channelMap(kirk.token, half.url)).channelMap)['latest/edge']).toEqual([0, 0, null]);
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TRIGGER refuse_beta_release ON "Release"');
+      await prisma.$executeRawUnsafe('DROP FUNCTION refuse_beta_release()');
+    }
+  });
+
   it('refuses a declared resource that has no revision yet', async () => {
     const baz = await kirk.charm('baz', { revisions: 1, resources: { model: 'file' } });
     const before = await counts();
