@@ -1,5 +1,4 @@
-import { RISKS } from '../../domain/channel.js';
-import type { ChannelView } from '../../services/channels/channel-state.js';
+import { type ChannelView, riskToDb } from '../../services/channels/channel-state.js';
 import { builder } from '../builder.js';
 import { loadRevision } from '../loaders/revisions.js';
 
@@ -23,7 +22,7 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
     risk: t.field({
       type: RiskEnum,
       description: 'The risk: STABLE, CANDIDATE, BETA or EDGE.',
-      resolve: (channel) => RISKS[RISKS.indexOf(channel.risk)]!.toUpperCase() as 'STABLE' | 'CANDIDATE' | 'BETA' | 'EDGE',
+      resolve: (channel) => riskToDb(channel.risk),
     }),
     branch: t.exposeString('branch', { nullable: true, description: 'The branch, for `track/risk/branch` channels; null otherwise.' }),
     revision: t.prismaField({
