@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { ArchiveLimits } from './domain/archive.js';
 
 /**
  * Every setting of the store comes from the environment and is checked here,
@@ -11,6 +12,8 @@ const optionalString = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+const MIB = 1024 * 1024;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -40,6 +43,14 @@ const environmentSchema = z
     STORE_MAX_QUERY_DEPTH: positiveInt(12),
     STORE_MAX_QUERY_COST: positiveInt(20000),
     STORE_SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+    STORE_MAX_ARCHIVE_BYTES: positiveInt(512 * MIB),
+    STORE_MAX_ARCHIVE_ENTRIES: positiveInt(10000),
+    STORE_MAX_ARCHIVE_ENTRY_BYTES: positiveInt(512 * MIB),
+    STORE_MAX_ARCHIVE_UNCOMPRESSED_BYTES: positiveInt(1024 * MIB),
+    STORE_MAX_UPLOAD_BYTES: positiveInt(8 * 1024 * MIB),
+    STORE_MAX_MULTIPART_BYTES: positiveInt(64 * MIB),
+    STORE_UPLOAD_TTL_SECONDS: positiveInt(24 * 60 * 60),
+    STORE_BLOB_GC_GRACE_SECONDS: positiveInt(60 * 60),
   })
   .superRefine((env, ctx) => {
     if ((env.STORE_ADMIN_USERNAME === undefined) !== (env.STORE_ADMIN_PASSWORD === undefined)) {
@@ -67,6 +78,14 @@ export interface StoreConfig {
   maxQueryDepth: number;
   maxQueryCost: number;
   shutdownTimeoutMs: number;
+  archiveLimits: ArchiveLimits;
+  /** Largest body `POST /uploads` accepts. */
+  maxUploadBytes: number;
+  /** Largest file in a multipart GraphQL request (Yoga holds those in memory). */
+  maxMultipartBytes: number;
+  uploadTtlSeconds: number;
+  /** Unreferenced blobs younger than this are kept: a push may be about to reference them. */
+  blobGcGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -96,5 +115,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     maxQueryDepth: e.STORE_MAX_QUERY_DEPTH,
     maxQueryCost: e.STORE_MAX_QUERY_COST,
     shutdownTimeoutMs: e.STORE_SHUTDOWN_TIMEOUT_MS,
+    archiveLimits: {
+      maxArchiveBytes: e.STORE_MAX_ARCHIVE_BYTES,
+      maxEntries: e.STORE_MAX_ARCHIVE_ENTRIES,
+      maxEntryBytes: e.STORE_MAX_ARCHIVE_ENTRY_BYTES,
+      maxUncompressedBytes: e.STORE_MAX_ARCHIVE_UNCOMPRESSED_BYTES,
+    },
+    maxUploadBytes: e.STORE_MAX_UPLOAD_BYTES,
+    maxMultipartBytes: e.STORE_MAX_MULTIPART_BYTES,
+    uploadTtlSeconds: e.STORE_UPLOAD_TTL_SECONDS,
+    blobGcGraceSeconds: e.STORE_BLOB_GC_GRACE_SECONDS,
   };
 }

@@ -1,9 +1,11 @@
+import { FileBlobStore } from './blobs/file-blob-store.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DatabaseStartupError, openDatabase, type Database } from './db/database.js';
 import { createApp } from './http/app.js';
 import { listen } from './http/server.js';
 import { createLogger } from './logger.js';
 import { ensureAdmin } from './services/accounts/ensure-admin.js';
+import { collectGarbage } from './services/blobs/collect-garbage.js';
 import { StoreError } from './domain/errors.js';
 
 /** Starts the store: configuration, database (migrated), first admin, HTTP server, graceful shutdown. */
@@ -40,11 +42,34 @@ async function main(): Promise<void> {
     }
   }
 
+  let blobs: FileBlobStore;
+  try {
+    blobs = await FileBlobStore.open(config.blobDir);
+  } catch (error) {
+    logger.fatal({ err: error, blobDir: config.blobDir }, `cannot use the blob directory ${config.blobDir}`);
+    await db.close();
+    process.exit(1);
+  }
+  // Leftovers of a crash (a blob written, its revision never committed) go now;
+  // in the background, so a large store does not delay start-up.
+  collectGarbage(db.prisma, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 }).then(
+    (report) => logger.info({ ...report, blobDir: config.blobDir }, 'blob garbage collected'),
+    (error: unknown) => logger.error({ err: error }, 'blob garbage collection failed'),
+  );
+
   const app = createApp({
     db,
     logger,
-    settings: { tokenTtlSeconds: config.tokenTtlSeconds, scryptCost: config.scryptCost, branchTtlSeconds: config.branchTtlSeconds },
-    limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost },
+    blobs,
+    settings: {
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      scryptCost: config.scryptCost,
+      archiveLimits: config.archiveLimits,
+      maxUploadBytes: config.maxUploadBytes,
+      branchTtlSeconds: config.branchTtlSeconds,
+      uploadTtlSeconds: config.uploadTtlSeconds,
+    },
+    limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
   });
   const server = await listen(app, config.host, config.port, logger);
 

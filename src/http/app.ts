@@ -1,20 +1,29 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
+import { createFetch } from '@whatwg-node/fetch';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { BlobStore } from '../blobs/blob-store.js';
 import type { Database } from '../db/database.js';
 import { AuthenticationError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { authenticate } from '../services/accounts/authenticate.js';
-import type { ServiceSettings } from '../services/context.js';
+import type { ServiceContext, ServiceSettings } from '../services/context.js';
+import { downloadRoutes, uploadRoute } from './blob-routes.js';
 
 export interface AppOptions {
   db: Database;
   logger: Logger;
   settings: ServiceSettings;
-  limits: { maxQueryDepth: number; maxQueryCost: number };
+  blobs: BlobStore;
+  limits: {
+    maxQueryDepth: number;
+    maxQueryCost: number;
+    /** Largest file in a multipart GraphQL request: Yoga reads those into memory, so big content goes through POST /uploads. */
+    maxMultipartBytes: number;
+  };
   /** The clock; tests inject their own. */
   now?: () => Date;
 }
@@ -56,9 +65,20 @@ function healthRoutes(db: Database): Plugin {
 export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
   const { db, logger } = options;
+  const servicesFor = async (request: Request): Promise<ServiceContext> => ({
+    prisma: db.prisma,
+    actor: await authenticate(db.prisma, request.headers.get('authorization'), now()),
+    now,
+    settings: options.settings,
+    blobs: options.blobs,
+  });
   return createYoga<Record<string, never>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    // Yoga's multipart parser keeps files in memory; past this size it answers 413.
+    fetchAPI: createFetch({
+      formDataLimits: { fileSize: options.limits.maxMultipartBytes, files: 10, fields: 10, fieldSize: 1024 * 1024 },
+    }),
     healthCheckEndpoint: '/__yoga_health',
     landingPage: false,
     logging: {
@@ -80,6 +100,8 @@ export function createApp(options: AppOptions): StoreApp {
     renderGraphiQL,
     plugins: [
       healthRoutes(db),
+      uploadRoute(servicesFor, options.settings.maxUploadBytes),
+      downloadRoutes(servicesFor),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxQueryDepth },
         costLimit: { maxCost: options.limits.maxQueryCost },
@@ -90,10 +112,8 @@ export function createApp(options: AppOptions): StoreApp {
       }),
     ],
     context: async ({ request }): Promise<GraphQLContext> => {
-      const services = { prisma: db.prisma, actor: null, now, settings: options.settings };
       try {
-        const actor = await authenticate(db.prisma, request.headers.get('authorization'), now());
-        return { prisma: db.prisma, services: { ...services, actor } };
+        return { prisma: db.prisma, services: await servicesFor(request) };
       } catch (error) {
         if (error instanceof AuthenticationError) {
           throw new GraphQLError(error.message, {

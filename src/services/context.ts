@@ -1,4 +1,6 @@
+import type { BlobStore } from '../blobs/blob-store.js';
 import type { PrismaClient } from '../db/database.js';
+import type { ArchiveLimits } from '../domain/archive.js';
 
 /** Who is calling: a signed-in user through one token. */
 export interface Actor {
@@ -18,6 +20,10 @@ export interface ServiceSettings {
   /** A branch with no release for this long is closed (and falls back to its track/risk). */
   branchTtlSeconds: number;
   scryptCost: number;
+  archiveLimits: ArchiveLimits;
+  /** Largest body `POST /uploads` accepts (also the largest resource). */
+  maxUploadBytes: number;
+  uploadTtlSeconds: number;
 }
 
 /** What every use case receives: the database, the caller, a clock, and settings. */
@@ -26,4 +32,6 @@ export interface ServiceContext {
   actor: Actor | null;
   now(): Date;
   settings: ServiceSettings;
+  /** Where archives and resources live. */
+  blobs: BlobStore;
 }

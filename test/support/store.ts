@@ -1,6 +1,11 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import pino from 'pino';
+import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
+import type { ArchiveLimits } from '../../src/domain/archive.js';
 import { createApp, type StoreApp } from '../../src/http/app.js';
 import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -23,15 +28,44 @@ export interface ExecuteOptions {
   authorization?: string;
 }
 
+/** Limits small enough for tests to cross them. */
+export interface TestLimits {
+  archiveLimits: ArchiveLimits;
+  maxUploadBytes: number;
+  maxMultipartBytes: number;
+}
+
+export const DEFAULT_TEST_LIMITS: TestLimits = {
+  archiveLimits: { maxArchiveBytes: 4 * 1024 * 1024, maxEntries: 100, maxEntryBytes: 1024 * 1024, maxUncompressedBytes: 2 * 1024 * 1024 },
+  maxUploadBytes: 8 * 1024 * 1024,
+  maxMultipartBytes: 6 * 1024 * 1024,
+};
+
 export interface TestStore {
   app: StoreApp;
   database: TestDatabase;
+  /** The blob directory of this store (a temporary directory). */
+  blobDir: string;
+  limits: TestLimits;
   clock: { now: Date; advance(ms: number): void };
   execute<R, V extends Record<string, unknown>>(
     document: TypedDocumentNode<R, V>,
     variables: V,
     options?: ExecuteOptions,
   ): Promise<GraphQLResponse<R>>;
+  /**
+   * Sends an operation as a GraphQL multipart request (operations, map and
+   * one form part per file), the way curl and upload clients do. `files`
+   * maps a variable path such as "input.archive" to the file.
+   */
+  executeMultipart<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V>,
+    variables: V,
+    files: Record<string, File>,
+    options?: ExecuteOptions,
+  ): Promise<GraphQLResponse<R>>;
+  /** A raw HTTP request to the app (uploads, downloads). */
+  request(pathname: string, init?: RequestInit & { token?: string }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -39,8 +73,11 @@ export interface TestStore {
  * A store on a fresh database with an admin account, driven in-process
  * through `app.fetch` exactly as HTTP clients drive it.
  */
-export async function createTestStore(options: { realClock?: boolean } = {}): Promise<TestStore> {
+export async function createTestStore(options: { realClock?: boolean; limits?: Partial<TestLimits> } = {}): Promise<TestStore> {
   const database = await createTestDatabase();
+  const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-blobs-'));
+  const blobs = await FileBlobStore.open(blobDir);
+  const limits = { ...DEFAULT_TEST_LIMITS, ...options.limits };
   const clock = {
     now: new Date('2026-01-01T00:00:00Z'),
     advance(ms: number) {
@@ -52,8 +89,16 @@ export async function createTestStore(options: { realClock?: boolean } = {}): Pr
   const app = createApp({
     db: database.db,
     logger: pino({ level: 'silent' }),
-    settings: { tokenTtlSeconds: 30 * 24 * 3600, scryptCost: TEST_SCRYPT_COST, branchTtlSeconds: BRANCH_TTL_SECONDS },
-    limits: { maxQueryDepth: 12, maxQueryCost: 20000 },
+    blobs,
+    settings: {
+      tokenTtlSeconds: 30 * 24 * 3600,
+      scryptCost: TEST_SCRYPT_COST,
+      archiveLimits: limits.archiveLimits,
+      maxUploadBytes: limits.maxUploadBytes,
+      branchTtlSeconds: BRANCH_TTL_SECONDS,
+      uploadTtlSeconds: 24 * 3600,
+    },
+    limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },
     now,
   });
 
@@ -70,5 +115,43 @@ export async function createTestStore(options: { realClock?: boolean } = {}): Pr
     return { status: response.status, ...body } as GraphQLResponse<never>;
   };
 
-  return { app, database, clock, execute, close: () => database.drop() };
+  const authorizationHeaders = (opts: ExecuteOptions): Record<string, string> => {
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.authorization !== undefined) headers.authorization = opts.authorization;
+    return headers;
+  };
+
+  const executeMultipart: TestStore['executeMultipart'] = async (document, variables, files, opts = {}) => {
+    const form = new FormData();
+    const names = Object.keys(files);
+    form.set('operations', JSON.stringify({ query: print(document), variables }));
+    form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
+    names.forEach((name, index) => form.set(String(index), files[name]!));
+    const response = await app.fetch('http://store.test/graphql', { method: 'POST', headers: authorizationHeaders(opts), body: form });
+    const body = (await response.json()) as Omit<GraphQLResponse<never>, 'status'>;
+    return { status: response.status, ...body } as GraphQLResponse<never>;
+  };
+
+  const request: TestStore['request'] = async (pathname, init = {}) => {
+    const { token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    return app.fetch(`http://store.test${pathname}`, { ...rest, headers, ...(rest.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  };
+
+  return {
+    app,
+    database,
+    blobDir,
+    limits,
+    clock,
+    execute,
+    executeMultipart,
+    request,
+    close: async () => {
+      await database.drop();
+      await fs.rm(blobDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,15 @@
+import { FileBlobStore } from '../src/blobs/file-blob-store.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { collectGarbage } from '../src/services/blobs/collect-garbage.js';
+
+/** `npm run blobs:gc`: removes blobs nothing references (older than STORE_BLOB_GC_GRACE_SECONDS). */
+const config = loadConfig();
+const db = await openDatabase(config);
+try {
+  const blobs = await FileBlobStore.open(config.blobDir);
+  const report = await collectGarbage(db.prisma, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 });
+  process.stdout.write(`${JSON.stringify({ blobDir: config.blobDir, ...report })}\n`);
+} finally {
+  await db.close();
+}

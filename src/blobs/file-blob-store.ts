@@ -1,0 +1,133 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { BlobStore, ByteSource, StagedBlob, StoredBlob } from './blob-store.js';
+import { BlobTooLargeError } from './blob-store.js';
+
+const SHA384_HEX = /^[0-9a-f]{96}$/;
+const STAGING = '.staging';
+
+/**
+ * Blobs as files: `<dir>/<first two hex digits>/<sha384>`. Content is
+ * written to `<dir>/.staging/`, fsynced, then renamed into place (atomic on
+ * one filesystem) and the directory fsynced, so a crash leaves either the
+ * whole blob or none of it (plus, at worst, staging leftovers for the GC).
+ */
+export class FileBlobStore implements BlobStore {
+  constructor(readonly dir: string) {}
+
+  static async open(dir: string): Promise<FileBlobStore> {
+    await fs.mkdir(path.join(dir, STAGING), { recursive: true });
+    return new FileBlobStore(dir);
+  }
+
+  pathOf(sha384: string): string {
+    if (!SHA384_HEX.test(sha384)) throw new Error(`not a sha384 digest: ${sha384}`);
+    return path.join(this.dir, sha384.slice(0, 2), sha384);
+  }
+
+  async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
+    const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const sha384 = createHash('sha384');
+    const sha256 = createHash('sha256');
+    let size = 0;
+    const file = await fs.open(stagingPath, 'wx');
+    try {
+      for await (const chunk of content) {
+        size += chunk.byteLength;
+        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+        sha384.update(chunk);
+        sha256.update(chunk);
+        await file.write(chunk);
+      }
+      await file.sync();
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await fs.rm(stagingPath, { force: true });
+      throw error;
+    }
+    await file.close();
+    const digest = { sha384: sha384.digest('hex'), sha256: sha256.digest('hex'), size };
+    let settled = false;
+    return {
+      ...digest,
+      source: () => fileSource(stagingPath, size),
+      commit: async () => {
+        if (settled) return;
+        const target = this.pathOf(digest.sha384);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        // Replacing an identical blob is harmless, and gives it a fresh
+        // mtime so the GC's grace period protects it until its row commits.
+        await fs.rename(stagingPath, target);
+        settled = true;
+        await fsyncDirectory(path.dirname(target));
+      },
+      discard: async () => {
+        if (settled) return;
+        settled = true;
+        await fs.rm(stagingPath, { force: true });
+      },
+    };
+  }
+
+  async size(sha384: string): Promise<number | null> {
+    try {
+      return (await fs.stat(this.pathOf(sha384))).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async source(sha384: string): Promise<ByteSource> {
+    const file = this.pathOf(sha384);
+    return fileSource(file, (await fs.stat(file)).size);
+  }
+
+  async *list(): AsyncIterable<StoredBlob> {
+    for (const prefix of await fs.readdir(this.dir)) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const name of await fs.readdir(path.join(this.dir, prefix))) {
+        if (!SHA384_HEX.test(name)) continue;
+        const stat = await fs.stat(path.join(this.dir, prefix, name)).catch(() => null);
+        if (stat) yield { sha384: name, modifiedAt: stat.mtime };
+      }
+    }
+  }
+
+  async remove(sha384: string): Promise<void> {
+    await fs.rm(this.pathOf(sha384), { force: true });
+  }
+
+  async removeStaleStaging(before: Date): Promise<number> {
+    const dir = path.join(this.dir, STAGING);
+    let removed = 0;
+    for (const name of await fs.readdir(dir)) {
+      const stat = await fs.stat(path.join(dir, name)).catch(() => null);
+      if (stat && stat.mtime < before) {
+        await fs.rm(path.join(dir, name), { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+}
+
+function fileSource(file: string, size: number): ByteSource {
+  return {
+    size,
+    // createReadStream's `end` is inclusive.
+    openRange: (start, end) => (end <= start ? Readable.from([]) : createReadStream(file, { start, end: end - 1, highWaterMark: 64 * 1024 })),
+  };
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,99 @@
+import type { Plugin } from 'graphql-yoga';
+import { BlobTooLargeError } from '../blobs/blob-store.js';
+import { parseArchivePath, parseResourcePath, ARCHIVES_PREFIX, RESOURCES_PREFIX } from '../domain/download-paths.js';
+import { AuthenticationError } from '../domain/errors.js';
+import type { ServiceContext } from '../services/context.js';
+import { findArchiveDownload, findResourceDownload } from '../services/downloads/find-download.js';
+import { createUpload } from '../services/uploads/create-upload.js';
+import { serveBlob } from './serve-blob.js';
+
+/** Builds the service context of a request (authenticating its bearer token). */
+export type ServicesFor = (request: Request) => Promise<ServiceContext>;
+
+const UPLOADS_PATH = '/uploads';
+
+function jsonError(ResponseClass: typeof Response, status: number, error: string, headers: Record<string, string> = {}): Response {
+  return new ResponseClass(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+function unauthorized(ResponseClass: typeof Response, message: string): Response {
+  return jsonError(ResponseClass, 401, message, { 'www-authenticate': 'Bearer' });
+}
+
+/**
+ * `POST /uploads`: the raw body is streamed into the blob store while being
+ * hashed (never held in memory whole); answers `{uploadId, sha384, size,
+ * expiresAt}` for one later push or pushResource.
+ */
+export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== UPLOADS_PATH) return;
+      if (request.method !== 'POST') {
+        endResponse(jsonError(fetchAPI.Response, 405, 'Send the content with POST /uploads', { allow: 'POST' }));
+        return;
+      }
+      let ctx: ServiceContext;
+      try {
+        ctx = await servicesFor(request);
+      } catch (error) {
+        if (error instanceof AuthenticationError) return endResponse(unauthorized(fetchAPI.Response, error.message));
+        throw error;
+      }
+      if (!ctx.actor) return endResponse(unauthorized(fetchAPI.Response, 'Sign in first: uploads need a bearer token from the login mutation'));
+      const tooLarge = () =>
+        jsonError(fetchAPI.Response, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`, { connection: 'close' });
+      const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+      if (declared > maxUploadBytes) return endResponse(tooLarge());
+      if (!request.body) return endResponse(jsonError(fetchAPI.Response, 400, 'The upload has no body: send the content as the raw request body'));
+      try {
+        const receipt = await createUpload(ctx, request.body as unknown as AsyncIterable<Uint8Array>);
+        endResponse(
+          new fetchAPI.Response(
+            JSON.stringify({ uploadId: receipt.uploadId, sha384: receipt.sha384, size: receipt.size, expiresAt: receipt.expiresAt.toISOString() }),
+            { status: 201, headers: { 'content-type': 'application/json' } },
+          ),
+        );
+      } catch (error) {
+        if (error instanceof BlobTooLargeError) return endResponse(tooLarge());
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * `GET`/`HEAD` `/archives/<entity url path>/<revision>` and
+ * `/resources/<entity url path>/<resource>/<revision>`: the same bearer
+ * authentication and visibility as the API; whatever the caller may not
+ * read is 404, exactly like what does not exist.
+ */
+export function downloadRoutes(servicesFor: ServicesFor): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      const isArchive = url.pathname.startsWith(ARCHIVES_PREFIX);
+      if (!isArchive && !url.pathname.startsWith(RESOURCES_PREFIX)) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return endResponse(jsonError(fetchAPI.Response, 405, 'Downloads are GET (or HEAD) requests', { allow: 'GET, HEAD' }));
+      }
+      let ctx: ServiceContext;
+      try {
+        ctx = await servicesFor(request);
+      } catch (error) {
+        if (error instanceof AuthenticationError) return endResponse(unauthorized(fetchAPI.Response, error.message));
+        throw error;
+      }
+      const notFound = () => jsonError(fetchAPI.Response, 404, `Nothing to download at ${url.pathname} (or you may not see it)`);
+      let download;
+      if (isArchive) {
+        const path = parseArchivePath(url.pathname);
+        download = path && (await findArchiveDownload(ctx, path));
+      } else {
+        const path = parseResourcePath(url.pathname);
+        download = path && (await findResourceDownload(ctx, path));
+      }
+      if (!download) return endResponse(notFound());
+      endResponse(await serveBlob(request, download, ctx.blobs, fetchAPI.Response));
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { parseEntityUrl } from '../../domain/entity-url.js';
+import { ValidationError } from '../../domain/errors.js';
+import type { ArchiveRequestPath, ResourceRequestPath } from '../../domain/download-paths.js';
+import type { ServiceContext } from '../context.js';
+import { findEntity } from '../entities/find-entity.js';
+import { canReadResourceRevision } from '../entities/resource-access.js';
+import { canReadRevision } from '../entities/revision-access.js';
+import type { EntityAccess } from '../authorization/entity-access.js';
+
+/** A blob the caller may download, with what the response needs to describe it. */
+export interface Download {
+  sha384: string;
+  sha256: string;
+  size: number;
+  filename: string;
+  contentType: string;
+}
+
+async function visibleEntity(ctx: ServiceContext, urlText: string): Promise<EntityAccess | null> {
+  try {
+    const url = parseEntityUrl(urlText);
+    if (url.revision !== undefined) return null;
+    return await findEntity(ctx, url);
+  } catch (error) {
+    if (error instanceof ValidationError) return null;
+    throw error;
+  }
+}
+
+/** The archive of a revision; null when it is missing or the caller may not read it (the same answer on purpose). */
+export async function findArchiveDownload(ctx: ServiceContext, path: ArchiveRequestPath): Promise<Download | null> {
+  const access = await visibleEntity(ctx, path.entityUrl);
+  if (!access) return null;
+  const revision = await ctx.prisma.revision.findUnique({ where: { entityId_number: { entityId: access.entity.id, number: path.revision } } });
+  if (!revision || !(await canReadRevision(ctx, access, revision.id))) return null;
+  return {
+    sha384: revision.sha384,
+    sha256: revision.sha256,
+    size: Number(revision.size),
+    filename: `${access.entity.name}-${revision.number}.zip`,
+    contentType: 'application/zip',
+  };
+}
+
+/** A resource revision's content; null when it is missing or the caller may not read it. */
+export async function findResourceDownload(ctx: ServiceContext, path: ResourceRequestPath): Promise<Download | null> {
+  const access = await visibleEntity(ctx, path.entityUrl);
+  if (!access) return null;
+  const resourceRevision = await ctx.prisma.resourceRevision.findFirst({
+    where: { revision: path.revision, resource: { entityId: access.entity.id, name: path.resourceName } },
+    include: { resource: { select: { name: true } } },
+  });
+  if (!resourceRevision || !(await canReadResourceRevision(ctx, access, resourceRevision.id))) return null;
+  return {
+    sha384: resourceRevision.sha384,
+    sha256: resourceRevision.sha256,
+    size: Number(resourceRevision.size),
+    filename: `${access.entity.name}-${resourceRevision.resource.name}-${resourceRevision.revision}`,
+    contentType: 'application/octet-stream',
+  };
+}

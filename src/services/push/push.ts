@@ -1,0 +1,186 @@
+import type { EntityKind, Revision } from '../../generated/prisma/client.js';
+import type { Tx } from '../../db/database.js';
+import { type ArchiveInfo, archiveMetadata } from '../../domain/archive.js';
+import { BUNDLE_SERIES, type EntityUrl, entityNameProblem, formatEntityUrl, isValidEntityName, parseEntityUrl } from '../../domain/entity-url.js';
+import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
+import { requireSignedIn } from '../accounts/require.js';
+import { inspectArchive } from '../archives/inspect-archive.js';
+import { recordAudit } from '../audit.js';
+import { getCaller } from '../authorization/caller.js';
+import { EntityAccess, entityAccessSelect, notFound } from '../authorization/entity-access.js';
+import { canCreateEntityIn } from '../authorization/namespace-access.js';
+import type { ServiceContext } from '../context.js';
+import { createEntity } from '../entities/create-entity.js';
+import { acquireContent } from '../uploads/content.js';
+import { WRITE_TRANSACTION } from '../transactions.js';
+
+export interface PushInput {
+  archive?: File | null;
+  uploadId?: string | null;
+  url?: string | null;
+}
+
+export interface PushOutcome {
+  revision: Revision;
+  /** The content equals the latest revision's, which is returned; nothing was written. */
+  duplicate: boolean;
+}
+
+/** The `~owner/name` a push goes to, and its kind. */
+interface PushTarget {
+  owner: string;
+  name: string;
+  kind: EntityKind;
+  url: string;
+}
+
+/**
+ * Pushes an archive as the next revision of an entity, creating the entity
+ * (private, owner only) on its first push. Everything is checked before
+ * anything is written: the archive, the target id, the caller's rights. The
+ * blob is put in place first and the revision row committed after, so no
+ * revision exists without its blob. Numbers come from Entity.nextRevision
+ * under the entity's row lock, so they stay consecutive under concurrent
+ * pushes from any number of processes.
+ */
+export async function push(ctx: ServiceContext, input: PushInput): Promise<PushOutcome> {
+  const actor = requireSignedIn(ctx);
+  const url = input.url == null || input.url.trim() === '' ? null : parseEntityUrl(input.url, 'url');
+  if (url?.revision !== undefined) {
+    throw new ValidationError(`"${input.url}" has a revision; a push always makes a new revision, so give the url without "-${url.revision}"`, 'url');
+  }
+  const content = await acquireContent(ctx, actor, { file: input.archive, uploadId: input.uploadId }, {
+    fileField: 'archive',
+    maxBytes: ctx.settings.archiveLimits.maxArchiveBytes,
+    what: 'archive',
+  });
+  try {
+    const info = await inspectArchive(await content.source(), ctx.settings.archiveLimits, input.archive ? 'archive' : 'uploadId');
+    const target = pushTarget(url, input.url ?? '', info, actor.username, content.filename);
+    const namespace = await ctx.prisma.namespace.findUnique({ where: { name: target.owner }, select: { id: true } });
+    const caller = await getCaller(ctx);
+    const denied = () =>
+      new PermissionDeniedError(`You may not push to ~${target.owner}: push to your own namespace (~${actor.username}) or to a group you belong to`);
+    if (!namespace) throw denied();
+    const existing = await ctx.prisma.entity.findUnique({
+      where: { namespaceId_name: { namespaceId: namespace.id, name: target.name } },
+      select: entityAccessSelect,
+    });
+    if (existing) checkExisting(new EntityAccess(existing, caller), target);
+    else if (!canCreateEntityIn(caller, target.owner, target.url)) throw denied();
+
+    await content.commit();
+    return await ctx.prisma.$transaction(async (tx) => {
+      const now = ctx.now();
+      const { entity, created } = await createEntity(tx, { namespaceId: namespace.id, ownerName: target.owner, name: target.name, kind: target.kind, now });
+      // Created by a concurrent push between the checks and here: it is a new entity of ours, or refused like any existing one.
+      if (!created && !existing) {
+        const raced = await tx.entity.findUniqueOrThrow({ where: { id: entity.id }, select: entityAccessSelect });
+        checkExisting(new EntityAccess(raced, caller), target);
+      }
+      const number = await lockNextRevision(tx, entity.id);
+      const latest = await tx.revision.findFirst({ where: { entityId: entity.id }, orderBy: { number: 'desc' } });
+      if (latest && latest.sha384 === content.sha384) return { revision: latest, duplicate: true };
+
+      await tx.entity.update({ where: { id: entity.id }, data: { nextRevision: number + 1 } });
+      const revision = await tx.revision.create({
+        data: {
+          entityId: entity.id,
+          number,
+          sha384: content.sha384,
+          sha256: content.sha256,
+          size: BigInt(content.size),
+          createdAt: now,
+          createdById: actor.userId,
+          summary: info.summary,
+          description: info.description,
+          series: info.series,
+          metadata: archiveMetadata(info) as object,
+        },
+      });
+      if (info.kind === 'CHARM') {
+        for (const resource of info.resources) {
+          await tx.resource.upsert({
+            where: { entityId_name: { entityId: entity.id, name: resource.name } },
+            create: { entityId: entity.id, name: resource.name, type: resource.type, description: resource.description, createdAt: now },
+            update: { type: resource.type, description: resource.description },
+          });
+        }
+      }
+      await content.markUsed(tx);
+      await recordAudit(
+        tx,
+        actor,
+        {
+          action: 'push',
+          entityId: entity.id,
+          target: formatEntityUrl({ owner: target.owner, name: target.name, isBundle: target.kind === 'BUNDLE' }, number),
+          after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
+        },
+        now,
+      );
+      return { revision, duplicate: false };
+    }, WRITE_TRANSACTION);
+  } finally {
+    await content.discard();
+  }
+}
+
+/** Takes the entity's row lock (held until commit) and returns the number the next revision gets. */
+async function lockNextRevision(tx: Tx, entityId: number): Promise<number> {
+  const rows = await tx.$queryRaw<Array<{ nextRevision: number }>>`SELECT "nextRevision" FROM "Entity" WHERE "id" = ${entityId} FOR UPDATE`;
+  return rows[0]!.nextRevision;
+}
+
+/** An existing entity: invisible is not found, visible but not writable is denied, another kind is refused. */
+function checkExisting(access: EntityAccess, target: PushTarget): void {
+  if (!access.canView()) throw notFound(target.url);
+  if (!access.canWriteUnpublished()) {
+    throw new PermissionDeniedError(`You may not push to ${access.url}: that needs write access to its unpublished channel; ask its owner to grant it`);
+  }
+  if (access.entity.kind !== target.kind) {
+    const existingKind = access.entity.kind === 'BUNDLE' ? 'bundle' : 'charm';
+    const pushedKind = target.kind === 'BUNDLE' ? 'bundle' : 'charm';
+    throw new ValidationError(
+      `~${target.owner} already has a ${existingKind} named "${target.name}" (${access.url}); a ${pushedKind} cannot use the same name, choose another`,
+      'url',
+    );
+  }
+}
+
+/**
+ * The target id, following the seed's permutations: none (`~you/<metadata
+ * name>`, bundles `~you/bundle/<bundle.yaml name or file stem>`), `name`,
+ * `bundle/name`, `~group/name`, `cs:~group/name`.
+ */
+function pushTarget(url: EntityUrl | null, urlText: string, info: ArchiveInfo, username: string, filename: string | null): PushTarget {
+  const kind: EntityKind = info.kind;
+  if (url) {
+    if (url.series === BUNDLE_SERIES && kind === 'CHARM') {
+      throw new ValidationError(`"${urlText}" names a bundle but the archive is a charm (it has metadata.yaml); push it to a charm url such as "${url.name}"`, 'url');
+    }
+    if (url.series !== BUNDLE_SERIES && kind === 'BUNDLE') {
+      throw new ValidationError(`"${urlText}" names a charm but the archive is a bundle (it has bundle.yaml); push it to a bundle url such as "bundle/${url.name}"`, 'url');
+    }
+    if (kind === 'CHARM' && url.series !== undefined && !info.series.includes(url.series)) {
+      const declared = info.series.length ? `it declares ${info.series.join(', ')}` : 'it declares no series';
+      throw new ValidationError(`"${urlText}" names series "${url.series}" but the charm does not support it (${declared}); leave the series out of the url`, 'url');
+    }
+  }
+  const owner = url?.owner ?? username;
+  const name = url?.name ?? defaultName(info, filename);
+  return { owner, name, kind, url: formatEntityUrl({ owner, name, isBundle: kind === 'BUNDLE' }) };
+}
+
+function defaultName(info: ArchiveInfo, filename: string | null): string {
+  if (info.kind === 'CHARM') return info.name;
+  if (info.name) return info.name;
+  const stem = filename?.replace(/^.*[\\/]/, '').replace(/\.(zip|bundle)$/i, '') ?? '';
+  if (stem === '') {
+    throw new ValidationError('The bundle has no name: give a url such as "bundle/wiki", or a "name" in bundle.yaml', 'url');
+  }
+  if (!isValidEntityName(stem)) {
+    throw new ValidationError(`The bundle's file name "${filename}" is not a usable name (${entityNameProblem(stem)}); give a url such as "bundle/wiki"`, 'url');
+  }
+  return stem;
+}

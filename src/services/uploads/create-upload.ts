@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { requireSignedIn } from '../accounts/require.js';
+import { recordAudit } from '../audit.js';
+import type { ServiceContext } from '../context.js';
+
+export interface UploadReceipt {
+  uploadId: string;
+  sha384: string;
+  size: number;
+  expiresAt: Date;
+}
+
+/**
+ * Streams a body into the blob store while hashing it (BlobTooLargeError
+ * past STORE_MAX_UPLOAD_BYTES), then records it as an upload that one later
+ * push or pushResource by the same user may consume before it expires.
+ */
+export async function createUpload(ctx: ServiceContext, body: AsyncIterable<Uint8Array>): Promise<UploadReceipt> {
+  const actor = requireSignedIn(ctx);
+  const staged = await ctx.blobs.stage(body, ctx.settings.maxUploadBytes);
+  try {
+    await staged.commit();
+  } finally {
+    await staged.discard();
+  }
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + ctx.settings.uploadTtlSeconds * 1000);
+  const uploadId = `upl_${randomBytes(18).toString('base64url')}`;
+  await ctx.prisma.$transaction(async (tx) => {
+    await tx.upload.create({
+      data: { id: uploadId, userId: actor.userId, sha384: staged.sha384, sha256: staged.sha256, size: BigInt(staged.size), createdAt: now, expiresAt },
+    });
+    await recordAudit(tx, actor, { action: 'upload', target: uploadId, after: { sha384: staged.sha384, size: staged.size } }, now);
+  });
+  return { uploadId, sha384: staged.sha384, size: staged.size, expiresAt };
+}
