@@ -22,7 +22,15 @@ builder.scalarType('File', {
     throw new GraphQLError('File is an input-only scalar');
   },
   parseValue: (value) => {
-    if (!(value instanceof File)) throw new GraphQLError('File must be sent as a multipart upload');
+    // Yoga's multipart parser (@whatwg-node) gives File-like objects that are not instances of Node's File.
+    if (!isFileLike(value)) throw new GraphQLError('File must be sent as a multipart upload');
     return value;
   },
 });
+
+function isFileLike(value: unknown): value is File {
+  if (value instanceof File) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<File>;
+  return typeof candidate.arrayBuffer === 'function' && typeof candidate.size === 'number' && typeof candidate.name === 'string';
+}

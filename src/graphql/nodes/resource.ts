@@ -1,0 +1,31 @@
+import { entityAccessLoader } from '../../services/entities/find-entity.js';
+import { revisionScope } from '../../services/entities/revision-loaders.js';
+import { builder } from '../builder.js';
+
+export const ResourceObject = builder.prismaObject('Resource', {
+  description: 'A resource a charm declares in metadata.yaml (a file, or an OCI image), with its own revisions 0, 1, 2, ...',
+  select: { id: true, entityId: true },
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The name under `resources` in metadata.yaml.' }),
+    type: t.exposeString('type', { description: '"file" or "oci-image".' }),
+    description: t.exposeString('description', { nullable: true, description: 'What the resource is for, from metadata.yaml.' }),
+    revisions: t.prismaConnection({
+      type: 'ResourceRevision',
+      cursor: 'resourceId_revision',
+      description:
+        'Its revisions, newest first, for readers of the unpublished channel; others see those pinned by releases on channels they may read.',
+      resolve: async (query, resource, _args, ctx) => {
+        const access = await entityAccessLoader(ctx.services).load(resource.entityId);
+        if (!access) return [];
+        const scope = await revisionScope(ctx.services, access);
+        return ctx.prisma.resourceRevision.findMany({
+          ...query,
+          where: scope.all
+            ? { resourceId: resource.id }
+            : { resourceId: resource.id, releases: { some: { release: { action: 'RELEASE', channelId: { in: scope.channelIds } } } } },
+          orderBy: { revision: 'desc' },
+        });
+      },
+    }),
+  }),
+});
