@@ -11,7 +11,7 @@ export function pushArchive(
   url?: string,
   filename = 'archive.zip',
 ): Promise<GraphQLResponse<PushMutation>> {
-  return store.executeMultipart(PushDocument, { input: { archive: null, url } }, { 'input.archive': new File([zip], filename) }, { token });
+  return store.executeMultipart(PushDocument, { input: { archive: null, url } }, { 'input.archive': new File([new Uint8Array(zip)], filename) }, { token });
 }
 
 /** Pushes and returns the success, failing the test on anything else. */
@@ -23,7 +23,7 @@ export async function pushOk(store: TestStore, token: string, zip: Buffer, url?:
 
 /** Streams content to POST /uploads and returns its JSON answer. */
 export async function upload(store: TestStore, token: string, content: Buffer): Promise<{ uploadId: string; sha384: string; size: number }> {
-  const response = await store.request('/uploads', { method: 'POST', token, body: content });
+  const response = await store.request('/uploads', { method: 'POST', token, body: new Uint8Array(content) });
   if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as { uploadId: string; sha384: string; size: number };
 }
