@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { Prisma, type Revision } from '../../generated/prisma/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { RiskName } from '../../domain/channel.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
@@ -43,63 +43,65 @@ export function revisionScopeWhere(entityId: number, scope: RevisionScope): Pris
   return scope.all ? { entityId } : { entityId, releases: { some: { action: 'RELEASE', channelId: { in: scope.channelIds } } } };
 }
 
-interface LatestKey {
-  entityId: number;
-  scope: RevisionScope;
+/** The selection a GraphQL field asks for (Pothos' `query`), applied to every row of a batch. */
+export type RevisionQuery = { select?: Prisma.RevisionSelect; include?: Prisma.RevisionInclude };
+type RevisionRow = { entityId: number; number: number };
+
+/** The query plus the columns the loaders match rows by. */
+function withKeys(query: RevisionQuery): RevisionQuery {
+  return query.select ? { select: { ...query.select, entityId: true, number: true } } : query;
 }
 
 /**
- * The newest revision (in scope) of each entity asked for in one tick: one
- * SQL statement for every entity whose caller reads `unpublished`, one more
- * for the others, however many entities a page shows.
+ * Revisions by (entity, number) with the selection `query`: one SQL
+ * statement for every revision asked for in one tick (one per distinct
+ * selection), however many entities a page shows. The latest revision of
+ * an entity is number `nextRevision - 1`: numbers are consecutive and never
+ * deleted.
  */
-export function latestRevisionLoader(ctx: ServiceContext): DataLoader<LatestKey, Revision | null, string> {
+export function revisionLoader(ctx: ServiceContext, query: RevisionQuery): DataLoader<RevisionRow, RevisionRow | null, string> {
   return perRequest(
     ctx,
-    'latest-revision',
+    `revisions:${JSON.stringify(query)}`,
     () =>
-      new DataLoader<LatestKey, Revision | null, string>(
+      new DataLoader<RevisionRow, RevisionRow | null, string>(
         async (keys) => {
-          const open = keys.filter((key) => key.scope.all).map((key) => key.entityId);
-          const scoped = keys.filter((key) => !key.scope.all);
-          const channelIds = scoped.flatMap((key) => (key.scope.all ? [] : key.scope.channelIds));
-          const [openRows, scopedRows] = await Promise.all([
-            open.length
-              ? ctx.prisma.$queryRaw<Revision[]>`
-                  SELECT DISTINCT ON ("entityId") * FROM "Revision"
-                  WHERE "entityId" IN (${Prisma.join(open)})
-                  ORDER BY "entityId", "number" DESC`
-              : [],
-            scoped.length && channelIds.length
-              ? ctx.prisma.$queryRaw<Revision[]>`
-                  SELECT DISTINCT ON (r."entityId") r.* FROM "Revision" r
-                  WHERE r."entityId" IN (${Prisma.join(scoped.map((key) => key.entityId))})
-                    AND EXISTS (SELECT 1 FROM "Release" rel WHERE rel."revisionId" = r."id" AND rel."action" = 'RELEASE'
-                                AND rel."channelId" IN (${Prisma.join(channelIds)}))
-                  ORDER BY r."entityId", r."number" DESC`
-              : [],
-          ]);
-          const byEntity = new Map([...openRows, ...scopedRows].map((row) => [row.entityId, row]));
-          return keys.map((key) => byEntity.get(key.entityId) ?? null);
-        },
-        { cacheKeyFn: (key) => `${key.entityId}:${key.scope.all ? '*' : key.scope.channelIds.join(',')}` },
-      ),
-  );
-}
-
-/** Revisions by (entity, number), batched into one query. */
-export function revisionByNumberLoader(ctx: ServiceContext): DataLoader<{ entityId: number; number: number }, Revision | null, string> {
-  return perRequest(
-    ctx,
-    'revision-by-number',
-    () =>
-      new DataLoader<{ entityId: number; number: number }, Revision | null, string>(
-        async (keys) => {
-          const rows = await ctx.prisma.revision.findMany({ where: { OR: keys.map((key) => ({ entityId: key.entityId, number: key.number })) } });
+          const rows = (await ctx.prisma.revision.findMany({
+            ...withKeys(query),
+            where: { OR: keys.map((key) => ({ entityId: key.entityId, number: key.number })) },
+          })) as RevisionRow[];
           const byKey = new Map(rows.map((row) => [`${row.entityId}:${row.number}`, row]));
           return keys.map((key) => byKey.get(`${key.entityId}:${key.number}`) ?? null);
         },
         { cacheKeyFn: (key) => `${key.entityId}:${key.number}` },
+      ),
+  );
+}
+
+/**
+ * The newest revision released on one of the given channels, per entity,
+ * for callers who may not read `unpublished`: one statement per batch.
+ */
+export function latestReleasedRevisionLoader(
+  ctx: ServiceContext,
+  query: RevisionQuery,
+): DataLoader<{ entityId: number; channelIds: number[] }, RevisionRow | null, string> {
+  return perRequest(
+    ctx,
+    `latest-released:${JSON.stringify(query)}`,
+    () =>
+      new DataLoader<{ entityId: number; channelIds: number[] }, RevisionRow | null, string>(
+        async (keys) => {
+          const rows = (await ctx.prisma.revision.findMany({
+            ...withKeys(query),
+            where: { OR: keys.map((key) => revisionScopeWhere(key.entityId, { all: false, channelIds: key.channelIds })) },
+            orderBy: [{ entityId: 'asc' }, { number: 'desc' }],
+          })) as RevisionRow[];
+          const newest = new Map<number, RevisionRow>();
+          for (const row of rows) if (!newest.has(row.entityId)) newest.set(row.entityId, row);
+          return keys.map((key) => newest.get(key.entityId) ?? null);
+        },
+        { cacheKeyFn: (key) => `${key.entityId}:${key.channelIds.join(',')}` },
       ),
   );
 }
