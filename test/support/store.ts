@@ -6,7 +6,9 @@ import { print } from 'graphql';
 import pino from 'pino';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 import type { ArchiveLimits } from '../../src/domain/archive.js';
+import type { BlobStore } from '../../src/blobs/blob-store.js';
 import { createApp, type StoreApp } from '../../src/http/app.js';
+import type { ServiceSettings } from '../../src/services/context.js';
 import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -46,6 +48,8 @@ export interface TestStore {
   database: TestDatabase;
   /** The blob directory of this store (a temporary directory). */
   blobDir: string;
+  blobs: BlobStore;
+  settings: ServiceSettings;
   limits: TestLimits;
   clock: { now: Date; advance(ms: number): void };
   execute<R, V extends Record<string, unknown>>(
@@ -86,18 +90,19 @@ export async function createTestStore(options: { realClock?: boolean; limits?: P
   };
   const now = options.realClock ? () => new Date() : () => clock.now;
   await ensureAdmin(database.db.prisma, ADMIN, TEST_SCRYPT_COST, now());
+  const settings: ServiceSettings = {
+    tokenTtlSeconds: 30 * 24 * 3600,
+    scryptCost: TEST_SCRYPT_COST,
+    archiveLimits: limits.archiveLimits,
+    maxUploadBytes: limits.maxUploadBytes,
+    branchTtlSeconds: BRANCH_TTL_SECONDS,
+    uploadTtlSeconds: 24 * 3600,
+  };
   const app = createApp({
     db: database.db,
     logger: pino({ level: 'silent' }),
     blobs,
-    settings: {
-      tokenTtlSeconds: 30 * 24 * 3600,
-      scryptCost: TEST_SCRYPT_COST,
-      archiveLimits: limits.archiveLimits,
-      maxUploadBytes: limits.maxUploadBytes,
-      branchTtlSeconds: BRANCH_TTL_SECONDS,
-      uploadTtlSeconds: 24 * 3600,
-    },
+    settings,
     limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },
     now,
   });
@@ -144,6 +149,8 @@ export async function createTestStore(options: { realClock?: boolean; limits?: P
     app,
     database,
     blobDir,
+    blobs,
+    settings,
     limits,
     clock,
     execute,
