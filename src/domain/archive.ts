@@ -258,8 +258,14 @@ export interface OciImageDescriptor {
 }
 
 export const MAX_OCI_DESCRIPTOR_BYTES = 64 * 1024;
-// registry/path[:tag][@digest]: lowercase path components, an optional registry host with port.
-const IMAGE_REFERENCE = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+// [registry/]path[:tag][@digest], as Docker parses it: the first component is
+// a registry only when it has a dot or a port, or is localhost; path
+// components are lowercase.
+const REGISTRY = String.raw`(?:(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?|[a-zA-Z0-9-]+:[0-9]+)/`;
+const PATH_COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const IMAGE_REFERENCE = new RegExp(
+  String.raw`^(?:${REGISTRY})?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
+);
 const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /**

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectGarbage } from '../../src/services/blobs/collect-garbage.js';
+import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
+import { listFiles, pushOk, storeState, upload } from '../support/push.js';
+import { createTestStore, type TestStore } from '../support/store.js';
+import { charmZip } from '../support/zip.js';
+
+let store: TestStore;
+let kirk: string;
+
+beforeAll(async () => {
+  store = await createTestStore({ realClock: true, limits: { maxUploadBytes: 1024 * 1024 } });
+  kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
+});
+afterAll(() => store.close());
+
+/** A body that arrives in chunks, without a Content-Length: the server cannot know its size up front. */
+function chunkedBody(chunks: number, chunkSize: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent === chunks) return controller.close();
+      controller.enqueue(new Uint8Array(chunkSize).fill(sent % 256));
+      sent += 1;
+    },
+  });
+}
+
+describe('POST /uploads', () => {
+  it('stores a streamed body under its SHA-384 and answers its id, digest and size', async () => {
+    const response = await store.request('/uploads', { method: 'POST', token: kirk, body: chunkedBody(8, 64 * 1024) });
+    expect(response.status).toBe(201);
+    const receipt = (await response.json()) as { uploadId: string; sha384: string; size: number; expiresAt: string };
+    const expected = Buffer.concat(Array.from({ length: 8 }, (_, i) => Buffer.alloc(64 * 1024, i)));
+    expect(receipt).toMatchObject({ sha384: createHash('sha384').update(expected).digest('hex'), size: expected.length });
+    expect(receipt.uploadId).toMatch(/^upl_[A-Za-z0-9_-]{24}$/);
+    const stored = await fs.readFile(path.join(store.blobDir, receipt.sha384.slice(0, 2), receipt.sha384));
+    expect(stored.equals(expected)).toBe(true);
+    const row = await store.database.db.prisma.upload.findUniqueOrThrow({ where: { id: receipt.uploadId } });
+    expect(row).toMatchObject({ sha384: receipt.sha384, size: BigInt(expected.length), usedAt: null });
+  });
+
+  it('needs a signed-in user and POST', async () => {
+    const anonymous = await store.request('/uploads', { method: 'POST', body: 'x' });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: 'Sign in first: uploads need a bearer token from the login mutation' });
+    const get = await store.request('/uploads', { token: kirk });
+    expect(get.status).toBe(405);
+  });
+
+  it('answers 413 past the size limit, from Content-Length or while streaming, and keeps nothing', async () => {
+    const message = { error: 'The upload is larger than the limit of 1048576 bytes (STORE_MAX_UPLOAD_BYTES)' };
+    const before = await storeState(store);
+    const declared = await store.request('/uploads', { method: 'POST', token: kirk, body: new Uint8Array(1024 * 1024 + 1) });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual(message);
+    const streamed = await store.request('/uploads', { method: 'POST', token: kirk, body: chunkedBody(20, 64 * 1024) });
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toEqual(message);
+    expect(await storeState(store)).toEqual(before);
+  });
+});
+
+describe('blob garbage collection', () => {
+  it('removes only old blobs that nothing references, and staging leftovers', async () => {
+    const pushed = await pushOk(store, kirk, charmZip({ name: 'kept' }));
+    const live = await upload(store, kirk, Buffer.from('a live upload'));
+    const orphan = createHash('sha384').update('orphan').digest('hex');
+    const young = createHash('sha384').update('young orphan').digest('hex');
+    for (const digest of [orphan, young]) {
+      await fs.mkdir(path.join(store.blobDir, digest.slice(0, 2)), { recursive: true });
+      await fs.writeFile(path.join(store.blobDir, digest.slice(0, 2), digest), 'x');
+    }
+    await fs.writeFile(path.join(store.blobDir, '.staging', 'crashed-write'), 'partial');
+    const old = new Date(Date.now() - 2 * 3600 * 1000);
+    for (const file of await listFiles(store.blobDir)) {
+      if (!file.includes(young)) await fs.utimes(path.join(store.blobDir, file), old, old);
+    }
+
+    const report = await collectGarbage(store.database.db.prisma, store.blobs, { now: new Date(), graceMs: 3600 * 1000 });
+    expect(report).toMatchObject({ removed: 1, staging: 1 });
+    const files = await listFiles(store.blobDir);
+    expect(files.some((file) => file.endsWith(orphan))).toBe(false);
+    expect(files.some((file) => file.endsWith(young))).toBe(true);
+    expect(files.some((file) => file.endsWith(pushed.revision.sha384))).toBe(true);
+    expect(files.some((file) => file.endsWith(live.sha384))).toBe(true);
+    expect(files.some((file) => file.includes('.staging'))).toBe(false);
+  });
+});
