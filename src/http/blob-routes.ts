@@ -42,12 +42,12 @@ export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number): P
       }
       if (!ctx.actor) return endResponse(unauthorized(fetchAPI.Response, 'Sign in first: uploads need a bearer token from the login mutation'));
       const tooLarge = () =>
-        jsonError(fetchAPI.Response, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`, { connection: 'close' });
+        jsonError(fetchAPI.Response, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`);
       const declared = Number(request.headers.get('content-length') ?? Number.NaN);
       if (declared > maxUploadBytes) return endResponse(tooLarge());
       if (!request.body) return endResponse(jsonError(fetchAPI.Response, 400, 'The upload has no body: send the content as the raw request body'));
       try {
-        const receipt = await createUpload(ctx, request.body as unknown as AsyncIterable<Uint8Array>);
+        const receipt = await createUpload(ctx, chunksOf(request.body));
         endResponse(
           new fetchAPI.Response(
             JSON.stringify({ uploadId: receipt.uploadId, sha384: receipt.sha384, size: receipt.size, expiresAt: receipt.expiresAt.toISOString() }),
@@ -60,6 +60,25 @@ export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number): P
       }
     },
   };
+}
+
+/**
+ * The body's chunks, read one at a time (backpressure: the next is read when
+ * the blob store has written the last). Stopping early releases the body
+ * instead of cancelling it: cancelling would destroy the connection before
+ * the 413 reaches the client; released, the server discards the rest.
+ */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 /**
