@@ -6,7 +6,6 @@ import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { WRITE_TRANSACTION } from '../transactions.js';
 import { acquireContent, type ContentInput, type PushedContent } from '../uploads/content.js';
 
 export interface PushResourceInput extends ContentInput {
@@ -77,7 +76,7 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
         now,
       );
       return { resourceRevision: created, duplicate: false };
-    }, WRITE_TRANSACTION);
+    });
   } finally {
     await content.discard();
   }

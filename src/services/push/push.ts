@@ -12,7 +12,6 @@ import { canCreateEntityIn } from '../authorization/namespace-access.js';
 import type { ServiceContext } from '../context.js';
 import { createEntity } from '../entities/create-entity.js';
 import { acquireContent } from '../uploads/content.js';
-import { WRITE_TRANSACTION } from '../transactions.js';
 
 export interface PushInput {
   archive?: File | null;
@@ -120,7 +119,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         now,
       );
       return { revision, duplicate: false };
-    }, WRITE_TRANSACTION);
+    });
   } finally {
     await content.discard();
   }
