@@ -29,16 +29,20 @@ function asSelected(row: unknown): Revision | null {
 
 /** Entity fields about revisions (the unpublished channel) and resources. */
 builder.prismaObjectFields('Entity', (t) => ({
-  revisions: t.prismaConnection({
-    type: 'Revision',
-    cursor: 'entityId_number',
-    description:
-      'Every revision, newest first (the unpublished channel), for readers of `unpublished`; others see the revisions released on channels they may read.',
-    resolve: async (query, entity, _args, ctx) => {
-      const scope = await revisionScope(ctx.services, await accessOf(ctx, entity.id));
-      return ctx.prisma.revision.findMany({ ...query, where: revisionScopeWhere(entity.id, scope), orderBy: { number: 'desc' } });
+  revisions: t.prismaConnection(
+    {
+      type: 'Revision',
+      cursor: 'entityId_number',
+      description:
+        'Every revision, newest first (the unpublished channel), for readers of `unpublished`; others see the revisions released on channels they may read.',
+      resolve: async (query, entity, _args, ctx) => {
+        const scope = await revisionScope(ctx.services, await accessOf(ctx, entity.id));
+        return ctx.prisma.revision.findMany({ ...query, where: revisionScopeWhere(entity.id, scope), orderBy: { number: 'desc' } });
+      },
     },
-  }),
+    { name: 'RevisionConnection', description: 'A page of revisions, newest first.' },
+    { name: 'RevisionEdge', description: 'A revision and its cursor.' },
+  ),
   latestRevision: t.prismaField({
     type: 'Revision',
     nullable: true,

@@ -9,23 +9,27 @@ export const ResourceObject = builder.prismaObject('Resource', {
     name: t.exposeString('name', { description: 'The name under `resources` in metadata.yaml.' }),
     type: t.exposeString('type', { description: '"file" or "oci-image".' }),
     description: t.exposeString('description', { nullable: true, description: 'What the resource is for, from metadata.yaml.' }),
-    revisions: t.prismaConnection({
-      type: 'ResourceRevision',
-      cursor: 'resourceId_revision',
-      description:
-        'Its revisions, newest first, for readers of the unpublished channel; others see those pinned by releases on channels they may read.',
-      resolve: async (query, resource, _args, ctx) => {
-        const access = await entityAccessLoader(ctx.services).load(resource.entityId);
-        if (!access) return [];
-        const scope = await revisionScope(ctx.services, access);
-        return ctx.prisma.resourceRevision.findMany({
-          ...query,
-          where: scope.all
-            ? { resourceId: resource.id }
-            : { resourceId: resource.id, releases: { some: { release: { action: 'RELEASE', channelId: { in: scope.channelIds } } } } },
-          orderBy: { revision: 'desc' },
-        });
+    revisions: t.prismaConnection(
+      {
+        type: 'ResourceRevision',
+        cursor: 'resourceId_revision',
+        description:
+          'Its revisions, newest first, for readers of the unpublished channel; others see those pinned by releases on channels they may read.',
+        resolve: async (query, resource, _args, ctx) => {
+          const access = await entityAccessLoader(ctx.services).load(resource.entityId);
+          if (!access) return [];
+          const scope = await revisionScope(ctx.services, access);
+          return ctx.prisma.resourceRevision.findMany({
+            ...query,
+            where: scope.all
+              ? { resourceId: resource.id }
+              : { resourceId: resource.id, releases: { some: { release: { action: 'RELEASE', channelId: { in: scope.channelIds } } } } },
+            orderBy: { revision: 'desc' },
+          });
+        },
       },
-    }),
+      { name: 'ResourceRevisionConnection', description: 'A page of resource revisions, newest first.' },
+      { name: 'ResourceRevisionEdge', description: 'A resource revision and its cursor.' },
+    ),
   }),
 });
