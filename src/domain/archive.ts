@@ -244,10 +244,19 @@ function parseBundle(text: string, field: string): BundleInfo {
   };
 }
 
-/** What Revision.metadata keeps of an archive (the columns hold summary, description and series). */
+/**
+ * What Revision.metadata keeps of an archive (the columns hold summary,
+ * description and series). `resources` keeps metadata.yaml's shape, a map
+ * from name to definition, which releases read to know what to pin.
+ */
 export function archiveMetadata(info: ArchiveInfo): Record<string, unknown> {
   return info.kind === 'CHARM'
-    ? { kind: 'charm', name: info.name, resources: info.resources, bases: info.bases }
+    ? {
+        kind: 'charm',
+        name: info.name,
+        resources: Object.fromEntries(info.resources.map(({ name, type, description }) => [name, { type, description }])),
+        bases: info.bases,
+      }
     : { kind: 'bundle', name: info.name, applications: info.applications };
 }
 

@@ -85,7 +85,7 @@ describe('the target id (the seed\'s permutations, as kirk in charm-examples)', 
     expect(row.metadata).toEqual({
       kind: 'charm',
       name: 'meta',
-      resources: [{ name: 'db', type: 'oci-image', description: 'The database image' }],
+      resources: { db: { type: 'oci-image', description: 'The database image' } },
       bases: [{ name: 'ubuntu', channel: '22.04', architectures: ['amd64'] }],
     });
   });
