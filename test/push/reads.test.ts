@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EntityRevisionByNumberDocument, EntityRevisionsDocument, LatestRevisionsDocument, RevisionByUrlDocument } from '../generated/graphql.js';
+import {
+  EntityRevisionByNumberDocument,
+  EntityRevisionsDocument,
+  LatestRevisionPageDocument,
+  LatestRevisionsDocument,
+  RevisionByUrlDocument,
+} from '../generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushOk } from '../support/push.js';
 import { revisionLoader } from '../../src/services/entities/revision-loaders.js';
@@ -95,6 +101,20 @@ describe('revisions', () => {
       b: { latestRevision: { number: 0, sha384: expect.stringMatching(/^[0-9a-f]{96}$/) } },
       c: { latestRevision: { number: 0, sha384: expect.stringMatching(/^[0-9a-f]{96}$/) } },
     });
+  });
+
+  it('answers latestRevision for a page of entities with one SQL statement on revisions', async () => {
+    const statements: string[] = [];
+    const stop = store.database.db.onStatement((sql) => statements.push(sql));
+    let result;
+    try {
+      result = await store.execute(LatestRevisionPageDocument, { owner: 'kirk', first: 10 }, { token: kirk });
+    } finally {
+      stop();
+    }
+    const latest = Object.fromEntries(result.data?.entities.edges.map((edge) => [edge.node.url, edge.node.latestRevision?.number]) ?? []);
+    expect(latest).toEqual({ 'cs:~kirk/foo': 2, 'cs:~kirk/bundle/wiki': 0, 'cs:~kirk/bar': 0 });
+    expect(statements.filter((sql) => /FROM\s+"(\w+"\.")?Revision"/i.test(sql))).toHaveLength(1);
   });
 
   it('loads the revisions of N entities asked for together with one SQL statement', async () => {
