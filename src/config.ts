@@ -33,6 +33,7 @@ const environmentSchema = z
     STORE_ADMIN_PASSWORD: optionalString,
     STORE_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     STORE_BRANCH_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+    STORE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 24 * 60 * 60),
     STORE_SCRYPT_COST: z.coerce
       .number()
       .int()
@@ -73,6 +74,7 @@ export interface StoreConfig {
   tokenTtlSeconds: number;
   /** A branch with no release for this long is closed. */
   branchTtlSeconds: number;
+  maxTokenTtlSeconds: number;
   scryptCost: number;
   logLevel: z.infer<typeof environmentSchema>['STORE_LOG_LEVEL'];
   maxQueryDepth: number;
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
         : undefined,
     tokenTtlSeconds: e.STORE_TOKEN_TTL_SECONDS,
     branchTtlSeconds: e.STORE_BRANCH_TTL_SECONDS,
+    maxTokenTtlSeconds: e.STORE_TOKEN_MAX_TTL_SECONDS,
     scryptCost: e.STORE_SCRYPT_COST,
     logLevel: e.STORE_LOG_LEVEL,
     maxQueryDepth: e.STORE_MAX_QUERY_DEPTH,

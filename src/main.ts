@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     blobs,
     settings: {
       tokenTtlSeconds: config.tokenTtlSeconds,
+      maxTokenTtlSeconds: config.maxTokenTtlSeconds,
       scryptCost: config.scryptCost,
       archiveLimits: config.archiveLimits,
       maxUploadBytes: config.maxUploadBytes,

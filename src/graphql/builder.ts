@@ -17,6 +17,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     File: { Input: File; Output: never };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin],

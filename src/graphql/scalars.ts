@@ -34,3 +34,9 @@ function isFileLike(value: unknown): value is File {
   const candidate = value as Partial<File>;
   return typeof candidate.arrayBuffer === 'function' && typeof candidate.size === 'number' && typeof candidate.name === 'string';
 }
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (used for the before/after summaries of audit events).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

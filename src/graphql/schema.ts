@@ -24,6 +24,14 @@ import './queries/entity.js';
 import './queries/entities.js';
 import './queries/revision.js';
 import './queries/resolve.js';
+import './nodes/acl-entry.js';
+import './nodes/audit-event.js';
+import './nodes/access-token.js';
+import './nodes/entity-sharing.js';
+// Queries
+import './queries/viewer.js';
+import './queries/entity.js';
+import './queries/audit-events.js';
 // Mutations
 import './mutations/login.js';
 import './mutations/logout.js';
@@ -38,6 +46,16 @@ import './mutations/close-channels.js';
 import './mutations/create-track.js';
 import './mutations/set-default-track.js';
 import './mutations/set-track-guardrail.js';
+import './mutations/create-token.js';
+import './mutations/revoke-token.js';
+import './mutations/grant.js';
+import './mutations/revoke.js';
+import './mutations/set-acl.js';
+import './mutations/set-private.js';
+import './mutations/register-name.js';
+import './mutations/unregister-name.js';
+import './mutations/reserve-name.js';
+import './mutations/promulgate.js';
 
 /** The whole schema; this file only imports the type and field modules that register themselves. */
 export const schema = lexicographicSortSchema(builder.toSchema());

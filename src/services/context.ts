@@ -19,6 +19,8 @@ export interface ServiceSettings {
   tokenTtlSeconds: number;
   /** A branch with no release for this long is closed (and falls back to its track/risk). */
   branchTtlSeconds: number;
+  /** The longest lifetime createToken grants. */
+  maxTokenTtlSeconds: number;
   scryptCost: number;
   archiveLimits: ArchiveLimits;
   /** Largest body `POST /uploads` accepts (also the largest resource). */

@@ -92,6 +92,7 @@ export async function createTestStore(options: { realClock?: boolean; limits?: P
   await ensureAdmin(database.db.prisma, ADMIN, TEST_SCRYPT_COST, now());
   const settings: ServiceSettings = {
     tokenTtlSeconds: 30 * 24 * 3600,
+    maxTokenTtlSeconds: 365 * 24 * 3600,
     scryptCost: TEST_SCRYPT_COST,
     archiveLimits: limits.archiveLimits,
     maxUploadBytes: limits.maxUploadBytes,

@@ -1,3 +1,4 @@
+import { isScopedToken } from '../../services/authorization/caller.js';
 import type { Actor } from '../../services/context.js';
 import { builder } from '../builder.js';
 
@@ -19,6 +20,31 @@ export const ViewerType = builder.objectRef<Actor>('Viewer').implement({
       description: 'The permissions the token in use is limited to; empty when it carries all of your rights.',
       resolve: (actor) => actor.permissions,
     }),
+    entities: t.stringList({
+      description: 'The entities (canonical urls) the token in use is limited to; empty when it is not limited.',
+      resolve: (actor) => actor.entities,
+    }),
+    channels: t.stringList({
+      description: 'The channels the token in use may release to or close; empty when it is not limited.',
+      resolve: (actor) => actor.channels,
+    }),
+    tokens: t.prismaConnection({
+      type: 'Token',
+      cursor: 'id',
+      description:
+        'Your live tokens (not revoked, not expired), newest first. A scoped token sees only itself; a token without limits sees them all.',
+      resolve: (query, actor, _args, ctx) =>
+        ctx.prisma.token.findMany({
+          ...query,
+          where: {
+            userId: actor.userId,
+            revokedAt: null,
+            expiresAt: { gt: ctx.services.now() },
+            ...(isScopedToken(actor) ? { id: actor.tokenId } : {}),
+          },
+          orderBy: { id: 'desc' },
+        }),
+    }, { name: 'AccessTokenConnection', description: 'A page of your tokens, newest first.' }, { name: 'AccessTokenEdge', description: 'One token of the page.' }),
     expiresAt: t.field({
       type: 'DateTime',
       nullable: true,

@@ -1,4 +1,6 @@
+import { GraphQLError } from 'graphql';
 import { listEntitiesWhere } from '../../services/entities/list-entities.js';
+import { searchEntityIds } from '../../services/entities/search-entities.js';
 import { builder } from '../builder.js';
 import { EntityKindEnum } from '../nodes/entity.js';
 
@@ -8,16 +10,32 @@ builder.queryField('entities', (t) =>
     cursor: 'id',
     defaultSize: 20,
     maxSize: 100,
-    description: 'The charms and bundles you may see, by name (then age); at most 100 per page.',
+    description:
+      'The charms and bundles you may see, by name (then age); with `query`, full-text search results, best match first. At most 100 per page.',
     args: {
+      query: t.arg.string({
+        description: 'Words to find in the name, summary and description (web search syntax: "exact phrase", -without, or); ranked, best first.',
+      }),
       owner: t.arg.string({ description: 'Only those owned by this user or group.' }),
       kind: t.arg({ type: EntityKindEnum, description: 'Only charms or only bundles.' }),
+      promulgated: t.arg.boolean({ description: 'true: only the recommended (promulgated) ones; false: only the community ones.' }),
     },
-    resolve: async (query, _root, args, ctx) =>
-      ctx.prisma.entity.findMany({
-        ...query,
-        where: await listEntitiesWhere(ctx.services, args),
-        orderBy: [{ name: 'asc' }, { id: 'asc' }],
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      if (!args.query?.trim()) {
+        return ctx.prisma.entity.findMany({
+          ...query,
+          where: await listEntitiesWhere(ctx.services, args),
+          orderBy: [{ name: 'asc' }, { id: 'asc' }],
+        });
+      }
+      // Ranked results page forward by keyset on (rank, id), which Prisma cannot express: the
+      // service returns one page of ids, and Prisma loads them with the client's selection.
+      const { take, skip: _skip, cursor, ...selection } = query;
+      if (take < 0) throw new GraphQLError('Search results page forward only: use first and after with query', { extensions: { code: 'BAD_USER_INPUT' } });
+      const ids = await searchEntityIds(ctx.services, { ...args, query: args.query }, { take, afterId: cursor?.id });
+      const rows = await ctx.prisma.entity.findMany({ ...selection, where: { id: { in: ids } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
   }, { name: 'EntityConnection', description: 'A page of charms and bundles.' }, { name: 'EntityEdge', description: 'One charm or bundle in a page, with its cursor.' }),
 );

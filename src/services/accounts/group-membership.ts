@@ -1,6 +1,7 @@
 import type { Group } from '../../generated/prisma/client.js';
 import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { recordAudit } from '../audit.js';
+import { getCaller, isScopedToken } from '../authorization/caller.js';
 import type { ServiceContext } from '../context.js';
 import { requireSignedIn } from './require.js';
 
@@ -19,15 +20,14 @@ async function resolveMembershipChange(ctx: ServiceContext, input: GroupMemberIn
   const actor = requireSignedIn(ctx);
   const group = await ctx.prisma.group.findUnique({ where: { name: input.group } });
   if (!group) throw new NotFoundError(`No group is called "${input.group}"`);
-  const [caller, user] = await Promise.all([
-    ctx.prisma.user.findUnique({
-      where: { id: actor.userId },
-      select: { isAdmin: true, memberships: { where: { groupId: group.id }, select: { isAdmin: true } } },
-    }),
+  const [caller, membership, user] = await Promise.all([
+    getCaller(ctx),
+    ctx.prisma.groupMember.findUnique({ where: { groupId_userId: { groupId: group.id, userId: actor.userId } }, select: { isAdmin: true } }),
     ctx.prisma.user.findUnique({ where: { username: input.username } }),
   ]);
-  const isGroupAdmin = caller?.memberships[0]?.isAdmin ?? false;
-  if (!caller?.isAdmin && !isGroupAdmin) {
+  // Group admins manage their group with a token from login; scoped (CI) tokens never manage accounts.
+  const isGroupAdmin = (membership?.isAdmin ?? false) && !isScopedToken(actor);
+  if (!caller.isAdmin && !isGroupAdmin) {
     throw new PermissionDeniedError(`Only store administrators and admins of group "${group.name}" may change its members`);
   }
   if (!user) throw new NotFoundError(`No user is called "${input.username}"`);

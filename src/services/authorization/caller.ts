@@ -5,17 +5,34 @@ import { perRequest } from '../request-cache.js';
 /** The caller as the ACLs see them: the principals they act as. */
 export interface Caller {
   actor: Actor | null;
+  /**
+   * Store administrator powers in this request: the user is an admin AND the
+   * token in use carries no limits. A scoped token (permissions, entities or
+   * channels) never carries admin powers, so a CI token leaked from an
+   * admin's pipeline cannot manage other people's packages or accounts.
+   */
   isAdmin: boolean;
   /** "everyone", plus the username and group names when signed in. */
   principals: string[];
   groupIds: number[];
 }
 
-/** Loads the caller's admin flag and groups from the database, once per request. */
+/** A caller with no credentials: only what `everyone` may do. */
+export const ANONYMOUS: Caller = Object.freeze({ actor: null, isAdmin: false, principals: [EVERYONE], groupIds: [] });
+
+/** True when the token in use has any limit (permissions, entities or channels). */
+export function isScopedToken(actor: Actor): boolean {
+  return actor.permissions.length > 0 || actor.entities.length > 0 || actor.channels.length > 0;
+}
+
+/**
+ * Loads the caller's admin flag and groups from the database, once per
+ * request, so a membership or admin change applies to the very next request.
+ */
 export function getCaller(ctx: ServiceContext): Promise<Caller> {
   return perRequest(ctx, 'caller', async () => {
     const actor = ctx.actor;
-    if (!actor) return { actor: null, isAdmin: false, principals: [EVERYONE], groupIds: [] };
+    if (!actor) return ANONYMOUS;
     const user = await ctx.prisma.user.findUnique({
       where: { id: actor.userId },
       select: { isAdmin: true, memberships: { select: { group: { select: { id: true, name: true } } } } },
@@ -23,7 +40,7 @@ export function getCaller(ctx: ServiceContext): Promise<Caller> {
     const groups = user?.memberships.map((membership) => membership.group) ?? [];
     return {
       actor,
-      isAdmin: user?.isAdmin ?? false,
+      isAdmin: (user?.isAdmin ?? false) && !isScopedToken(actor),
       principals: [EVERYONE, actor.username, ...groups.map((group) => group.name)],
       groupIds: groups.map((group) => group.id),
     };

@@ -1,9 +1,10 @@
-import type { AclKind, EntityKind, Prisma } from '../../generated/prisma/client.js';
+import { type AclKind, type EntityKind, Prisma } from '../../generated/prisma/client.js';
 import { RISKS, type RiskName, UNPUBLISHED } from '../../domain/channel.js';
 import { formatEntityUrl } from '../../domain/entity-url.js';
 import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { EVERYONE } from '../../domain/names.js';
-import type { Caller } from './caller.js';
+import { tokenChannelCovers } from '../../domain/token-scope.js';
+import { ANONYMOUS, type Caller } from './caller.js';
 import { type Permission, tokenPermits } from './permissions.js';
 
 /** What the authorization rules need to know about an entity. */
@@ -14,6 +15,13 @@ export interface EntityAccessRecord {
   private: boolean;
   namespace: { name: string };
   acl: Array<{ channel: string; kind: AclKind; principal: string }>;
+}
+
+/** One ACL channel with its two lists, as `Entity.acl` shows it. */
+export interface AclListsView {
+  channel: string;
+  read: string[];
+  write: string[];
 }
 
 /** Prisma `select` for an EntityAccessRecord. */
@@ -37,7 +45,10 @@ export function entityUrlOf(entity: { name: string; kind: EntityKind; namespace:
  * revisions released there; read on `unpublished` = every revision; write on
  * `unpublished` = push; write on a channel = release to / close it, and
  * includes read there; a public entity lets everyone read every released
- * channel. A scoped token narrows all of this further, never widens it.
+ * channel. A scoped token narrows the caller's own rights further, never
+ * widens them; it never does less than no token at all, though: what
+ * `everyone` may read (public entities, lists naming `everyone`) stays
+ * readable with any token, since dropping the header would give it anyway.
  */
 export class EntityAccess {
   constructor(
@@ -80,16 +91,22 @@ export class EntityAccess {
     return (channel: string) => channel === risk || channel === `${track}/${risk}`;
   }
 
+  /** A read right: the caller's own (within the token's limits), or what anybody has. */
+  private canRead(permission: Permission, rule: (access: EntityAccess) => boolean): boolean {
+    if (this.tokenAllows(permission) && rule(this)) return true;
+    return this.caller.actor !== null && rule(new EntityAccess(this.entity, ANONYMOUS));
+  }
+
   /** The entity exists for the caller at all. */
   canView(): boolean {
-    if (!this.tokenAllows('package-view')) return false;
-    if (this.isOwnerOrAdmin || !this.entity.private) return true;
-    return this.entity.acl.some((entry) => this.caller.principals.includes(entry.principal));
+    return this.canRead(
+      'package-view',
+      (access) => access.isOwnerOrAdmin || !access.entity.private || access.entity.acl.some((entry) => access.caller.principals.includes(entry.principal)),
+    );
   }
 
   canReadUnpublished(): boolean {
-    if (!this.tokenAllows('package-view-revisions')) return false;
-    return this.isOwnerOrAdmin || this.listed(['READ', 'WRITE'], (channel) => channel === UNPUBLISHED);
+    return this.canRead('package-view-revisions', (access) => access.isOwnerOrAdmin || access.listed(['READ', 'WRITE'], (channel) => channel === UNPUBLISHED));
   }
 
   canWriteUnpublished(): boolean {
@@ -98,15 +115,16 @@ export class EntityAccess {
   }
 
   canReadChannel(track: string, risk: RiskName): boolean {
-    if (!this.tokenAllows('package-view-releases')) return false;
-    if (this.isOwnerOrAdmin || !this.entity.private) return true;
-    return this.listed(['READ', 'WRITE'], EntityAccess.riskMatcher(track, risk));
+    return this.canRead(
+      'package-view-releases',
+      (access) => access.isOwnerOrAdmin || !access.entity.private || access.listed(['READ', 'WRITE'], EntityAccess.riskMatcher(track, risk)),
+    );
   }
 
   /** Release to or close `track/risk[/branch]`; `fullName` is checked against the token's channel limits. */
   canWriteChannel(track: string, risk: RiskName, fullName: string): boolean {
     if (!this.tokenAllows('package-manage-releases')) return false;
-    if (!tokenChannelAllows(this.caller.actor?.channels ?? [], track, risk, fullName)) return false;
+    if (!tokenChannelCovers(this.caller.actor?.channels ?? [], track, risk, fullName)) return false;
     return this.isOwnerOrAdmin || this.listed(['WRITE'], EntityAccess.riskMatcher(track, risk));
   }
 
@@ -115,12 +133,39 @@ export class EntityAccess {
     return this.isOwnerOrAdmin || this.listed(['WRITE'], () => true);
   }
 
-  canViewAcl(): boolean {
-    return this.tokenAllows('package-view-acl');
+  /**
+   * The ACL lists as the caller may see them: in full for writers (whose
+   * token allows package-view-acl), otherwise only the principals that are
+   * the caller (their user, their groups, `everyone`), and only the channels
+   * where one of them appears.
+   */
+  visibleAcl(): AclListsView[] {
+    const full = this.isWriter() && this.tokenAllows('package-view-acl');
+    const lists = new Map<string, AclListsView>();
+    for (const entry of this.entity.acl) {
+      if (!full && !this.caller.principals.includes(entry.principal)) continue;
+      let list = lists.get(entry.channel);
+      if (!list) lists.set(entry.channel, (list = { channel: entry.channel, read: [], write: [] }));
+      (entry.kind === 'READ' ? list.read : list.write).push(entry.principal);
+    }
+    for (const list of lists.values()) {
+      list.read.sort();
+      list.write.sort();
+    }
+    return [...lists.values()].sort((a, b) => aclChannelOrder(a.channel) - aclChannelOrder(b.channel) || a.channel.localeCompare(b.channel));
   }
 
-  /** ACLs, privacy (package-manage-acl); tracks and default track (package-manage-metadata): owners and admins. */
-  canManage(permission: 'package-manage-acl' | 'package-manage-metadata'): boolean {
+  /** The audit log of the entity: owners and admins. */
+  canReadAuditLog(): boolean {
+    return this.tokenAllows('package-view') && this.isOwnerOrAdmin;
+  }
+
+  /**
+   * Owners and admins only: ACLs and privacy (package-manage-acl); tracks and
+   * the default track (package-manage-metadata); unregistering the name
+   * (account-register-package).
+   */
+  canManage(permission: 'package-manage-acl' | 'package-manage-metadata' | 'account-register-package'): boolean {
     return this.tokenAllows(permission) && this.isOwnerOrAdmin;
   }
 
@@ -155,39 +200,68 @@ export function notFound(url: string): NotFoundError {
   return new NotFoundError(`No charm or bundle matches "${url}" (or you may not see it)`);
 }
 
-/** A token limited to channels may only write those: full names, risks on every track, or a track/risk and its branches. */
-function tokenChannelAllows(allowed: readonly string[], track: string, risk: RiskName, fullName: string): boolean {
-  if (allowed.length === 0) return true;
-  return allowed.some((channel) => channel === fullName || channel === risk || channel === `${track}/${risk}`);
+/** unpublished, then the risks from stable to edge, then track-narrowed lists by their risk. */
+function aclChannelOrder(channel: string): number {
+  if (channel === UNPUBLISHED) return 0;
+  const risk = channel.split('/').pop() as RiskName;
+  return 1 + RISKS.indexOf(risk) + (channel.includes('/') ? RISKS.length : 0);
 }
 
 /**
  * The same visibility rule as EntityAccess.canView, as a SQL filter, so that
- * lists are filtered by the database and never after fetching.
+ * lists are filtered by the database and never after fetching: what anybody
+ * may see, plus (within the token's limits) what the caller may see.
  */
 export function visibleEntityWhere(caller: Caller): Prisma.EntityWhereInput {
-  const tokenEntities = caller.actor?.entities ?? [];
-  const tokenFilter: Prisma.EntityWhereInput = tokenEntities.length
-    ? { OR: tokenEntities.map(parseCanonicalUrl).map(({ owner, name }) => ({ name, namespace: { name: owner } })) }
-    : {};
-  if (caller.actor && !tokenPermits(caller.actor.permissions, 'package-view')) return { id: -1 };
-  if (caller.isAdmin) return tokenFilter;
-  const ownNames = caller.principals.filter((principal) => principal !== EVERYONE);
-  return {
-    AND: [
-      tokenFilter,
-      {
+  const anybody: Prisma.EntityWhereInput = { OR: [{ private: false }, { acl: { some: { principal: EVERYONE } } }] };
+  const actor = caller.actor;
+  if (!actor || !tokenPermits(actor.permissions, 'package-view')) return anybody;
+  const own: Prisma.EntityWhereInput = caller.isAdmin
+    ? {}
+    : {
         OR: [
           { private: false },
-          { namespace: { name: { in: ownNames } } },
+          { namespace: { name: { in: ownNames(caller) } } },
           { acl: { some: { principal: { in: caller.principals } } } },
         ],
-      },
-    ],
-  };
+      };
+  if (actor.entities.length === 0) return own;
+  const tokenEntities = actor.entities.map(parseCanonicalUrl).map(({ owner, name }) => ({ name, namespace: { name: owner } }));
+  return { OR: [anybody, { AND: [{ OR: tokenEntities }, own] }] };
+}
+
+/** The user and group names the caller acts as (owners of their namespaces). */
+function ownNames(caller: Caller): string[] {
+  return caller.principals.filter((principal) => principal !== EVERYONE);
 }
 
 function parseCanonicalUrl(url: string): { owner: string; name: string } {
   const match = /^cs:~([^/]+)\/(?:bundle\/)?([^/]+)$/.exec(url);
   return { owner: match?.[1] ?? '', name: match?.[2] ?? '' };
+}
+
+/**
+ * visibleEntityWhere as a raw SQL condition on the `"Entity"` row aliased
+ * `alias`, for the queries Prisma cannot express (full-text search ranking).
+ * It must say exactly what visibleEntityWhere says; the search tests compare them.
+ */
+export function visibleEntitySql(caller: Caller, alias: string): Prisma.Sql {
+  const e = Prisma.raw(`"${alias}"`);
+  const anybody = Prisma.sql`(NOT ${e}."private" OR EXISTS (SELECT 1 FROM "AclEntry" pa WHERE pa."entityId" = ${e}."id" AND pa."principal" = ${EVERYONE}))`;
+  const actor = caller.actor;
+  if (!actor || !tokenPermits(actor.permissions, 'package-view')) return anybody;
+  const names = ownNames(caller);
+  const owned = names.length
+    ? Prisma.sql`EXISTS (SELECT 1 FROM "Namespace" n WHERE n."id" = ${e}."namespaceId" AND n."name" IN (${Prisma.join(names)}))`
+    : Prisma.sql`FALSE`;
+  const own = caller.isAdmin
+    ? Prisma.sql`TRUE`
+    : Prisma.sql`(NOT ${e}."private" OR ${owned} OR EXISTS (
+        SELECT 1 FROM "AclEntry" a WHERE a."entityId" = ${e}."id" AND a."principal" IN (${Prisma.join(caller.principals)})))`;
+  if (actor.entities.length === 0) return own;
+  const tokenEntities = actor.entities
+    .map(parseCanonicalUrl)
+    .map(({ owner, name }) => Prisma.sql`(tn."name" = ${owner} AND ${e}."name" = ${name})`);
+  const limited = Prisma.sql`EXISTS (SELECT 1 FROM "Namespace" tn WHERE tn."id" = ${e}."namespaceId" AND (${Prisma.join(tokenEntities, ' OR ')}))`;
+  return Prisma.sql`(${anybody} OR (${limited} AND ${own}))`;
 }

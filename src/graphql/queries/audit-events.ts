@@ -1,0 +1,16 @@
+import { getCaller } from '../../services/authorization/caller.js';
+import { builder } from '../builder.js';
+
+builder.queryField('auditEvents', (t) =>
+  t.prismaConnection({
+    type: 'AuditEvent',
+    cursor: 'id',
+    nullable: true,
+    description: 'Admins only (null for everyone else): every change to the store, newest first, optionally of one action ("grant", "promulgate", ...).',
+    args: { action: t.arg.string({ description: 'Only events of this action.' }) },
+    resolve: async (query, _root, args, ctx) => {
+      if (!(await getCaller(ctx.services)).isAdmin) return null;
+      return ctx.prisma.auditEvent.findMany({ ...query, where: args.action ? { action: args.action } : {}, orderBy: { id: 'desc' } });
+    },
+  }, { name: 'AuditEventConnection', description: 'A page of audit events, newest first.' }, { name: 'AuditEventEdge', description: 'One audit event of the page.' }),
+);
