@@ -20,6 +20,9 @@ import {
   MatrixAuditEventsDocument,
   MatrixEntityAuditDocument,
   MatrixEntityDocument,
+  MatrixRevisionDocument,
+  MatrixRevisionsDocument,
+  PushResourceDocument,
   PromulgateDocument,
   RegisterNameDocument,
   RemoveGroupMemberDocument,
@@ -33,8 +36,10 @@ import {
   ViewerDocument,
 } from './generated/graphql.js';
 import { createUserAndLogin, login, loginAdmin } from './support/accounts.js';
+import { pushArchive, pushOk } from './support/push.js';
 import { createGroupWith, registerEntity } from './support/sharing.js';
 import { createTestStore, type GraphQLResponse, type TestStore } from './support/store.js';
+import { charmZip } from './support/zip.js';
 
 /**
  * Every query and mutation of the contract, run by every kind of caller,
@@ -67,6 +72,10 @@ const EXPECTED: Record<string, string> = {
   'query entity':                     'null     null     ok       ok       ok       ok       ok       ok       null     ok',
   'query node(id)':                   'null     null     ok       ok       ok       ok       ok       ok       null     ok',
   'Entity.acl':                       'null     null     own      full     own      full     full     own      null     own',
+  'query revision(stable rev)':       'null     null     ok       null     ok       ok       ok       null     null     ok',
+  'query revision(edge rev)':         'null     null     null     ok       ok       ok       ok       null     null     ok',
+  'Entity.revisions':                 'null     null     1        1        2        2        2        0        null     2',
+  'download (edge rev)':              '404      404      404      200      200      200      200      404      404      200',
   'query entities':                   'null     null     ok       ok       ok       ok       ok       ok       null     ok',
   'query resolve(stable)':            'missing  missing  ok       missing  missing  ok       ok       missing  missing  ok',
   'query resolve(edge)':              'missing  missing  missing  ok       missing  ok       ok       missing  missing  ok',
@@ -90,6 +99,8 @@ const EXPECTED: Record<string, string> = {
   'mutation unregisterName':          'auth     missing  denied   denied   denied   conflict conflict denied   missing  denied',
   'mutation reserveName':             'auth     denied   denied   denied   denied   denied   ok       denied   denied   denied',
   'mutation unreserveName':           'auth     denied   denied   denied   denied   denied   ok       denied   denied   denied',
+  'mutation push':                    'auth     denied   denied   denied   denied   ok       ok       denied   denied   denied',
+  'mutation pushResource':            'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
   'mutation release(edge)':           'auth     missing  denied   ok       denied   ok       ok       denied   missing  ok',
   'mutation release(stable)':         'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
   'mutation closeChannels(beta)':     'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
@@ -104,6 +115,7 @@ const tokens = new Map<Role, string>();
 /** An unscoped token of each role's user, to make fresh tokens with. */
 const userTokens = new Map<Role, string>();
 let targetId: string;
+let edgeDownloadPath: string;
 
 function tokenOf(role: Role): string | undefined {
   return role === 'anonymous' ? undefined : tokens.get(role);
@@ -143,6 +155,13 @@ const OPERATIONS: Record<string, Cell> = {
     const principals = new Set(entity.acl.flatMap((list) => [...list.read, ...list.write]));
     return ['kirk', 'james', 'lars', 'crew'].every((name) => principals.has(name)) ? 'full' : 'own';
   },
+  'query revision(stable rev)': async (_role, token) => ((await store.execute(MatrixRevisionDocument, { url: 'cs:~kirk/target-0' }, { token })).data?.revision ? 'ok' : 'null'),
+  'query revision(edge rev)': async (_role, token) => ((await store.execute(MatrixRevisionDocument, { url: 'cs:~kirk/target-1' }, { token })).data?.revision ? 'ok' : 'null'),
+  'Entity.revisions': async (_role, token) => {
+    const entity = (await store.execute(MatrixRevisionsDocument, { url: 'cs:~kirk/target' }, { token })).data?.entity;
+    return entity ? String(entity.revisions.edges.length) : 'null';
+  },
+  'download (edge rev)': async (_role, token) => String((await store.request(edgeDownloadPath, { token })).status),
   'query entities': async (_role, token) => {
     const page = (await store.execute(EntitiesDocument, { owner: 'kirk', first: 50 }, { token })).data?.entities;
     return page?.edges.some((edge) => edge.node.url === 'cs:~kirk/target') ? 'ok' : 'null';
@@ -197,6 +216,14 @@ const OPERATIONS: Record<string, Cell> = {
   'mutation unregisterName': async (_role, token) => outcome(await store.execute(UnregisterNameDocument, { input: { name: 'target' } }, { token })),
   'mutation reserveName': async (_role, token) => outcome(await store.execute(ReserveNameDocument, { input: { name: 'matrix-reserved' } }, { token })),
   'mutation unreserveName': async (_role, token) => outcome(await store.execute(UnreserveNameDocument, { input: { name: 'matrix-reserved' } }, { token })),
+  'mutation push': async (role, token) => {
+    const archive = charmZip({ name: 'target', resources: { data: { type: 'file' } }, revisionNote: `pushed by ${role}` });
+    return outcome(await pushArchive(store, token ?? '', archive, 'cs:~kirk/target'));
+  },
+  'mutation pushResource': async (role, token) =>
+    outcome(
+      await store.executeMultipart(PushResourceDocument, { input: { url: 'cs:~kirk/target', name: 'data', file: null } }, { 'input.file': new File([`data by ${role}`], 'data.bin') }, { token }),
+    ),
   'mutation release(edge)': async (_role, token) => outcome(await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision: 1, channels: ['edge'] } }, { token })),
   'mutation release(stable)': async (_role, token) => outcome(await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision: 0, channels: ['stable'] } }, { token })),
   'mutation closeChannels(beta)': async (_role, token) => outcome(await store.execute(CloseChannelsDocument, { input: { url: 'cs:~kirk/target', channels: ['beta'] } }, { token })),
@@ -232,13 +259,13 @@ beforeAll(async () => {
     const result = await store.execute(GrantDocument, { input: { url: 'cs:~kirk/target', ...grant } }, { token: kirk });
     if (result.data?.grant.__typename !== 'GrantSuccess') throw new Error(JSON.stringify(result));
   }
-  // Revisions 0 and 1 (so that unregistering the name is refused rather than done), released to stable and edge.
-  const prisma = store.database.db.prisma;
-  const kirkUser = await prisma.user.findUniqueOrThrow({ where: { username: 'kirk' } });
-  const targetRow = await prisma.entity.update({ where: { id: Number(Buffer.from(targetId, 'base64').toString().split(':')[1]) }, data: { nextRevision: 2 } });
-  for (const number of [0, 1]) {
-    await prisma.revision.create({ data: { entityId: targetRow.id, number, sha384: `sha384-${number}`, sha256: `sha256-${number}`, size: 1n, createdById: kirkUser.id } });
+  // Revisions 0 and 1 (so that unregistering the name is refused rather than done) and a resource
+  // revision, pushed by kirk; revision 0 released to stable, 1 to edge.
+  for (const note of ['first', 'second']) {
+    await pushOk(store, kirk, charmZip({ name: 'target', resources: { data: { type: 'file' } }, revisionNote: note }), 'cs:~kirk/target');
   }
+  const resource = await store.executeMultipart(PushResourceDocument, { input: { url: 'cs:~kirk/target', name: 'data', file: null } }, { 'input.file': new File(['data'], 'data.bin') }, { token: kirk });
+  if (resource.data?.pushResource.__typename !== 'PushResourceSuccess') throw new Error(JSON.stringify(resource));
   for (const [revision, channel] of [[0, 'stable'], [1, 'edge']] as const) {
     const released = await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision, channels: [channel] } }, { token: kirk });
     if (released.data?.release.__typename !== 'ReleaseSuccess') throw new Error(JSON.stringify(released));
@@ -255,6 +282,8 @@ beforeAll(async () => {
     const username = role === 'owner' ? 'kirk' : role === 'admin' ? 'admin' : { stranger: 'stranger', reader: 'james', writer: 'lars', member: 'spock' }[role]!;
     userTokens.set(role as Role, role === 'admin' ? await loginAdmin(store) : await login(store, username, `${username}-password`));
   }
+  const edgeRevision = await store.execute(MatrixRevisionDocument, { url: 'cs:~kirk/target-1' }, { token: kirk });
+  edgeDownloadPath = new URL(edgeRevision.data!.revision!.downloadUrl, 'http://store.test').pathname;
   tokens.set('viewToken', await scoped({ permissions: ['package-view'] }));
   tokens.set('otherToken', await scoped({ entities: ['cs:~kirk/other'] }));
   tokens.set('edgeToken', await scoped({ permissions: ['package-manage-releases'], channels: ['edge'] }));
@@ -277,6 +306,11 @@ const ON_URL: Record<string, (url: string, token: string | undefined) => Promise
   createTrack: async (url, token) => (await store.execute(CreateTrackDocument, { input: { url, name: '9.9' } }, { token })).data,
   setDefaultTrack: async (url, token) => (await store.execute(SetDefaultTrackDocument, { input: { url, track: 'latest' } }, { token })).data,
   setTrackGuardrail: async (url, token) => (await store.execute(SetTrackGuardrailDocument, { input: { url, pattern: null } }, { token })).data,
+  push: async (url, token) => (await pushArchive(store, token ?? '', charmZip({ name: 'target', revisionNote: 'probe' }), url)).data,
+  pushResource: async (url, token) =>
+    (await store.executeMultipart(PushResourceDocument, { input: { url, name: 'data', file: null } }, { 'input.file': new File(['probe'], 'probe.bin') }, { token })).data,
+  revision: async (url, token) => (await store.execute(MatrixRevisionDocument, { url: `${url}-0` }, { token })).data,
+  download: async (url, token) => (await store.request(url === 'cs:~kirk/target' ? edgeDownloadPath : edgeDownloadPath.replace('target', 'absent'), { token })).status,
   createToken: async (url, token) => (await store.execute(CreateTokenDocument, { input: { entities: [url] } }, { token })).data,
 };
 

@@ -141,11 +141,17 @@ describe('who may push where', () => {
     }
   });
 
-  it('answers NotFoundError for an existing entity the pusher cannot see, PermissionDeniedError for one they can see', async () => {
+  it('answers for an existing entity the pusher cannot see exactly as for a missing one, PermissionDeniedError for one they can see', async () => {
     await pushOk(store, kirk, charmZip({ name: 'kirk-private' }));
+    const refusal = {
+      __typename: 'PermissionDeniedError',
+      message: 'You may not push to ~kirk: push to your own namespace (~spock) or to a group you belong to',
+    };
     await expectNothingChanged(async () => {
       const result = await pushArchive(store, spock, charmZip({ name: 'x' }), '~kirk/kirk-private');
-      expect(result.data?.push).toEqual({ __typename: 'NotFoundError', message: 'No charm or bundle matches "cs:~kirk/kirk-private" (or you may not see it)' });
+      expect(result.data?.push).toEqual(refusal);
+      const missing = await pushArchive(store, spock, charmZip({ name: 'x' }), '~kirk/never-pushed');
+      expect(missing.data?.push).toEqual(refusal);
     });
     await pushOk(store, kirk, charmZip({ name: 'kirk-public' }));
     await store.database.db.prisma.entity.updateMany({ where: { name: 'kirk-public' }, data: { private: false } });

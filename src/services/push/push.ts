@@ -7,7 +7,7 @@ import { requireSignedIn } from '../accounts/require.js';
 import { inspectArchive } from '../archives/inspect-archive.js';
 import { recordAudit } from '../audit.js';
 import { getCaller } from '../authorization/caller.js';
-import { EntityAccess, entityAccessSelect, notFound } from '../authorization/entity-access.js';
+import { EntityAccess, entityAccessSelect } from '../authorization/entity-access.js';
 import { canCreateEntityIn } from '../authorization/namespace-access.js';
 import type { ServiceContext } from '../context.js';
 import { createEntity } from '../entities/create-entity.js';
@@ -65,7 +65,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
       where: { namespaceId_name: { namespaceId: namespace.id, name: target.name } },
       select: entityAccessSelect,
     });
-    if (existing) checkExisting(new EntityAccess(existing, caller), target);
+    if (existing) checkExisting(new EntityAccess(existing, caller), target, denied);
     else if (!canCreateEntityIn(caller, target.owner, target.url)) throw denied();
 
     await content.commit();
@@ -75,7 +75,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
       // Created by a concurrent push between the checks and here: it is a new entity of ours, or refused like any existing one.
       if (!created && !existing) {
         const raced = await tx.entity.findUniqueOrThrow({ where: { id: entity.id }, select: entityAccessSelect });
-        checkExisting(new EntityAccess(raced, caller), target);
+        checkExisting(new EntityAccess(raced, caller), target, denied);
       }
       const number = await lockNextRevision(tx, entity.id);
       const latest = await tx.revision.findFirst({ where: { entityId: entity.id }, orderBy: { number: 'desc' } });
@@ -131,9 +131,14 @@ async function lockNextRevision(tx: Tx, entityId: number): Promise<number> {
   return rows[0]!.nextRevision;
 }
 
-/** An existing entity: invisible is not found, visible but not writable is denied, another kind is refused. */
-function checkExisting(access: EntityAccess, target: PushTarget): void {
-  if (!access.canView()) throw notFound(target.url);
+/**
+ * An existing entity: visible but not writable is denied, another kind is
+ * refused. An invisible one gets exactly the answer a missing one gets
+ * (`denied`: whoever cannot see it could not create it either), so that a
+ * push cannot probe for private names.
+ */
+function checkExisting(access: EntityAccess, target: PushTarget, denied: () => PermissionDeniedError): void {
+  if (!access.canView()) throw denied();
   if (!access.canWriteUnpublished()) {
     throw new PermissionDeniedError(`You may not push to ${access.url}: that needs write access to its unpublished channel; ask its owner to grant it`);
   }
