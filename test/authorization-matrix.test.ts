@@ -29,6 +29,7 @@ import {
   ReserveNameDocument,
   RevokeDocument,
   RevokeTokenDocument,
+  SearchEntitiesDocument,
   SetAclDocument,
   SetPrivateDocument,
   UnregisterNameDocument,
@@ -77,6 +78,7 @@ const EXPECTED: Record<string, string> = {
   'Entity.revisions':                 'null     null     1        1        2        2        2        0        null     2',
   'download (edge rev)':              '404      404      404      200      200      200      200      404      404      200',
   'query entities':                   'null     null     ok       ok       ok       ok       ok       ok       null     ok',
+  'query entities(query)':            'null     null     ok       ok       ok       ok       ok       ok       null     ok',
   'query resolve(stable)':            'missing  missing  ok       missing  missing  ok       ok       missing  missing  ok',
   'query resolve(edge)':              'missing  missing  missing  ok       missing  ok       ok       missing  missing  ok',
   'Entity.channelMap':                'null     null     S        E        -        SCBE     SCBE     -        null     SCBE',
@@ -164,6 +166,10 @@ const OPERATIONS: Record<string, Cell> = {
   'download (edge rev)': async (_role, token) => String((await store.request(edgeDownloadPath, { token })).status),
   'query entities': async (_role, token) => {
     const page = (await store.execute(EntitiesDocument, { owner: 'kirk', first: 50 }, { token })).data?.entities;
+    return page?.edges.some((edge) => edge.node.url === 'cs:~kirk/target') ? 'ok' : 'null';
+  },
+  'query entities(query)': async (_role, token) => {
+    const page = (await store.execute(SearchEntitiesDocument, { query: 'target', first: 50 }, { token })).data?.entities;
     return page?.edges.some((edge) => edge.node.url === 'cs:~kirk/target') ? 'ok' : 'null';
   },
   'query resolve(stable)': async (_role, token) => resolution(await store.execute(ResolveDocument, { url: 'cs:~kirk/target', channel: 'stable' }, { token })),
