@@ -1,24 +1,31 @@
 /**
  * `npm run bench:upload`: starts the real server as a child process, streams
  * a generated body (1 GiB by default, BENCH_UPLOAD_MIB to change) through
- * POST /uploads, and prints the throughput and the server's peak RSS
- * (VmHWM from /proc/<pid>/status). Target: peak RSS below 256 MiB, i.e. the
- * body is streamed to the blob store, never held in memory.
+ * POST /uploads, and prints the throughput and the server's memory. Target:
+ * peak RSS below 256 MiB, i.e. the body is streamed to the blob store, never
+ * held in memory.
  *
- * The figures separate what the upload costs (the peak while it runs, over
- * the idle RSS before it) from the process's idle footprint (tsx compiling
- * the sources, the Prisma client, PGlite when embedded, the migration
- * engine), which no upload code can change. The exit status is 1 when the
- * upload itself grows the process by 256 MiB or more, i.e. when something
- * buffers the body.
+ * Scenarios, each a fresh server process: the embedded database on its first
+ * start (an empty data directory: PGlite creates the database) and on a
+ * restart (the common production case); then, when DATABASE_URL or
+ * TEST_DATABASE_URL is set, PostgreSQL on a first start (a throwaway schema,
+ * dropped afterwards) and a restart.
+ *
+ * Per scenario: the start-up time and peak RSS (VmHWM), the idle RSS once
+ * the server answers (before the upload), and the peak RSS while the upload
+ * runs (VmHWM reset just before it via /proc/<pid>/clear_refs). The exit
+ * status is 1 when the upload itself grows a process by 256 MiB or more,
+ * i.e. when something buffers the body.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MIB = 1024 * 1024;
@@ -86,17 +93,41 @@ function post(url: string, token: string, body: Readable, length: number): Promi
   });
 }
 
-async function main(): Promise<void> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-bench-'));
+interface Scenario {
+  name: string;
+  /** Environment selecting the database; STORE_DATA_DIR is set for every scenario. */
+  env: Record<string, string>;
+  dataDir: string;
+}
+
+interface ScenarioResult {
+  scenario: string;
+  startupSeconds: number;
+  startupPeakRssMiB: number;
+  idleRssMiB: number;
+  uploadPeakRssMiB: number;
+  peakMeasuredFrom: string;
+  uploadGrowthMiB: number;
+  throughputMiBps: number;
+  peakWithinTarget: boolean;
+}
+
+const round1 = (value: number) => Number(value.toFixed(1));
+
+/** Starts a server, waits for /health, logs in, streams the body, stops the server. */
+async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const launched = process.hrtime.bigint();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
+      DATABASE_URL: '',
+      ...scenario.env,
       HOST: '127.0.0.1',
       PORT: String(port),
-      STORE_DATA_DIR: dataDir,
+      STORE_DATA_DIR: scenario.dataDir,
       STORE_ADMIN_USERNAME: ADMIN.username,
       STORE_ADMIN_PASSWORD: ADMIN.password,
       STORE_SCRYPT_COST: '1024',
@@ -114,8 +145,9 @@ async function main(): Promise<void> {
         // not listening yet
       }
       if (tries > 600) throw new Error('the server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const startupSeconds = Number(process.hrtime.bigint() - launched) / 1e9;
     const login = await fetch(`${base}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -126,7 +158,7 @@ async function main(): Promise<void> {
     });
     const token = ((await login.json()) as { data: { login: { token: string } } }).data.login.token;
     const startupPeak = await memoryMib(child.pid!, 'VmHWM');
-    const rssBefore = await memoryMib(child.pid!, 'VmRSS');
+    const idle = await memoryMib(child.pid!, 'VmRSS');
     const peakReset = await resetPeakRss(child.pid!);
 
     const started = process.hrtime.bigint();
@@ -134,29 +166,73 @@ async function main(): Promise<void> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${response.text}`);
     const receipt = JSON.parse(response.text) as { size: number; sha384: string };
-    const rssPeak = await memoryMib(child.pid!, 'VmHWM');
-
-    const result = {
-      uploadedMiB: receipt.size / MIB,
-      seconds: Number(seconds.toFixed(2)),
-      throughputMiBps: Number((receipt.size / MIB / seconds).toFixed(1)),
-      serverStartupPeakRssMiB: Number(startupPeak.toFixed(1)),
-      serverRssBeforeUploadMiB: Number(rssBefore.toFixed(1)),
+    const uploadPeak = await memoryMib(child.pid!, 'VmHWM');
+    return {
+      scenario: scenario.name,
+      startupSeconds: Number(startupSeconds.toFixed(2)),
+      startupPeakRssMiB: round1(startupPeak),
+      idleRssMiB: round1(idle),
       // With the reset, the peak while the upload ran; without it, the whole life's peak.
-      serverPeakRssMiB: Number(rssPeak.toFixed(1)),
+      uploadPeakRssMiB: round1(uploadPeak),
       peakMeasuredFrom: peakReset ? 'upload start (VmHWM reset via clear_refs)' : 'process start (clear_refs not writable)',
-      uploadGrowthMiB: Number((rssPeak - rssBefore).toFixed(1)),
-      targetPeakRssMiB: TARGET_RSS_MIB,
-      peakWithinTarget: rssPeak < TARGET_RSS_MIB,
-      uploadGrowthWithinTarget: rssPeak - rssBefore < TARGET_RSS_MIB,
+      uploadGrowthMiB: round1(uploadPeak - idle),
+      throughputMiBps: round1(receipt.size / MIB / seconds),
+      peakWithinTarget: uploadPeak < TARGET_RSS_MIB,
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (!result.uploadGrowthWithinTarget) process.exitCode = 1;
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
-    await fs.rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Runs `run` with `url` pointing at a new schema of its own, dropped afterwards. */
+async function withThrowawaySchema<T>(url: string, run: (schemaUrl: string) => Promise<T>): Promise<T> {
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const schemaUrl = new URL(url);
+  schemaUrl.searchParams.set('schema', schema);
+  try {
+    return await run(schemaUrl.toString());
+  } finally {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const results: ScenarioResult[] = [];
+  const run = async (scenario: Scenario) => {
+    process.stderr.write(`bench: ${scenario.name}...\n`);
+    results.push(await runScenario(scenario));
+  };
+  const embeddedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-bench-'));
+  try {
+    await run({ name: 'embedded, first start', env: {}, dataDir: embeddedDir });
+    await run({ name: 'embedded, restart', env: {}, dataDir: embeddedDir });
+  } finally {
+    await fs.rm(embeddedDir, { recursive: true, force: true });
+  }
+  const url = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
+  if (url) {
+    const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-bench-'));
+    try {
+      await withThrowawaySchema(url, async (schemaUrl) => {
+        await run({ name: 'postgres, first start', env: { DATABASE_URL: schemaUrl }, dataDir: blobDir });
+        await run({ name: 'postgres, restart', env: { DATABASE_URL: schemaUrl }, dataDir: blobDir });
+      });
+    } finally {
+      await fs.rm(blobDir, { recursive: true, force: true });
+    }
+  }
+
+  process.stdout.write(`${JSON.stringify({ uploadedMiB: SIZE_MIB, targetPeakRssMiB: TARGET_RSS_MIB, results }, null, 2)}\n\n`);
+  const columns = ['scenario', 'start-up s', 'start-up peak MiB', 'idle RSS MiB', 'upload peak MiB', 'upload growth MiB', 'MiB/s'];
+  const rows = results.map((r) => [r.scenario, r.startupSeconds, r.startupPeakRssMiB, r.idleRssMiB, r.uploadPeakRssMiB, r.uploadGrowthMiB, r.throughputMiBps].map(String));
+  const widths = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => row[i]!.length)));
+  for (const row of [columns, ...rows]) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+  if (!url) process.stdout.write('(set DATABASE_URL or TEST_DATABASE_URL to measure PostgreSQL too)\n');
+  if (results.some((r) => r.uploadGrowthMiB >= TARGET_RSS_MIB)) process.exitCode = 1;
 }
 
 await main();

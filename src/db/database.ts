@@ -1,13 +1,13 @@
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, parsePostgresUrl, searchPathOption } from './migrate.js';
+import { migrateInWorker, MigrationWorkerError } from './migrate-in-worker.js';
 
 export type { PrismaClient };
 
@@ -25,6 +25,27 @@ export interface Database {
 }
 
 export class DatabaseStartupError extends Error {}
+
+export interface OpenDatabaseOptions {
+  /**
+   * Apply the migrations in a worker thread (what the server does, so that
+   * the schema engine's and initdb's memory is released; see
+   * migrate-in-worker.ts) rather than in this thread. Not possible for an
+   * in-memory PGlite.
+   */
+  migrateInWorker?: boolean;
+}
+
+/**
+ * PGlite's start-up parameters: its defaults, with 16 MB of shared buffers
+ * instead of PostgreSQL's 128 MB. PGlite's buffers live in the WebAssembly
+ * memory, which never shrinks, and the 128 MB cost ~100 MiB of resident
+ * memory from the start; the store's tables are small, and pages outside the
+ * buffers are read from the data directory's files (the OS caches them).
+ */
+function pgliteStartParams(defaults: readonly string[]): string[] {
+  return [...defaults, '-c', 'shared_buffers=16MB'];
+}
 
 type QueryListener = (sql: string) => void;
 
@@ -51,15 +72,29 @@ function createClient(adapter: SqlDriverAdapterFactory) {
 }
 
 /** The embedded PostgreSQL, persisted under `dir` (or in memory when `dir` is undefined). */
-export async function openPgliteDatabase(dir: string | undefined): Promise<Database> {
+export async function openPgliteDatabase(dir: string | undefined, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (dir !== undefined) await ensureWritableDirectory(dir);
+  if (options.migrateInWorker) {
+    if (dir === undefined) throw new Error('An in-memory PGlite database cannot be migrated in a worker thread');
+    // The worker creates the database if the directory is empty, migrates it
+    // and closes it before we open it here.
+    try {
+      await migrateInWorker({ kind: 'pglite', dir });
+    } catch (error) {
+      if (error instanceof MigrationWorkerError && error.phase === 'open') throw cannotOpenPglite(dir, error);
+      throw error;
+    }
+  }
+  // Loaded here, not at the top: under tsx, merely importing PGlite costs a
+  // server on PostgreSQL ~40 MiB of resident memory.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(dir);
+    pglite = await PGlite.create(dir, { startParams: pgliteStartParams(PGlite.defaultStartParams) });
   } catch (error) {
-    throw new DatabaseStartupError(`Cannot open the embedded database in ${dir ?? 'memory'}: ${describe(error)}`);
+    throw cannotOpenPglite(dir, error);
   }
-  await migratePglite(pglite);
+  if (!options.migrateInWorker) await migratePglite(pglite);
   const { prisma, onStatement } = createClient(new PrismaPGlite(pglite));
   return {
     prisma,
@@ -76,7 +111,11 @@ export async function openPgliteDatabase(dir: string | undefined): Promise<Datab
 }
 
 /** A PostgreSQL server (tests give each file a schema of its own). */
-export async function openPostgresDatabase(url: string, schemaOverride?: string): Promise<Database> {
+export async function openPostgresDatabase(
+  url: string,
+  schemaOverride?: string,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
   let parsed;
   try {
     parsed = parsePostgresUrl(url);
@@ -100,7 +139,13 @@ export async function openPostgresDatabase(url: string, schemaOverride?: string)
     await pool.end().catch(() => undefined);
     throw new DatabaseStartupError(`Cannot connect to DATABASE_URL (${redact(url)}): ${describe(error)}`);
   }
-  await migratePostgres(url, schema);
+  try {
+    if (options.migrateInWorker) await migrateInWorker({ kind: 'postgres', url, schema });
+    else await migratePostgres(url, schema);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
   const { prisma, onStatement } = createClient(new PrismaPg(pool, schema ? { schema } : undefined));
   return {
     prisma,
@@ -116,10 +161,11 @@ export async function openPostgresDatabase(url: string, schemaOverride?: string)
   };
 }
 
+/** The server's database: PostgreSQL at `databaseUrl`, else PGlite under `dataDir`; migrated in a worker thread. */
 export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
   return config.databaseUrl
-    ? openPostgresDatabase(config.databaseUrl)
-    : openPgliteDatabase(path.join(config.dataDir, 'pglite'));
+    ? openPostgresDatabase(config.databaseUrl, undefined, { migrateInWorker: true })
+    : openPgliteDatabase(path.join(config.dataDir, 'pglite'), { migrateInWorker: true });
 }
 
 async function ensureWritableDirectory(dir: string): Promise<void> {
@@ -129,6 +175,10 @@ async function ensureWritableDirectory(dir: string): Promise<void> {
   } catch (error) {
     throw new DatabaseStartupError(`The data directory ${dir} is not a readable and writable directory: ${describe(error)}`);
   }
+}
+
+function cannotOpenPglite(dir: string | undefined, error: unknown): DatabaseStartupError {
+  return new DatabaseStartupError(`Cannot open the embedded database in ${dir ?? 'memory'}: ${describe(error)}`);
 }
 
 function describe(error: unknown): string {

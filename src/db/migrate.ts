@@ -28,7 +28,6 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 import { openSchemaEngine, readMigrationsDirectory } from './schema-engine.js';
 
@@ -129,6 +128,8 @@ export function pgliteMigrationAdapterFactory(
   createShadow?: () => Promise<PGlite>,
 ): SqlMigrationAwareDriverAdapterFactory {
   const connectTo = async (db: PGlite, onDispose?: () => Promise<void>): Promise<SqlDriverAdapter> => {
+    // Imported on use: a server on PostgreSQL never loads PGlite (see database.ts).
+    const { PrismaPGlite } = await import('pglite-prisma-adapter');
     const adapter = await new PrismaPGlite(db).connect();
     adapter.executeScript = async (script: string) => {
       try {
