@@ -7,7 +7,8 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, parsePostgresUrl, searchPathOption } from './migrate.js';
-import { migrateInWorker, MigrationWorkerError } from './migrate-in-worker.js';
+import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
+import { pgliteStartParams } from './pglite-options.js';
 
 export type { PrismaClient };
 
@@ -28,23 +29,12 @@ export class DatabaseStartupError extends Error {}
 
 export interface OpenDatabaseOptions {
   /**
-   * Apply the migrations in a worker thread (what the server does, so that
+   * Apply the migrations in a child process (what the server does, so that
    * the schema engine's and initdb's memory is released; see
-   * migrate-in-worker.ts) rather than in this thread. Not possible for an
+   * migrate-in-child.ts) rather than in this process. Not possible for an
    * in-memory PGlite.
    */
-  migrateInWorker?: boolean;
-}
-
-/**
- * PGlite's start-up parameters: its defaults, with 16 MB of shared buffers
- * instead of PostgreSQL's 128 MB. PGlite's buffers live in the WebAssembly
- * memory, which never shrinks, and the 128 MB cost ~100 MiB of resident
- * memory from the start; the store's tables are small, and pages outside the
- * buffers are read from the data directory's files (the OS caches them).
- */
-function pgliteStartParams(defaults: readonly string[]): string[] {
-  return [...defaults, '-c', 'shared_buffers=16MB'];
+  migrateInChildProcess?: boolean;
 }
 
 type QueryListener = (sql: string) => void;
@@ -74,14 +64,14 @@ function createClient(adapter: SqlDriverAdapterFactory) {
 /** The embedded PostgreSQL, persisted under `dir` (or in memory when `dir` is undefined). */
 export async function openPgliteDatabase(dir: string | undefined, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (dir !== undefined) await ensureWritableDirectory(dir);
-  if (options.migrateInWorker) {
-    if (dir === undefined) throw new Error('An in-memory PGlite database cannot be migrated in a worker thread');
-    // The worker creates the database if the directory is empty, migrates it
+  if (options.migrateInChildProcess) {
+    if (dir === undefined) throw new Error('An in-memory PGlite database cannot be migrated in another process');
+    // The child creates the database if the directory is empty, migrates it
     // and closes it before we open it here.
     try {
-      await migrateInWorker({ kind: 'pglite', dir });
+      await migrateInChildProcess({ kind: 'pglite', dir });
     } catch (error) {
-      if (error instanceof MigrationWorkerError && error.phase === 'open') throw cannotOpenPglite(dir, error);
+      if (error instanceof MigrationChildError && error.phase === 'open') throw cannotOpenPglite(dir, error);
       throw error;
     }
   }
@@ -94,7 +84,7 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
   } catch (error) {
     throw cannotOpenPglite(dir, error);
   }
-  if (!options.migrateInWorker) await migratePglite(pglite);
+  if (!options.migrateInChildProcess) await migratePglite(pglite);
   const { prisma, onStatement } = createClient(new PrismaPGlite(pglite));
   return {
     prisma,
@@ -140,7 +130,7 @@ export async function openPostgresDatabase(
     throw new DatabaseStartupError(`Cannot connect to DATABASE_URL (${redact(url)}): ${describe(error)}`);
   }
   try {
-    if (options.migrateInWorker) await migrateInWorker({ kind: 'postgres', url, schema });
+    if (options.migrateInChildProcess) await migrateInChildProcess({ kind: 'postgres', url, schema });
     else await migratePostgres(url, schema);
   } catch (error) {
     await pool.end().catch(() => undefined);
@@ -161,11 +151,11 @@ export async function openPostgresDatabase(
   };
 }
 
-/** The server's database: PostgreSQL at `databaseUrl`, else PGlite under `dataDir`; migrated in a worker thread. */
+/** The server's database: PostgreSQL at `databaseUrl`, else PGlite under `dataDir`; migrated in a child process. */
 export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
   return config.databaseUrl
-    ? openPostgresDatabase(config.databaseUrl, undefined, { migrateInWorker: true })
-    : openPgliteDatabase(path.join(config.dataDir, 'pglite'), { migrateInWorker: true });
+    ? openPostgresDatabase(config.databaseUrl, undefined, { migrateInChildProcess: true })
+    : openPgliteDatabase(path.join(config.dataDir, 'pglite'), { migrateInChildProcess: true });
 }
 
 async function ensureWritableDirectory(dir: string): Promise<void> {

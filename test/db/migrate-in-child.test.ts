@@ -1,0 +1,93 @@
+// The server applies migrations in a child process (src/db/migrate-in-child.ts)
+// so that the schema engine's and initdb's memory leaves with it. The child
+// must create and migrate a new data directory, apply nothing the second
+// time, release the directory before resolving, and report failures with the
+// phase they happened in.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { migrateInChildProcess, MigrationChildError } from '../../src/db/migrate-in-child.js';
+
+async function migrationNames(): Promise<string[]> {
+  const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'charmstore-migrate-child-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe.runIf(process.env.TEST_DB !== 'postgres')('migrating the embedded database in a child process', () => {
+  it('creates and migrates a new data directory, then applies nothing, and leaves it closed', async () => {
+    const dir = path.join(await tempDir(), 'pglite');
+    const names = await migrationNames();
+    expect(await migrateInChildProcess({ kind: 'pglite', dir })).toEqual({ applied: names });
+    expect(await migrateInChildProcess({ kind: 'pglite', dir })).toEqual({ applied: [] });
+
+    // Resolved only after the child exited: the directory opens here.
+    const pglite = await PGlite.create(dir);
+    try {
+      const rows = await pglite.query<{ migration_name: string }>(
+        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
+      );
+      expect(rows.rows.map((r) => r.migration_name)).toEqual(names);
+      expect((await pglite.query<{ n: number }>('SELECT count(*)::int AS n FROM "User"')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await pglite.close();
+    }
+  });
+
+  it('reports a directory it cannot open as a failure to open', async () => {
+    const file = path.join(await tempDir(), 'not-a-directory');
+    await writeFile(file, 'x');
+    const failure = await migrateInChildProcess({ kind: 'pglite', dir: file }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MigrationChildError);
+    expect((failure as MigrationChildError).phase).toBe('open');
+    expect((failure as MigrationChildError).message).toBe("ErrnoError { name: 'ErrnoError', errno: 54 }");
+  });
+});
+
+const postgresUrl = process.env.TEST_DATABASE_URL;
+
+describe.runIf(postgresUrl !== undefined && process.env.TEST_DB !== 'pglite')('migrating PostgreSQL in a child process', () => {
+  const url = postgresUrl ?? '';
+  const schema = `test_migrate_child_${randomBytes(6).toString('hex')}`;
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it('migrates a schema, then applies nothing', async () => {
+    const names = await migrationNames();
+    expect(await migrateInChildProcess({ kind: 'postgres', url, schema })).toEqual({ applied: names });
+    expect(await migrateInChildProcess({ kind: 'postgres', url, schema })).toEqual({ applied: [] });
+  });
+
+  it('reports a database it cannot migrate as a failure to migrate, with the server message', async () => {
+    const missing = new URL(url);
+    missing.pathname = `/no_such_db_${randomBytes(4).toString('hex')}`;
+    const failure = await migrateInChildProcess({ kind: 'postgres', url: missing.toString(), schema: undefined }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MigrationChildError);
+    expect((failure as MigrationChildError).phase).toBe('migrate');
+    expect((failure as MigrationChildError).message).toBe(`database "${missing.pathname.slice(1)}" does not exist`);
+  });
+});
