@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
   });
   const server = await listen(app, config.host, config.port, logger);
+  // The idle footprint, for operators sizing the host (README: Memory).
+  logger.info({ memoryMiB: memoryMiB() }, 'memory after start-up');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -86,6 +88,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** process.memoryUsage() in MiB, rounded. */
+function memoryMiB(): Record<string, number> {
+  return Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)]));
 }
 
 main().catch((error: unknown) => {
