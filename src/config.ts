@@ -17,6 +17,11 @@ const MIB = 1024 * 1024;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+// Sizes are reported through GraphQL's 32-bit Int (the contract's `size: Int!`), so no stored file may be larger.
+const MAX_REPORTABLE_SIZE = 2 ** 31 - 1;
+const byteLimit = (fallback: number) =>
+  z.coerce.number().int().positive().max(MAX_REPORTABLE_SIZE, `must be at most ${MAX_REPORTABLE_SIZE} bytes (sizes are reported as GraphQL Int)`).default(fallback);
+
 const environmentSchema = z
   .object({
     HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -44,11 +49,11 @@ const environmentSchema = z
     STORE_MAX_QUERY_DEPTH: positiveInt(12),
     STORE_MAX_QUERY_COST: positiveInt(20000),
     STORE_SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
-    STORE_MAX_ARCHIVE_BYTES: positiveInt(512 * MIB),
+    STORE_MAX_ARCHIVE_BYTES: byteLimit(512 * MIB),
     STORE_MAX_ARCHIVE_ENTRIES: positiveInt(10000),
     STORE_MAX_ARCHIVE_ENTRY_BYTES: positiveInt(512 * MIB),
     STORE_MAX_ARCHIVE_UNCOMPRESSED_BYTES: positiveInt(1024 * MIB),
-    STORE_MAX_UPLOAD_BYTES: positiveInt(8 * 1024 * MIB),
+    STORE_MAX_UPLOAD_BYTES: byteLimit(MAX_REPORTABLE_SIZE),
     STORE_MAX_MULTIPART_BYTES: positiveInt(64 * MIB),
     STORE_UPLOAD_TTL_SECONDS: positiveInt(24 * 60 * 60),
     STORE_BLOB_GC_GRACE_SECONDS: positiveInt(60 * 60),

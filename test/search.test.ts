@@ -13,14 +13,24 @@ let admin: string;
 let kirk: string;
 let spock: string;
 
-/** Writes a revision with this summary and description straight into the database, as a push would leave it. */
-async function revision(url: string, summary: string, description: string) {
+/**
+ * Writes a revision with this summary and description straight into the
+ * database, as a push would leave it, and (unless `released` is false) points
+ * latest/stable at it, as a release would.
+ */
+async function revision(url: string, summary: string, description: string, released = true) {
   const prisma = store.database.db.prisma;
   const [, owner, name] = /^cs:~([^/]+)\/(?:bundle\/)?(.+)$/.exec(url)!;
   const entity = await prisma.entity.findFirstOrThrow({ where: { name, namespace: { name: owner } } });
   const { nextRevision } = await prisma.entity.update({ where: { id: entity.id }, data: { nextRevision: { increment: 1 } } });
-  await prisma.revision.create({
+  const created = await prisma.revision.create({
     data: { entityId: entity.id, number: nextRevision - 1, sha384: `${url}-${nextRevision}`, sha256: 'x', size: 1n, summary, description, createdById: (await prisma.user.findFirstOrThrow()).id },
+  });
+  if (!released) return;
+  await prisma.channel.upsert({
+    where: { entityId_track_risk_branch: { entityId: entity.id, track: 'latest', risk: 'STABLE', branch: '' } },
+    create: { entityId: entity.id, track: 'latest', risk: 'STABLE', revisionId: created.id },
+    update: { revisionId: created.id },
   });
 }
 
@@ -44,6 +54,7 @@ beforeAll(async () => {
   await revision('cs:~spock/secret-db', 'A secret postgresql fork', 'Nobody else may know about it.');
   await registerEntity(store, kirk, 'db-stack', { kind: 'BUNDLE', private: false });
   await revision('cs:~kirk/bundle/db-stack', 'PostgreSQL with a pooler', 'postgresql and pgbouncer together.');
+  await revision('cs:~spock/queue', 'Unreleased rewrite', 'Nobody outside may find the word zeppelin yet.', false);
   await store.execute(PromulgateDocument, { input: { url: 'cs:~kirk/postgresql', promulgated: true } }, { token: admin });
 });
 afterAll(() => store.close());
@@ -69,8 +80,10 @@ describe('entities(query:)', () => {
     expect(urls(await search({ query: 'secret' }, admin))).toEqual(['cs:~spock/secret-db']);
   });
 
-  it('searches the latest revision only, stems words, and matches partial names', async () => {
+  it('searches the revision released on stable only, stems words, and matches partial names', async () => {
     expect(urls(await search({ query: 'legacy' }))).toEqual([]);
+    expect(urls(await search({ query: 'zeppelin' }))).toEqual([]);
+    expect(urls(await search({ query: 'zeppelin' }, spock))).toEqual([]);
     expect(urls(await search({ query: 'messaging queues' }))).toEqual(['cs:~spock/queue']);
     expect(urls(await search({ query: 'pgbounc' }))).toEqual(['cs:~spock/pgbouncer']);
     expect(urls(await search({ query: 'pooler -postgresql' }))).toEqual([]);

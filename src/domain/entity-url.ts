@@ -9,6 +9,7 @@ const OWNER = /^[a-zA-Z0-9][a-zA-Z0-9.+-]*[a-zA-Z0-9]$/;
 const SERIES = /^[a-z][a-z0-9]*$/;
 const NAME_WITH_REVISION = /^(.*)-(\d+)$/;
 const MAX_NAME_LENGTH = 64;
+const MAX_REVISION = 2_147_483_647;
 
 export const BUNDLE_SERIES = 'bundle';
 
@@ -55,7 +56,8 @@ export function parseEntityUrl(input: string, field = 'url'): EntityUrl {
   if (withRevision && !isValidEntityName(name)) {
     name = withRevision[1]!;
     revision = Number(withRevision[2]);
-    if (!Number.isSafeInteger(revision)) fail('the revision is too large');
+    // Revision numbers are 32-bit in the database and in GraphQL's Int.
+    if (revision > MAX_REVISION) fail(`the revision is larger than ${MAX_REVISION}`);
   }
   if (!isValidEntityName(name)) fail(entityNameProblem(name));
   return { owner, series, name, revision };

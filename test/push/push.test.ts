@@ -30,6 +30,15 @@ async function expectNothingChanged(refused: () => Promise<unknown>): Promise<vo
   expect(await storeState(store)).toEqual(before);
 }
 
+/** A duplicate push creates nothing, but its attempt is on the audit record. */
+async function expectOnlyAudited(action: string, run: () => Promise<unknown>): Promise<void> {
+  const before = await storeState(store);
+  await run();
+  expect(await storeState(store)).toEqual({ ...before, audit: before.audit + 1 });
+  const last = await store.database.db.prisma.auditEvent.findFirst({ orderBy: { id: 'desc' } });
+  expect(last?.action).toBe(action);
+}
+
 describe('the target id (the seed\'s permutations, as kirk in charm-examples)', () => {
   it.each([
     ['charm push .', undefined, () => charmZip({ name: 'perm-default' }), 'cs:~kirk/perm-default-0'],
@@ -96,13 +105,13 @@ describe('the target id (the seed\'s permutations, as kirk in charm-examples)', 
 });
 
 describe('revision numbers', () => {
-  it('counts A, B, A as 0, 1, 2 and returns an identical push as the latest revision, writing nothing', async () => {
+  it('counts A, B, A as 0, 1, 2 and returns an identical push as the latest revision, creating nothing', async () => {
     const a = charmZip({ name: 'aba', revisionNote: 'A' });
     const b = charmZip({ name: 'aba', revisionNote: 'B' });
     expect((await pushOk(store, kirk, a)).revision.number).toBe(0);
     expect((await pushOk(store, kirk, b)).revision.number).toBe(1);
     let duplicate;
-    await expectNothingChanged(async () => {
+    await expectOnlyAudited('push-duplicate', async () => {
       duplicate = await pushOk(store, kirk, b);
     });
     expect(duplicate).toMatchObject({ duplicate: true, revision: { number: 1, url: 'cs:~kirk/aba-1' } });

@@ -38,6 +38,15 @@ async function expectNothingChanged(refused: () => Promise<unknown>): Promise<vo
   expect(await storeState(store)).toEqual(before);
 }
 
+/** A duplicate push creates nothing, but its attempt is on the audit record. */
+async function expectOnlyAudited(action: string, run: () => Promise<unknown>): Promise<void> {
+  const before = await storeState(store);
+  await run();
+  expect(await storeState(store)).toEqual({ ...before, audit: before.audit + 1 });
+  const last = await store.database.db.prisma.auditEvent.findFirst({ orderBy: { id: 'desc' } });
+  expect(last?.action).toBe(action);
+}
+
 describe('declared resources', () => {
   it('become the entity\'s resources on push', async () => {
     const result = await store.execute(EntityRevisionsDocument, { url: '~kirk/webapp' }, { token: kirk });
@@ -57,7 +66,7 @@ describe('pushResource', () => {
       resourceRevision: { name: 'config', revision: 0, size: 11, createdBy: 'kirk', downloadUrl: '/resources/~kirk/webapp/config/0' },
     });
     expect((await pushResourceFile(kirk, 'config', 'listen: 8080\n')).data?.pushResource).toMatchObject({ resourceRevision: { revision: 1 } });
-    await expectNothingChanged(async () => {
+    await expectOnlyAudited('push-resource-duplicate', async () => {
       const duplicate = await pushResourceFile(kirk, 'config', 'listen: 8080\n');
       expect(duplicate.data?.pushResource).toMatchObject({ duplicate: true, resourceRevision: { revision: 1 } });
     });

@@ -14,7 +14,7 @@ type ResourceRevisionQuery = { select?: Prisma.ResourceRevisionSelect; include?:
  */
 export async function loadRevision(ctx: GraphQLContext, query: RevisionQuery, id: number | null) {
   // The key reads the whole selection, also for a null id (so Pothos sees the planned query honoured).
-  const key = `revisions:${JSON.stringify(query)}`;
+  const key = `revision-by-id:${JSON.stringify(query)}`;
   if (id === null) return null;
   return perRequest(
     ctx.services,

@@ -1,6 +1,6 @@
 import { logout } from '../../services/accounts/logout.js';
 import { builder } from '../builder.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError, PermissionDeniedError } from '../errors.js';
 import { resultUnion } from '../mutation-field.js';
 
 const LogoutInput = builder.inputType('LogoutInput', {
@@ -23,7 +23,7 @@ builder.mutationField('logout', (t) =>
     type: LogoutSuccess,
     description: 'Revokes the token in use, or with `all: true` every token of yours.',
     args: { input: t.arg({ type: LogoutInput, required: true }) },
-    errors: { types: [AuthenticationError], ...resultUnion('logout') },
+    errors: { types: [AuthenticationError, PermissionDeniedError], ...resultUnion('logout') },
     resolve: async (_root, { input }, ctx) => {
       const count = await logout(ctx.services, { all: input.all ?? false });
       return { revoked: count > 0, count };

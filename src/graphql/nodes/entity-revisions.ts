@@ -11,11 +11,14 @@ import type { Revision } from '../../generated/prisma/client.js';
 import type { GraphQLContext } from '../context.js';
 import { builder } from '../builder.js';
 
-async function accessOf(ctx: GraphQLContext, entityId: number) {
-  const access = await entityAccessLoader(ctx.services).load(entityId);
-  // The entity itself was only resolved because the caller may see it.
-  if (!access) throw new Error(`entity ${entityId} resolved for a caller who may not see it`);
-  return access;
+/**
+ * The caller's access to an entity a field is asked on. Usually the entity
+ * was only resolved because the caller may see it, but a mutation's result
+ * (e.g. a name registered with a narrowly scoped token) can hand back one
+ * the token may not read: then its revision fields are empty.
+ */
+function accessOf(ctx: GraphQLContext, entityId: number) {
+  return entityAccessLoader(ctx.services).load(entityId);
 }
 
 /**
@@ -36,7 +39,9 @@ builder.prismaObjectFields('Entity', (t) => ({
       description:
         'Every revision, newest first (the unpublished channel), for readers of `unpublished`; others see the revisions released on channels they may read.',
       resolve: async (query, entity, _args, ctx) => {
-        const scope = await revisionScope(ctx.services, await accessOf(ctx, entity.id));
+        const access = await accessOf(ctx, entity.id);
+        if (!access) return [];
+        const scope = await revisionScope(ctx.services, access);
         return ctx.prisma.revision.findMany({ ...query, where: revisionScopeWhere(entity.id, scope), orderBy: { number: 'desc' } });
       },
     },
@@ -49,7 +54,9 @@ builder.prismaObjectFields('Entity', (t) => ({
     select: { nextRevision: true },
     description: 'The newest revision you may read; null when there is none.',
     resolve: async (query, entity, _args, ctx) => {
-      const scope = await revisionScope(ctx.services, await accessOf(ctx, entity.id));
+      const access = await accessOf(ctx, entity.id);
+      if (!access) return null;
+      const scope = await revisionScope(ctx.services, access);
       if (scope.all) {
         if (entity.nextRevision === 0) return null;
         return asSelected(await revisionLoader(ctx.services, query as RevisionQuery).load({ entityId: entity.id, number: entity.nextRevision - 1 }));
@@ -64,8 +71,9 @@ builder.prismaObjectFields('Entity', (t) => ({
     description: 'The revision with this number; null when it does not exist or you may not read it.',
     args: { number: t.arg.int({ required: true, description: 'The revision number (0, 1, 2, ...).' }) },
     resolve: async (query, entity, { number }, ctx) => {
+      const access = await accessOf(ctx, entity.id);
       const revision = await revisionLoader(ctx.services, { select: { id: true } }).load({ entityId: entity.id, number });
-      if (!revision || !(await canReadRevision(ctx.services, await accessOf(ctx, entity.id), (revision as unknown as { id: number }).id))) return null;
+      if (!access || !revision || !(await canReadRevision(ctx.services, access, (revision as unknown as { id: number }).id))) return null;
       return asSelected(await revisionLoader(ctx.services, query as RevisionQuery).load({ entityId: entity.id, number }));
     },
   }),

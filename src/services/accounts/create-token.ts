@@ -59,6 +59,11 @@ export async function createToken(ctx: ServiceContext, input: CreateTokenInput):
     const { access } = await requireEntity(ctx, url, 'entities');
     if (!entities.includes(access.url)) entities.push(access.url);
   }
+  // A token limited to entities may only hand on (some of) those, never others it can merely see.
+  const foreign = actor.entities.length > 0 ? entities.filter((url) => !actor.entities.includes(url)) : [];
+  if (foreign.length > 0) {
+    throw new PermissionDeniedError(`The token in use is limited to ${actor.entities.join(', ')}; it cannot create a token for ${foreign.join(', ')}`);
+  }
 
   const ttlSeconds = input.ttlSeconds ?? Math.min(DEFAULT_TOKEN_TTL_SECONDS, ctx.settings.maxTokenTtlSeconds);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > ctx.settings.maxTokenTtlSeconds) {

@@ -38,6 +38,7 @@ function implies(granted: string, needed: Permission): boolean {
     const suffix = granted.slice('package-manage-'.length);
     if (needed === `package-view-${suffix}`) return true;
   }
-  if (needed === 'package-view') return granted.startsWith('package-') || granted === 'account-view-packages';
+  // Registering a package includes seeing it (and what it registered).
+  if (needed === 'package-view') return granted.startsWith('package-') || granted === 'account-view-packages' || granted === 'account-register-package';
   return false;
 }

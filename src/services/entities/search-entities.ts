@@ -14,7 +14,9 @@ export interface EntitySearch {
 /**
  * One page of a full-text search: entity ids, best match first (ties: newest
  * first). The document is the entity's name (weight A) and the summary (B)
- * and description (C) of its latest revision; a name containing the query
+ * and description (C) of the newest revision on an open stable channel
+ * (what the entity publishes: the text of unreleased revisions must not be
+ * findable by people who cannot read them); a name containing the query
  * as typed also matches, so that "postg" finds "postgresql". Visibility and
  * the filters are part of the SQL: nothing is filtered after fetching.
  * Pages continue after the entity `afterId` (keyset on rank, id).
@@ -32,7 +34,9 @@ export async function searchEntityIds(ctx: ServiceContext, search: EntitySearch,
     FROM "Entity" e
     CROSS JOIN (SELECT websearch_to_tsquery('english', ${text}) AS "query") q
     LEFT JOIN LATERAL (
-      SELECT "summary", "description" FROM "Revision" r WHERE r."entityId" = e."id" ORDER BY r."number" DESC LIMIT 1
+      SELECT r."summary", r."description" FROM "Channel" c JOIN "Revision" r ON r."id" = c."revisionId"
+      WHERE c."entityId" = e."id" AND c."risk" = 'STABLE' AND c."branch" = '' AND NOT c."closed"
+      ORDER BY r."number" DESC LIMIT 1
     ) latest ON TRUE
     CROSS JOIN LATERAL (
       SELECT setweight(to_tsvector('english', e."name"), 'A')

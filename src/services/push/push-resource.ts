@@ -54,7 +54,16 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
       // The resource's row lock serializes its revision numbers across processes.
       const [locked] = await tx.$queryRaw<Array<{ nextRevision: number }>>`SELECT "nextRevision" FROM "Resource" WHERE "id" = ${resource.id} FOR UPDATE`;
       const latest = await tx.resourceRevision.findFirst({ where: { resourceId: resource.id }, orderBy: { revision: 'desc' } });
-      if (latest && latest.sha384 === content.sha384) return { resourceRevision: latest, duplicate: true };
+      if (latest && latest.sha384 === content.sha384) {
+        // Nothing is created, but the attempt is still on the record.
+        await recordAudit(
+          tx,
+          actor,
+          { action: 'push-resource-duplicate', entityId: access.entity.id, target: `${access.url}/${resource.name}`, after: { revision: latest.revision, sha384: content.sha384 } },
+          now,
+        );
+        return { resourceRevision: latest, duplicate: true };
+      }
       const revision = locked!.nextRevision;
       await tx.resource.update({ where: { id: resource.id }, data: { nextRevision: revision + 1 } });
       const created = await tx.resourceRevision.create({

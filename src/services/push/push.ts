@@ -79,7 +79,21 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
       }
       const number = await lockNextRevision(tx, entity.id);
       const latest = await tx.revision.findFirst({ where: { entityId: entity.id }, orderBy: { number: 'desc' } });
-      if (latest && latest.sha384 === content.sha384) return { revision: latest, duplicate: true };
+      if (latest && latest.sha384 === content.sha384) {
+        // Nothing is created, but the attempt is still on the record.
+        await recordAudit(
+          tx,
+          actor,
+          {
+            action: 'push-duplicate',
+            entityId: entity.id,
+            target: formatEntityUrl({ owner: target.owner, name: target.name, isBundle: target.kind === 'BUNDLE' }, latest.number),
+            after: { revision: latest.number, sha384: content.sha384 },
+          },
+          now,
+        );
+        return { revision: latest, duplicate: true };
+      }
 
       await tx.entity.update({ where: { id: entity.id }, data: { nextRevision: number + 1 } });
       const revision = await tx.revision.create({
