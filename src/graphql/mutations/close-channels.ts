@@ -19,7 +19,7 @@ builder.mutationField('closeChannels', (t) =>
     type: CloseChannelsSuccess,
     description:
       'Closes channels: a closed risk falls back to the next more stable risk of its track (a closed stable serves nothing), a closed branch to its track/risk.',
-    args: { input: t.arg({ type: CloseChannelsInput, required: true }) },
+    args: { input: t.arg({ type: CloseChannelsInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('closeChannels') },
     resolve: async (_root, { input }, ctx) => ({ entityId: await closeChannels(ctx.services, input) }),
   }),

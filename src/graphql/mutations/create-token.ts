@@ -32,7 +32,7 @@ builder.mutationField('createToken', (t) =>
   t.field({
     type: CreateTokenSuccess,
     description: 'Makes a bearer token for CI, limited to permissions, entities, channels and a lifetime. It never does more than you.',
-    args: { input: t.arg({ type: CreateTokenInput, required: true }) },
+    args: { input: t.arg({ type: CreateTokenInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('createToken') },
     resolve: (_root, { input }, ctx) => createToken(ctx.services, input),
   }),

@@ -21,7 +21,7 @@ builder.mutationField('createTrack', (t) =>
   t.field({
     type: CreateTrackSuccess,
     description: 'Adds a track. Owners and admins may; writers too when the name matches the entity\'s track guardrail.',
-    args: { input: t.arg({ type: CreateTrackInput, required: true }) },
+    args: { input: t.arg({ type: CreateTrackInput, required: true, description: 'What to do; see the input type.' }) },
     errors: {
       types: [ValidationError, NotFoundError, PermissionDeniedError, ConflictError, AuthenticationError],
       ...resultUnion('createTrack'),

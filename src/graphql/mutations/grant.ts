@@ -11,7 +11,7 @@ builder.mutationField('grant', (t) =>
   t.field({
     type: GrantSuccess,
     description: 'Owners and admins: adds principals to a read (default) or write list of a channel ("stable" by default), like `charm grant`.',
-    args: { input: t.arg({ type: AclChangeInput, required: true }) },
+    args: { input: t.arg({ type: AclChangeInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('grant') },
     resolve: (_root, { input }, ctx) => grant(ctx.services, input),
   }),

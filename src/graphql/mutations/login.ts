@@ -8,8 +8,8 @@ import { ViewerType } from '../nodes/viewer.js';
 const LoginInput = builder.inputType('LoginInput', {
   description: 'A username and password.',
   fields: (t) => ({
-    username: t.string({ required: true }),
-    password: t.string({ required: true }),
+    username: t.string({ required: true, description: 'Your username.' }),
+    password: t.string({ required: true, description: 'Your password.' }),
   }),
 });
 
@@ -25,7 +25,7 @@ builder.mutationField('login', (t) =>
   t.field({
     type: LoginSuccess,
     description: 'Signs in with a password and returns a bearer token (valid 30 days unless configured otherwise).',
-    args: { input: t.arg({ type: LoginInput, required: true }) },
+    args: { input: t.arg({ type: LoginInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [AuthenticationError, ValidationError], ...resultUnion('login') },
     resolve: async (_root, { input }, ctx) => {
       const { token, actor } = await login(ctx.services, input);

@@ -22,7 +22,7 @@ builder.mutationField('logout', (t) =>
   t.field({
     type: LogoutSuccess,
     description: 'Revokes the token in use, or with `all: true` every token of yours.',
-    args: { input: t.arg({ type: LogoutInput, required: true }) },
+    args: { input: t.arg({ type: LogoutInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [AuthenticationError, PermissionDeniedError], ...resultUnion('logout') },
     resolve: async (_root, { input }, ctx) => {
       const count = await logout(ctx.services, { all: input.all ?? false });

@@ -22,7 +22,7 @@ builder.mutationField('promulgate', (t) =>
     type: PromulgateSuccess,
     description:
       'Admin only: promulgating binds the top-level name to the entity and marks it recommended, unpromulgating whatever held the name; unpromulgating drops the recommendation.',
-    args: { input: t.arg({ type: PromulgateInput, required: true }) },
+    args: { input: t.arg({ type: PromulgateInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('promulgate') },
     resolve: (_root, { input }, ctx) => promulgate(ctx.services, input),
   }),

@@ -33,7 +33,7 @@ builder.mutationField('pushResource', (t) =>
   t.field({
     type: PushResourceSuccess,
     description: 'Adds the next revision (0, 1, 2, ...) of a resource declared in the charm\'s metadata.yaml. Release it with the charm (see `release`).',
-    args: { input: t.arg({ type: PushResourceInput, required: true }) },
+    args: { input: t.arg({ type: PushResourceInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, PermissionDeniedError, NotFoundError, ConflictError, AuthenticationError], ...resultUnion('pushResource') },
     resolve: (_root, { input }, ctx) => pushResource(ctx.services, input),
   }),

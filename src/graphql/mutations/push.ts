@@ -36,7 +36,7 @@ builder.mutationField('push', (t) =>
     type: PushSuccess,
     description:
       'Pushes a charm or bundle archive as a new revision (0, 1, 2, ...), creating the entity (private, you only) on its first push. The archive is checked first; a refused one leaves nothing behind.',
-    args: { input: t.arg({ type: PushInput, required: true }) },
+    args: { input: t.arg({ type: PushInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, PermissionDeniedError, NotFoundError, ConflictError, AuthenticationError], ...resultUnion('push') },
     resolve: (_root, { input }, ctx) => push(ctx.services, input),
   }),

@@ -22,7 +22,7 @@ builder.mutationField('registerName', (t) =>
     type: RegisterNameSuccess,
     description:
       'Claims a top-level name (`foo`, `cs:foo` then resolve to it) and creates the entity `~owner/name`. Taken or reserved names are a ConflictError.',
-    args: { input: t.arg({ type: RegisterNameInput, required: true }) },
+    args: { input: t.arg({ type: RegisterNameInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, PermissionDeniedError, ConflictError, AuthenticationError], ...resultUnion('registerName') },
     resolve: (_root, { input }, ctx) => registerName(ctx.services, input),
   }),

@@ -44,7 +44,7 @@ builder.mutationField('release', (t) =>
     type: ReleaseSuccess,
     description:
       'Points channels at a revision and records it in their histories, with the resource revisions that go with it. All channels or none. Releasing into a track that does not exist is refused: create it with createTrack.',
-    args: { input: t.arg({ type: ReleaseInput, required: true }) },
+    args: { input: t.arg({ type: ReleaseInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('release') },
     resolve: async (_root, { input }, ctx) => ({ releaseIds: await release(ctx.services, input) }),
   }),

@@ -22,7 +22,7 @@ builder.mutationField('reserveName', (t) =>
   t.field({
     type: ReserveNameSuccess,
     description: 'Admin only: puts a top-level name on the reserved list, which only admins may register.',
-    args: { input: t.arg({ type: ReservedNameInput, required: true }) },
+    args: { input: t.arg({ type: ReservedNameInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, PermissionDeniedError, AuthenticationError], ...resultUnion('reserveName') },
     resolve: (_root, { input }, ctx) => reserveName(ctx.services, input),
   }),
@@ -32,7 +32,7 @@ builder.mutationField('unreserveName', (t) =>
   t.field({
     type: UnreserveNameSuccess,
     description: 'Admin only: takes a top-level name off the reserved list.',
-    args: { input: t.arg({ type: ReservedNameInput, required: true }) },
+    args: { input: t.arg({ type: ReservedNameInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('unreserveName') },
     resolve: (_root, { input }, ctx) => unreserveName(ctx.services, input),
   }),

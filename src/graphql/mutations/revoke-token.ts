@@ -17,7 +17,7 @@ builder.mutationField('revokeToken', (t) =>
   t.field({
     type: RevokeTokenSuccess,
     description: 'Revokes one of your tokens by id (a scoped token may only revoke itself).',
-    args: { input: t.arg({ type: RevokeTokenInput, required: true }) },
+    args: { input: t.arg({ type: RevokeTokenInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('revokeToken') },
     resolve: (_root, { input }, ctx) => revokeToken(ctx.services, { id: String(input.id) }),
   }),

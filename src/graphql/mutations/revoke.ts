@@ -12,7 +12,7 @@ builder.mutationField('revoke', (t) =>
     type: RevokeSuccess,
     description:
       'Owners and admins: removes principals from the read or write list of a channel, or from both when `acl` is omitted. No list may become empty.',
-    args: { input: t.arg({ type: AclChangeInput, required: true }) },
+    args: { input: t.arg({ type: AclChangeInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('revoke') },
     resolve: (_root, { input }, ctx) => revoke(ctx.services, input),
   }),

@@ -21,7 +21,7 @@ builder.mutationField('setAcl', (t) =>
   t.field({
     type: SetAclSuccess,
     description: 'Owners and admins: replaces one read or write list of a channel with the given principals.',
-    args: { input: t.arg({ type: SetAclInput, required: true }) },
+    args: { input: t.arg({ type: SetAclInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('setAcl') },
     resolve: (_root, { input }, ctx) => setAcl(ctx.services, input),
   }),

@@ -18,7 +18,7 @@ builder.mutationField('setDefaultTrack', (t) =>
   t.field({
     type: SetDefaultTrackSuccess,
     description: 'Owners and admins: makes an existing track the default ("edge" then means "<track>/edge").',
-    args: { input: t.arg({ type: SetDefaultTrackInput, required: true }) },
+    args: { input: t.arg({ type: SetDefaultTrackInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [NotFoundError, PermissionDeniedError, AuthenticationError, ValidationError], ...resultUnion('setDefaultTrack') },
     resolve: async (_root, { input }, ctx) => ({ entityId: await setDefaultTrack(ctx.services, input) }),
   }),

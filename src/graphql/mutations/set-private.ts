@@ -21,7 +21,7 @@ builder.mutationField('setPrivate', (t) =>
   t.field({
     type: SetPrivateSuccess,
     description: 'Owners and admins: makes an entity public (everyone reads every released channel) or private again.',
-    args: { input: t.arg({ type: SetPrivateInput, required: true }) },
+    args: { input: t.arg({ type: SetPrivateInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('setPrivate') },
     resolve: (_root, { input }, ctx) => setPrivate(ctx.services, input),
   }),

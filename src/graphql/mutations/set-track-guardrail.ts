@@ -20,7 +20,7 @@ builder.mutationField('setTrackGuardrail', (t) =>
   t.field({
     type: SetTrackGuardrailSuccess,
     description: 'Admin only: lets the entity\'s channel writers create tracks whose names match a pattern themselves.',
-    args: { input: t.arg({ type: SetTrackGuardrailInput, required: true }) },
+    args: { input: t.arg({ type: SetTrackGuardrailInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('setTrackGuardrail') },
     resolve: async (_root, { input }, ctx) => ({ entityId: await setTrackGuardrail(ctx.services, input) }),
   }),

@@ -17,7 +17,7 @@ builder.mutationField('unregisterName', (t) =>
   t.field({
     type: UnregisterNameSuccess,
     description: 'Owners and admins: gives a registered name back and deletes its entity, which must have no revisions (ConflictError otherwise).',
-    args: { input: t.arg({ type: UnregisterNameInput, required: true }) },
+    args: { input: t.arg({ type: UnregisterNameInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, ConflictError, AuthenticationError], ...resultUnion('unregisterName') },
     resolve: (_root, { input }, ctx) => unregisterName(ctx.services, input),
   }),

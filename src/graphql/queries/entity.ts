@@ -9,7 +9,7 @@ builder.queryField('entity', (t) =>
     nullable: true,
     description:
       'The entity a url names (`cs:~kirk/foo`, `~kirk/foo`, `foo`, `cs:~kirk/bundle/wiki`); null when missing or not visible to you. A revision in the url is ignored.',
-    args: { url: t.arg.string({ required: true }) },
+    args: { url: t.arg.string({ required: true, description: 'A charm store url, e.g. "cs:~kirk/foo" or "foo".' }) },
     resolve: async (query, _root, { url }, ctx) => {
       let parsed;
       try {
