@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const server = await startBenchServer();
   try {
     const { url: base, adminToken: token } = server;
+    const rssAtStart = await server.rssMib();
 
     const setup = await run(ENTITIES, CONCURRENCY, async (i) => {
       const name = letterName('dash', i);
@@ -90,7 +91,8 @@ async function main(): Promise<void> {
       cpus: os.availableParallelism(),
       entities: ENTITIES,
       setup: { pushes: ENTITIES * 3, seconds: Number(setup.seconds.toFixed(1)) },
-      serverRssMiB: Number((await server.rssMib()).toFixed(1)),
+      serverRssAtStartMiB: Number(rssAtStart.toFixed(1)),
+      serverRssAtEndMiB: Number((await server.rssMib()).toFixed(1)),
       dashboard: results,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
