@@ -7,7 +7,9 @@
  * and edge, every third with a second track "2.0" released into 2.0/beta; the
  * even ones made public. Then, as the admin (who sees all) and anonymously
  * (who sees the public half): BENCH_REQUESTS sequential requests (default
- * 200) for p50/p95/p99 latency, and as many at concurrency 8 for requests/s.
+ * 200) for p50/p95/p99 latency, and as many at concurrency 8 for requests/s;
+ * each phase stops after BENCH_PHASE_SECONDS (default 30) and then reports
+ * the requests it made.
  * Prints JSON. BENCH_DATABASE_URL runs it on PostgreSQL (see support.ts).
  *
  * SQL statements per page are not counted here: that needs a hook inside the
@@ -20,6 +22,8 @@ import { charmZip } from '../test/support/zip.js';
 
 const ENTITIES = envInt('BENCH_ENTITIES', 100);
 const REQUESTS = envInt('BENCH_REQUESTS', 200);
+// Each timed phase stops starting requests after this long (it then reports fewer).
+const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 30);
 const CONCURRENCY = 8;
 const WARM_UP = 10;
 
@@ -74,8 +78,8 @@ async function main(): Promise<void> {
       const edges = sample.data.entities.edges;
       if (edges.length !== caller.expected) throw new Error(`${caller.who} saw ${edges.length} entities, expected ${caller.expected}`);
       await run(WARM_UP, 1, async () => void (await query()));
-      const sequential = await run(REQUESTS, 1, async () => void (await query()));
-      const concurrent = await run(REQUESTS, CONCURRENCY, async () => void (await query()));
+      const sequential = await run(REQUESTS, 1, async () => void (await query()), PHASE_SECONDS);
+      const concurrent = await run(REQUESTS, CONCURRENCY, async () => void (await query()), PHASE_SECONDS);
       results.push({
         caller: caller.who,
         entitiesPerPage: edges.length,

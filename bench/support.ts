@@ -182,13 +182,24 @@ export function letterName(prefix: string, index: number): string {
   return `${prefix}-${letters}`;
 }
 
-/** Runs task(0..total-1) with at most `concurrency` in flight; returns each task's latency in ms and the wall time. */
-export async function run(total: number, concurrency: number, task: (index: number) => Promise<void>): Promise<{ latenciesMs: number[]; seconds: number }> {
+/**
+ * Runs task(0..total-1) with at most `concurrency` in flight; returns each
+ * task's latency in ms and the wall time. With `maxSeconds`, no task starts
+ * after that long (fewer than `total` ran then), so that a slow path keeps
+ * the benchmark bounded in time instead of running for many minutes.
+ */
+export async function run(
+  total: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+  maxSeconds = Infinity,
+): Promise<{ latenciesMs: number[]; seconds: number }> {
   const latenciesMs: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   const worker = async () => {
-    while (next < total) {
+    while (next < total && elapsed() < maxSeconds) {
       const index = next++;
       const t0 = process.hrtime.bigint();
       await task(index);
@@ -196,7 +207,7 @@ export async function run(total: number, concurrency: number, task: (index: numb
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
-  return { latenciesMs, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { latenciesMs, seconds: elapsed() };
 }
 
 /** Nearest-rank percentiles and the rate, rounded for printing. */
