@@ -118,7 +118,9 @@ export async function openPostgresDatabase(
     ...parsed.poolConfig,
     connectionTimeoutMillis: 5000,
     max: 10,
-    ...(schema ? { options: [parsed.poolConfig.options, searchPathOption(schema)].filter(Boolean).join(' ') } : {}),
+    // JIT compilation costs hundreds of milliseconds on the store's short,
+    // wide queries (a dashboard page's batched lookups) and never pays off.
+    options: [parsed.poolConfig.options, '-c jit=off', schema ? searchPathOption(schema) : undefined].filter(Boolean).join(' '),
   };
   const pool = new pg.Pool(poolConfig);
   // An idle client that loses its server must not crash the process.
