@@ -1,5 +1,3 @@
-import { builder } from './builder.js';
-
 /**
  * The contract's mutation shape: `name(input: NameInput!): NameResult!` where
  * NameResult is the union of NameSuccess and the listed error types.
@@ -11,5 +9,3 @@ export function resultUnion(mutationName: string) {
     union: { name: `${base}Result`, description: `What \`${mutationName}\` returns: \`${base}Success\` or a typed error.` },
   };
 }
-
-export { builder };

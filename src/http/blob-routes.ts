@@ -20,6 +20,16 @@ function unauthorized(ResponseClass: typeof Response, message: string): Response
   return jsonError(ResponseClass, 401, message, { 'www-authenticate': 'Bearer' });
 }
 
+/** The request's service context, or the 401 answer when its bearer token is bad. */
+async function servicesOrUnauthorized(servicesFor: ServicesFor, request: Request, ResponseClass: typeof Response): Promise<ServiceContext | Response> {
+  try {
+    return await servicesFor(request);
+  } catch (error) {
+    if (error instanceof AuthenticationError) return unauthorized(ResponseClass, error.message);
+    throw error;
+  }
+}
+
 /**
  * `POST /uploads`: the raw body is streamed into the blob store while being
  * hashed (never held in memory whole); answers `{uploadId, sha384, size,
@@ -33,13 +43,8 @@ export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number): P
         endResponse(jsonError(fetchAPI.Response, 405, 'Send the content with POST /uploads', { allow: 'POST' }));
         return;
       }
-      let ctx: ServiceContext;
-      try {
-        ctx = await servicesFor(request);
-      } catch (error) {
-        if (error instanceof AuthenticationError) return endResponse(unauthorized(fetchAPI.Response, error.message));
-        throw error;
-      }
+      const ctx = await servicesOrUnauthorized(servicesFor, request, fetchAPI.Response);
+      if (ctx instanceof fetchAPI.Response) return endResponse(ctx);
       if (!ctx.actor) return endResponse(unauthorized(fetchAPI.Response, 'Sign in first: uploads need a bearer token from the login mutation'));
       const tooLarge = () =>
         jsonError(fetchAPI.Response, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`);
@@ -95,13 +100,8 @@ export function downloadRoutes(servicesFor: ServicesFor): Plugin {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return endResponse(jsonError(fetchAPI.Response, 405, 'Downloads are GET (or HEAD) requests', { allow: 'GET, HEAD' }));
       }
-      let ctx: ServiceContext;
-      try {
-        ctx = await servicesFor(request);
-      } catch (error) {
-        if (error instanceof AuthenticationError) return endResponse(unauthorized(fetchAPI.Response, error.message));
-        throw error;
-      }
+      const ctx = await servicesOrUnauthorized(servicesFor, request, fetchAPI.Response);
+      if (ctx instanceof fetchAPI.Response) return endResponse(ctx);
       const notFound = () => jsonError(fetchAPI.Response, 404, `Nothing to download at ${url.pathname} (or you may not see it)`);
       let download;
       if (isArchive) {

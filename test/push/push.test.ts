@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddGroupMemberDocument, CreateGroupDocument, PushDocument } from '../generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
-import { pushArchive, pushOk, storeState, upload } from '../support/push.js';
+import { pushArchive, pushOk, expectOnlyAudited, expectStoreUnchanged, storeState, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { buildZip, bundleZip, charmZip } from '../support/zip.js';
 
@@ -24,20 +24,7 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 /** Runs `refused` and checks that it changed nothing: rows, counters, blob files. */
-async function expectNothingChanged(refused: () => Promise<unknown>): Promise<void> {
-  const before = await storeState(store);
-  await refused();
-  expect(await storeState(store)).toEqual(before);
-}
-
-/** A duplicate push creates nothing, but its attempt is on the audit record. */
-async function expectOnlyAudited(action: string, run: () => Promise<unknown>): Promise<void> {
-  const before = await storeState(store);
-  await run();
-  expect(await storeState(store)).toEqual({ ...before, audit: before.audit + 1 });
-  const last = await store.database.db.prisma.auditEvent.findFirst({ orderBy: { id: 'desc' } });
-  expect(last?.action).toBe(action);
-}
+const expectNothingChanged = (refused: () => Promise<unknown>) => expectStoreUnchanged(store, refused);
 
 describe('the target id (the seed\'s permutations, as kirk in charm-examples)', () => {
   it.each([
@@ -111,7 +98,7 @@ describe('revision numbers', () => {
     expect((await pushOk(store, kirk, a)).revision.number).toBe(0);
     expect((await pushOk(store, kirk, b)).revision.number).toBe(1);
     let duplicate;
-    await expectOnlyAudited('push-duplicate', async () => {
+    await expectOnlyAudited(store, 'push-duplicate', async () => {
       duplicate = await pushOk(store, kirk, b);
     });
     expect(duplicate).toMatchObject({ duplicate: true, revision: { number: 1, url: 'cs:~kirk/aba-1' } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityRevisionsDocument, PushResourceDocument } from '../generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
-import { pushOk, storeState, upload } from '../support/push.js';
+import { expectOnlyAudited, expectStoreUnchanged, pushOk, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { charmZip } from '../support/zip.js';
 
@@ -32,20 +32,7 @@ function pushResourceFile(token: string, name: string, content: string | Buffer,
   return store.executeMultipart(PushResourceDocument, { input: { url, name, file: null } }, { 'input.file': new File([new Uint8Array(bytes)], name) }, { token });
 }
 
-async function expectNothingChanged(refused: () => Promise<unknown>): Promise<void> {
-  const before = await storeState(store);
-  await refused();
-  expect(await storeState(store)).toEqual(before);
-}
-
-/** A duplicate push creates nothing, but its attempt is on the audit record. */
-async function expectOnlyAudited(action: string, run: () => Promise<unknown>): Promise<void> {
-  const before = await storeState(store);
-  await run();
-  expect(await storeState(store)).toEqual({ ...before, audit: before.audit + 1 });
-  const last = await store.database.db.prisma.auditEvent.findFirst({ orderBy: { id: 'desc' } });
-  expect(last?.action).toBe(action);
-}
+const expectNothingChanged = (refused: () => Promise<unknown>) => expectStoreUnchanged(store, refused);
 
 describe('declared resources', () => {
   it('become the entity\'s resources on push', async () => {
@@ -66,7 +53,7 @@ describe('pushResource', () => {
       resourceRevision: { name: 'config', revision: 0, size: 11, createdBy: 'kirk', downloadUrl: '/resources/~kirk/webapp/config/0' },
     });
     expect((await pushResourceFile(kirk, 'config', 'listen: 8080\n')).data?.pushResource).toMatchObject({ resourceRevision: { revision: 1 } });
-    await expectOnlyAudited('push-resource-duplicate', async () => {
+    await expectOnlyAudited(store, 'push-resource-duplicate', async () => {
       const duplicate = await pushResourceFile(kirk, 'config', 'listen: 8080\n');
       expect(duplicate.data?.pushResource).toMatchObject({ duplicate: true, resourceRevision: { revision: 1 } });
     });

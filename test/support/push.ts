@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { PushDocument, type PushMutation } from '../generated/graphql.js';
 import type { GraphQLResponse, TestStore } from './store.js';
@@ -68,4 +69,20 @@ export async function storeState(store: TestStore) {
     nextResourceRevisions: resourceCounters._sum.nextRevision ?? 0,
     blobs,
   };
+}
+
+/** Runs a refused operation and checks it left the store exactly as it was. */
+export async function expectStoreUnchanged(store: TestStore, refused: () => Promise<unknown>): Promise<void> {
+  const before = await storeState(store);
+  await refused();
+  expect(await storeState(store)).toEqual(before);
+}
+
+/** A duplicate push creates nothing, but its attempt is on the audit record as `action`. */
+export async function expectOnlyAudited(store: TestStore, action: string, run: () => Promise<unknown>): Promise<void> {
+  const before = await storeState(store);
+  await run();
+  expect(await storeState(store)).toEqual({ ...before, audit: before.audit + 1 });
+  const last = await store.database.db.prisma.auditEvent.findFirst({ orderBy: { id: 'desc' } });
+  expect(last?.action).toBe(action);
 }

@@ -1,6 +1,5 @@
-import { BUNDLE_SERIES, parseEntityUrl } from '../../domain/entity-url.js';
-import { ValidationError } from '../../domain/errors.js';
-import { findEntity } from '../../services/entities/find-entity.js';
+import { BUNDLE_SERIES } from '../../domain/entity-url.js';
+import { lookupEntity } from '../../services/entities/find-entity.js';
 import { canReadRevision } from '../../services/entities/revision-access.js';
 import { builder } from '../builder.js';
 
@@ -12,19 +11,13 @@ builder.queryField('revision', (t) =>
       'The revision a url with a revision names (`cs:~kirk/foo-9`, `~kirk/bundle/wiki-3`, `foo-9`); null when the url has no revision, or the revision is missing or not visible to you.',
     args: { url: t.arg.string({ required: true }) },
     resolve: async (query, _root, { url }, ctx) => {
-      let parsed;
-      try {
-        parsed = parseEntityUrl(url);
-      } catch (error) {
-        if (error instanceof ValidationError) return null;
-        throw error;
-      }
-      if (parsed.revision === undefined) return null;
-      const access = await findEntity(ctx.services, parsed);
-      if (!access) return null;
+      const found = await lookupEntity(ctx.services, url);
+      const number = found?.url.revision;
+      if (!found || number === undefined) return null;
+      const { access, url: parsed } = found;
       const revision = await ctx.prisma.revision.findUnique({
         ...query,
-        where: { entityId_number: { entityId: access.entity.id, number: parsed.revision } },
+        where: { entityId_number: { entityId: access.entity.id, number } },
       });
       if (!revision) return null;
       // A charm url's series must be one the revision supports.

@@ -1,8 +1,6 @@
-import { parseEntityUrl } from '../../domain/entity-url.js';
-import { ValidationError } from '../../domain/errors.js';
 import type { ArchiveRequestPath, ResourceRequestPath } from '../../domain/download-paths.js';
 import type { ServiceContext } from '../context.js';
-import { findEntity } from '../entities/find-entity.js';
+import { lookupEntity } from '../entities/find-entity.js';
 import { canReadResourceRevision } from '../entities/resource-access.js';
 import { canReadRevision } from '../entities/revision-access.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
@@ -16,15 +14,10 @@ export interface Download {
   contentType: string;
 }
 
+/** The entity a download path names; its own url may not carry a revision. */
 async function visibleEntity(ctx: ServiceContext, urlText: string): Promise<EntityAccess | null> {
-  try {
-    const url = parseEntityUrl(urlText);
-    if (url.revision !== undefined) return null;
-    return await findEntity(ctx, url);
-  } catch (error) {
-    if (error instanceof ValidationError) return null;
-    throw error;
-  }
+  const found = await lookupEntity(ctx, urlText);
+  return found && found.url.revision === undefined ? found.access : null;
 }
 
 /** The archive of a revision; null when it is missing or the caller may not read it (the same answer on purpose). */

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { ValidationError } from '../../domain/errors.js';
 import { BUNDLE_SERIES, type EntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
 import type { ServiceContext } from '../context.js';
 import { getCaller } from '../authorization/caller.js';
@@ -19,6 +20,19 @@ export async function findEntity(ctx: ServiceContext, url: EntityUrl): Promise<E
   if (url.series !== undefined && url.series !== BUNDLE_SERIES && entity.kind === 'BUNDLE') return null;
   const access = new EntityAccess(entity, await getCaller(ctx));
   return access.canView() ? access : null;
+}
+
+/** For reads: the entity a url string names, or null when the url is malformed, missing or invisible. */
+export async function lookupEntity(ctx: ServiceContext, urlText: string): Promise<{ access: EntityAccess; url: EntityUrl } | null> {
+  let url: EntityUrl;
+  try {
+    url = parseEntityUrl(urlText);
+  } catch (error) {
+    if (error instanceof ValidationError) return null;
+    throw error;
+  }
+  const access = await findEntity(ctx, url);
+  return access ? { access, url } : null;
 }
 
 /** Like findEntity for a url string, throwing ValidationError for a malformed url and NotFoundError when invisible. */
