@@ -1,0 +1,231 @@
+import type { Command } from 'commander';
+import { expectSuccess, StoreCallError } from '../client.js';
+import { collect, parseCount, storeCommand, UsageError } from '../context.js';
+import {
+  CliCloseChannelsDocument,
+  CliCreateTrackDocument,
+  CliReleaseDocument,
+  CliResolveDocument,
+  CliSetDefaultTrackDocument,
+  CliStatusDocument,
+  type CliReleaseFragment,
+  type ResourcePinInput,
+} from '../generated.js';
+import { orDash, table, type CliIo } from '../io.js';
+
+/** release, promote, close, status, create-track, set-default-track, resolve. */
+export function addChannelCommands(program: Command, io: CliIo): void {
+  storeCommand<{ channel: string[]; resource: string[]; revision?: number }>(
+    program,
+    io,
+    'release <url>',
+    'Release a revision (cs:~kirk/foo-9, or --revision) to channels, all or none, with resource revisions pinned.',
+    (command) =>
+      command
+        .requiredOption('--channel <channel>', 'a channel to release to, e.g. stable, 2.0/edge, latest/edge/fix-1 (repeatable)', collect, [])
+        .option('--resource <name:revision>', 'release this resource revision with it (repeatable; others get their newest)', collect, [])
+        .option('--revision <number>', 'the revision, when the url has none', parseCount('--revision')),
+    async ([url], options, context) => {
+      if (!options.channel.length) throw new UsageError('Give at least one --channel');
+      const store = await context.client();
+      const resources = options.resource.map(parsePin);
+      const { releases } = expectSuccess(
+        (await store.execute(CliReleaseDocument, { input: { url: url!, revision: options.revision, channels: options.channel, resources } })).release,
+        'ReleaseSuccess',
+      );
+      context.print.result({ releases }, () => describeReleases(releases[0]?.revision?.url ?? url!, releases));
+    },
+  );
+
+  storeCommand<{ from: string; to: string[] }>(
+    program,
+    io,
+    'promote <url>',
+    'Release what one channel serves (revision and resource revisions) to other channels, e.g. --from edge --to beta.',
+    (command) =>
+      command
+        .requiredOption('--from <channel>', 'the channel whose revision to promote (after fall-back: what a deploy from it gets)')
+        .requiredOption('--to <channel>', 'a channel to release it to (repeatable)', collect, []),
+    async ([url], options, context) => {
+      const store = await context.client();
+      // The store has no promote mutation yet: read what `from` serves, then release exactly that.
+      const served = (await store.execute(CliResolveDocument, { url: url!, channel: options.from })).resolve;
+      if (served.__typename !== 'Resolution') throw new StoreCallError(`Nothing to promote from ${options.from}: ${served.message}`, served.__typename);
+      const { releases } = expectSuccess(
+        (
+          await store.execute(CliReleaseDocument, {
+            input: {
+              url: url!,
+              revision: served.revision.number,
+              channels: options.to,
+              resources: served.resources.map((resource) => ({ name: resource.name, revision: resource.revision })),
+            },
+          })
+        ).release,
+        'ReleaseSuccess',
+      );
+      context.print.result({ from: served.channel, releases }, () => `From ${served.channel}: ${describeReleases(served.revision.url, releases)}`);
+    },
+  );
+
+  storeCommand(
+    program,
+    io,
+    'close <url> <channels...>',
+    'Close channels (all or none): a closed risk falls back to the next more stable one.',
+    (command) => command,
+    async ([url, ...channels], _options, context) => {
+      const store = await context.client();
+      const { entity } = expectSuccess((await store.execute(CliCloseChannelsDocument, { input: { url: url!, channels } })).closeChannels, 'CloseChannelsSuccess');
+      context.print.result({ url: entity.url, closed: channels }, () => `Closed ${channels.join(', ')} of ${entity.url}.`);
+    },
+  );
+
+  storeCommand<{ history?: number | true }>(
+    program,
+    io,
+    'status <url>',
+    'Show the channel map: per track, what each channel serves and its resources (--history: the releases too).',
+    (command) => command.option('--history [count]', 'also list the latest releases of each channel (default 10)', parseCount('--history')),
+    async ([url], options, context) => {
+      const store = await context.client();
+      const historyCount = options.history === undefined ? 1 : options.history === true ? 10 : options.history;
+      const { entity } = await store.execute(CliStatusDocument, { url: url!, history: historyCount });
+      if (!entity) throw new StoreCallError(`No charm or bundle ${url} (or it is not visible to you)`, 'NotFoundError');
+      const rows: string[][] = [];
+      for (const track of entity.tracks) {
+        track.channels.forEach((channel, index) => {
+          const latest = channel.history.edges[0]?.node;
+          const open = channel.revision !== null && channel.revision !== undefined;
+          // Like charmcraft: ↑ = served by the more stable channel above, - = serves nothing.
+          const fallback = channel.follows ? '↑' : '-';
+          rows.push([
+            index === 0 ? track.name + (track.isDefault ? ' (default)' : '') : '',
+            channel.branch ? `${channel.risk.toLowerCase()}/${channel.branch}` : channel.risk.toLowerCase(),
+            open ? String(channel.revision!.number) : fallback,
+            open && latest?.action === 'RELEASE' ? orDash(latest.resources.map(pinText).join(', ')) : open ? '-' : fallback,
+            orDash(channel.expiresAt),
+          ]);
+        });
+      }
+      const history = options.history === undefined ? [] : entity.tracks.flatMap((track) => track.channels.flatMap((channel) => channel.history.edges.map((edge) => edge.node)));
+      history.sort((a, b) => b.releasedAt.localeCompare(a.releasedAt));
+      context.print.result(statusJson(entity, options.history !== undefined), () =>
+        [
+          table(['Track', 'Channel', 'Revision', 'Resources', 'Expires at'], rows),
+          ...(options.history === undefined
+            ? []
+            : [
+                '',
+                table(
+                  ['Released at', 'Channel', 'Action', 'Revision', 'Resources', 'By'],
+                  history.map((release) => [
+                    release.releasedAt,
+                    release.channel,
+                    release.action.toLowerCase(),
+                    orDash(release.revision?.number),
+                    orDash(release.resources.map(pinText).join(', ')),
+                    release.releasedBy,
+                  ]),
+                ),
+              ]),
+        ].join('\n'),
+      );
+    },
+  );
+
+  storeCommand(
+    program,
+    io,
+    'create-track <url> <track>',
+    'Add a track (owners and admins; writers when the name matches the track guardrail).',
+    (command) => command,
+    async ([url, track], _options, context) => {
+      const store = await context.client();
+      const { entity } = expectSuccess((await store.execute(CliCreateTrackDocument, { input: { url: url!, name: track! } })).createTrack, 'CreateTrackSuccess');
+      context.print.result(entity, () => `Track ${track} created on ${entity.url}; tracks: ${entity.tracks.map((t) => t.name).join(', ')}.`);
+    },
+  );
+
+  storeCommand(
+    program,
+    io,
+    'set-default-track <url> <track>',
+    'Make a track the default (a bare "edge" then means "<track>/edge").',
+    (command) => command,
+    async ([url, track], _options, context) => {
+      const store = await context.client();
+      const { entity } = expectSuccess(
+        (await store.execute(CliSetDefaultTrackDocument, { input: { url: url!, track: track! } })).setDefaultTrack,
+        'SetDefaultTrackSuccess',
+      );
+      context.print.result(entity, () => `The default track of ${entity.url} is now ${entity.defaultTrack}.`);
+    },
+  );
+
+  storeCommand<{ channel?: string; currentRevision?: number }>(
+    program,
+    io,
+    'resolve <url>',
+    'Show what a deploy (or, with --current-revision, a refresh) from a channel gets.',
+    (command) =>
+      command
+        .option('--channel <channel>', 'the channel (default: the default track\'s stable)')
+        .option('--current-revision <number>', 'the revision deployed now: says UPGRADE or DOWNGRADE', parseCount('--current-revision')),
+    async ([url], options, context) => {
+      const store = await context.client();
+      const resolved = (await store.execute(CliResolveDocument, { url: url!, channel: options.channel, currentRevision: options.currentRevision })).resolve;
+      const { __typename: _type, ...resolution } = expectSuccess(resolved, 'Resolution');
+      context.print.result(resolution, () =>
+        table(
+          ['Field', 'Value'],
+          [
+            ['revision', resolution.revision.url],
+            ['channel', resolution.channel + (resolution.channel === resolution.requestedChannel ? '' : ` (asked: ${resolution.requestedChannel})`)],
+            ['resources', orDash(resolution.resources.map(pinText).join(', '))],
+            ['action', resolution.action.toLowerCase()],
+            ['download', resolution.revision.downloadUrl],
+          ],
+        ),
+      );
+    },
+  );
+}
+
+/** "Released cs:~kirk/foo-3 to latest/stable, latest/candidate." */
+export function describeReleases(revisionUrl: string, releases: CliReleaseFragment[]): string {
+  const resources = releases[0]?.resources.map(pinText).join(', ');
+  return `Released ${revisionUrl} to ${releases.map((release) => release.channel).join(', ')}${resources ? ` with ${resources}` : ''}.`;
+}
+
+/** "config:2" -> {name: "config", revision: 2}. */
+function parsePin(value: string): ResourcePinInput {
+  const match = /^(.+):(\d+)$/.exec(value);
+  if (!match) throw new UsageError(`--resource takes name:revision, e.g. --resource config:2 (got "${value}")`);
+  return { name: match[1]!, revision: Number(match[2]) };
+}
+
+function pinText(resource: { name: string; revision: number }): string {
+  return `${resource.name}:${resource.revision}`;
+}
+
+/**
+ * The status as JSON: each channel with the resource revisions its pointer
+ * was released with, and its history only when asked for.
+ */
+function statusJson<C extends { revision?: unknown; history: { edges: Array<{ node: CliReleaseFragment }> } }, T extends { tracks: Array<{ channels: C[] }> }>(
+  entity: T,
+  withHistory: boolean,
+) {
+  return {
+    ...entity,
+    tracks: entity.tracks.map((track) => ({
+      ...track,
+      channels: track.channels.map(({ history, ...channel }) => {
+        const latest = history.edges[0]?.node;
+        const resources = channel.revision && latest?.action === 'RELEASE' ? latest.resources : [];
+        return { ...channel, resources, ...(withHistory ? { history: history.edges.map((edge) => edge.node) } : {}) };
+      }),
+    })),
+  };
+}
