@@ -11,6 +11,7 @@ import yauzl from 'yauzl';
 import { listen, type RunningServer } from '../src/http/server.js';
 import { runCli } from '../src/cli/run.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
+import { testDatabaseKind } from './support/database.js';
 import { createTestStore, type TestStore } from './support/store.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -292,7 +293,8 @@ describe('the charmstore CLI', () => {
     expect(unreachable.stderr).toContain('Cannot reach the store at http://127.0.0.1:9');
   });
 
-  it('runs as `npx charmstore` from the repository', async () => {
+  // The database plays no part here: once is enough.
+  it.skipIf(testDatabaseKind() !== 'pglite')('runs as `npx charmstore` from the repository', async () => {
     const { stdout } = await promisify(execFile)('npx', ['--no-install', 'charmstore', 'resolve', 'cs:~kirk/wiki', '--channel', 'latest/stable', '--format', 'json'], {
       cwd: ROOT,
       env: { ...process.env, ...ANONYMOUS, CHARMSTORE_URL: server.url, CHARMSTORE_AUTH: '' },

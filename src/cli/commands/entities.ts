@@ -12,6 +12,7 @@ import {
   CliUnregisterNameDocument,
   type AclKind,
   type CliAclFragment,
+  type CliRevisionsQuery,
 } from '../generated.js';
 import { orDash, table, type CliIo } from '../io.js';
 
@@ -25,9 +26,15 @@ export function addEntityCommands(program: Command, io: CliIo): void {
     (command) => command.option('--limit <count>', 'at most this many (newest first)', parseCount('--limit'), 50),
     async ([url], options, context) => {
       const store = await context.client();
-      const { entity } = await store.execute(CliRevisionsDocument, { url: url!, first: Math.min(options.limit, 100) });
-      if (!entity) throw notFound(url!);
-      const revisions = entity.revisions.edges.map((edge) => edge.node).slice(0, options.limit);
+      const revisions: NonNullable<CliRevisionsQuery['entity']>['revisions']['edges'][number]['node'][] = [];
+      let after: string | null | undefined;
+      // Pages of at most 100 (the store's page limit) until --limit or the oldest revision.
+      do {
+        const { entity } = await store.execute(CliRevisionsDocument, { url: url!, first: Math.min(options.limit - revisions.length, 100), after });
+        if (!entity) throw notFound(url!);
+        revisions.push(...entity.revisions.edges.map((edge) => edge.node));
+        after = entity.revisions.pageInfo.hasNextPage ? entity.revisions.pageInfo.endCursor : undefined;
+      } while (after && revisions.length < options.limit);
       context.print.result(revisions, () =>
         table(
           ['Revision', 'Created at', 'Created by', 'Size', 'Series', 'Channels'],
