@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { StoreCallError } from './client.js';
 import { addAccountCommands } from './commands/accounts.js';
@@ -6,6 +7,8 @@ import { addEntityCommands } from './commands/entities.js';
 import { addPushCommands } from './commands/push.js';
 import { UsageError } from './context.js';
 import type { CliIo } from './io.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Exit codes: 0 done, 1 the store refused or could not be reached, 2 wrong usage. */
 export const EXIT_OK = 0;
@@ -19,7 +22,7 @@ export const EXIT_USAGE = 2;
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('charmstore')
     .description('Publish charms and bundles to a charm store: push, release, share, inspect.')
-    .version('0.1.0')
+    .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
