@@ -15,6 +15,39 @@ const optionalString = z
 
 const MIB = 1024 * 1024;
 
+/** Bounds on the work one write does under its entity's lock (see docs/api.md, "Writes"). */
+export const DEFAULT_WRITE_LIMITS = {
+  /** metadata.yaml of a pushed charm. */
+  maxMetadataBytes: 64 * 1024,
+  /** Resources one charm may declare. */
+  maxDeclaredResources: 100,
+  /** Channels one release or closeChannels may name. */
+  maxChannelsPerChange: 50,
+};
+
+/**
+ * The database connections and transactions, sized together:
+ * - writers to one entity wait in an in-process queue, not in the pool, so
+ *   a process holds at most one connection per entity being written (plus
+ *   short reads): `poolSize` bounds the entities written at once;
+ * - `connectionWaitMs` is how long a request waits for a connection: both
+ *   pg's pool `connectionTimeoutMillis` and Prisma's transaction `maxWait`
+ *   (on PGlite, the wait for its single connection);
+ * - `transactionTimeoutMs` bounds one transaction, including the wait for
+ *   the entity's row lock held by another process; the limits above keep
+ *   each write's own work far below it.
+ */
+export const DEFAULT_DATABASE_TUNING = {
+  poolSize: 10,
+  connectionWaitMs: 30_000,
+  transactionTimeoutMs: 60_000,
+};
+
+/** A transaction PostgreSQL rolled back for a deadlock (40P01) or serialization failure (40001) runs again. */
+export const DEFAULT_WRITE_RETRIES = { retries: 5, retryBaseDelayMs: 25 };
+
+export type DatabaseTuning = typeof DEFAULT_DATABASE_TUNING;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 // Sizes are reported through GraphQL's 32-bit Int (the contract's `size: Int!`), so no stored file may be larger.
@@ -57,6 +90,14 @@ const environmentSchema = z
     STORE_MAX_MULTIPART_BYTES: positiveInt(64 * MIB),
     STORE_UPLOAD_TTL_SECONDS: positiveInt(24 * 60 * 60),
     STORE_BLOB_GC_GRACE_SECONDS: positiveInt(60 * 60),
+    STORE_MAX_METADATA_BYTES: positiveInt(DEFAULT_WRITE_LIMITS.maxMetadataBytes),
+    STORE_MAX_DECLARED_RESOURCES: positiveInt(DEFAULT_WRITE_LIMITS.maxDeclaredResources),
+    STORE_MAX_CHANNELS_PER_CHANGE: positiveInt(DEFAULT_WRITE_LIMITS.maxChannelsPerChange),
+    STORE_DB_POOL_SIZE: positiveInt(DEFAULT_DATABASE_TUNING.poolSize),
+    STORE_DB_CONNECTION_WAIT_MS: positiveInt(DEFAULT_DATABASE_TUNING.connectionWaitMs),
+    STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
+    STORE_WRITE_RETRIES: z.coerce.number().int().min(0).max(20).default(DEFAULT_WRITE_RETRIES.retries),
+    STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
   })
   .superRefine((env, ctx) => {
     if ((env.STORE_ADMIN_USERNAME === undefined) !== (env.STORE_ADMIN_PASSWORD === undefined)) {
@@ -93,6 +134,9 @@ export interface StoreConfig {
   uploadTtlSeconds: number;
   /** Unreferenced blobs younger than this are kept: a push may be about to reference them. */
   blobGcGraceSeconds: number;
+  maxChannelsPerChange: number;
+  database: DatabaseTuning;
+  writes: { retries: number; retryBaseDelayMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -128,10 +172,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
       maxEntries: e.STORE_MAX_ARCHIVE_ENTRIES,
       maxEntryBytes: e.STORE_MAX_ARCHIVE_ENTRY_BYTES,
       maxUncompressedBytes: e.STORE_MAX_ARCHIVE_UNCOMPRESSED_BYTES,
+      maxMetadataBytes: e.STORE_MAX_METADATA_BYTES,
+      maxDeclaredResources: e.STORE_MAX_DECLARED_RESOURCES,
     },
     maxUploadBytes: e.STORE_MAX_UPLOAD_BYTES,
     maxMultipartBytes: e.STORE_MAX_MULTIPART_BYTES,
     uploadTtlSeconds: e.STORE_UPLOAD_TTL_SECONDS,
     blobGcGraceSeconds: e.STORE_BLOB_GC_GRACE_SECONDS,
+    maxChannelsPerChange: e.STORE_MAX_CHANNELS_PER_CHANGE,
+    database: {
+      poolSize: e.STORE_DB_POOL_SIZE,
+      connectionWaitMs: e.STORE_DB_CONNECTION_WAIT_MS,
+      transactionTimeoutMs: e.STORE_DB_TRANSACTION_TIMEOUT_MS,
+    },
+    writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
   };
 }

@@ -69,6 +69,8 @@ async function main(): Promise<void> {
       maxUploadBytes: config.maxUploadBytes,
       branchTtlSeconds: config.branchTtlSeconds,
       uploadTtlSeconds: config.uploadTtlSeconds,
+      maxChannelsPerChange: config.maxChannelsPerChange,
+      writes: config.writes,
     },
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
   });

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { DEFAULT_WRITE_LIMITS } from '../src/config.js';
 import { listen, type RunningServer } from '../src/http/server.js';
 import { runCli } from '../src/cli/run.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
@@ -97,7 +98,7 @@ beforeAll(async () => {
     limits: {
       maxMultipartBytes: 1 * MiB,
       maxUploadBytes: 16 * MiB,
-      archiveLimits: { maxArchiveBytes: 16 * MiB, maxEntries: 100, maxEntryBytes: 8 * MiB, maxUncompressedBytes: 16 * MiB },
+      archiveLimits: { ...DEFAULT_WRITE_LIMITS, maxArchiveBytes: 16 * MiB, maxEntries: 100, maxEntryBytes: 8 * MiB, maxUncompressedBytes: 16 * MiB },
     },
   });
   server = await listen(store.app, '127.0.0.1', 0, pino({ level: 'silent' }));

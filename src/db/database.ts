@@ -5,6 +5,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
+import { DEFAULT_DATABASE_TUNING, type DatabaseTuning } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
@@ -35,18 +36,20 @@ export interface OpenDatabaseOptions {
    * in-memory PGlite.
    */
   migrateInChildProcess?: boolean;
+  /** Pool size and waits (config.ts explains how they fit together). */
+  tuning?: DatabaseTuning;
 }
 
 type QueryListener = (sql: string) => void;
 
-function createClient(adapter: SqlDriverAdapterFactory) {
+function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) {
   const listeners = new Set<QueryListener>();
   const client = new PrismaClient({
     adapter,
     log: [{ emit: 'event', level: 'query' }] as const,
-    // PGlite runs one transaction at a time, so under load a transaction may
-    // queue behind others longer than Prisma's 2 s default before it starts.
-    transactionOptions: { maxWait: 30_000, timeout: 60_000 },
+    // Waiting for a connection (PGlite has one, and runs one transaction at a
+    // time) takes as long as the pool lets it; see DEFAULT_DATABASE_TUNING.
+    transactionOptions: { maxWait: tuning.connectionWaitMs, timeout: tuning.transactionTimeoutMs },
   });
   client.$on('query', (event) => {
     for (const listener of listeners) listener(event.query);
@@ -85,7 +88,7 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
     throw cannotOpenPglite(dir, error);
   }
   if (!options.migrateInChildProcess) await migratePglite(pglite);
-  const { prisma, onStatement } = createClient(new PrismaPGlite(pglite));
+  const { prisma, onStatement } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
   return {
     prisma,
     kind: 'pglite',
@@ -114,10 +117,11 @@ export async function openPostgresDatabase(
   }
   // `?schema=name` in the url (Prisma's convention) or the override isolates the store in one schema.
   const schema = schemaOverride ?? parsed.schema;
+  const tuning = options.tuning ?? DEFAULT_DATABASE_TUNING;
   const poolConfig: pg.PoolConfig = {
     ...parsed.poolConfig,
-    connectionTimeoutMillis: 5000,
-    max: 10,
+    connectionTimeoutMillis: tuning.connectionWaitMs,
+    max: tuning.poolSize,
     // JIT compilation costs hundreds of milliseconds on the store's short,
     // wide queries (a dashboard page's batched lookups) and never pays off.
     options: [parsed.poolConfig.options, '-c jit=off', schema ? searchPathOption(schema) : undefined].filter(Boolean).join(' '),
@@ -138,7 +142,7 @@ export async function openPostgresDatabase(
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const { prisma, onStatement } = createClient(new PrismaPg(pool, schema ? { schema } : undefined));
+  const { prisma, onStatement } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
   return {
     prisma,
     kind: 'postgres',
@@ -154,10 +158,11 @@ export async function openPostgresDatabase(
 }
 
 /** The server's database: PostgreSQL at `databaseUrl`, else PGlite under `dataDir`; migrated in a child process. */
-export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<Database> {
+export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string; database?: DatabaseTuning }): Promise<Database> {
+  const options = { migrateInChildProcess: true, tuning: config.database };
   return config.databaseUrl
-    ? openPostgresDatabase(config.databaseUrl, undefined, { migrateInChildProcess: true })
-    : openPgliteDatabase(path.join(config.dataDir, 'pglite'), { migrateInChildProcess: true });
+    ? openPostgresDatabase(config.databaseUrl, undefined, options)
+    : openPgliteDatabase(path.join(config.dataDir, 'pglite'), options);
 }
 
 async function ensureWritableDirectory(dir: string): Promise<void> {

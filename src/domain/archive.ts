@@ -18,6 +18,13 @@ export interface ArchiveLimits {
   maxEntryBytes: number;
   /** Inflated size of all entries together. */
   maxUncompressedBytes: number;
+  /**
+   * Size of metadata.yaml, and the resources a charm may declare in it:
+   * every push writes one row per declared resource under the entity's
+   * lock, so both are bounded to keep that lock short.
+   */
+  maxMetadataBytes: number;
+  maxDeclaredResources: number;
 }
 
 export const METADATA_FILE = 'metadata.yaml';
@@ -111,11 +118,11 @@ export interface DescriptorTexts {
 }
 
 /** Turns the root descriptors into what the archive is: a charm (metadata.yaml) or a bundle (bundle.yaml). */
-export function describeArchive(texts: DescriptorTexts, field: string): ArchiveInfo {
+export function describeArchive(texts: DescriptorTexts, field: string, maxDeclaredResources = Number.POSITIVE_INFINITY): ArchiveInfo {
   if (texts.metadata !== undefined && texts.bundle !== undefined) {
     throw archiveRefused(`it has both ${METADATA_FILE} (a charm) and ${BUNDLE_FILE} (a bundle) at its root; keep the one that says what it is`, field);
   }
-  if (texts.metadata !== undefined) return parseCharm(texts.metadata, texts.manifest, field);
+  if (texts.metadata !== undefined) return parseCharm(texts.metadata, texts.manifest, field, maxDeclaredResources);
   if (texts.bundle !== undefined) return parseBundle(texts.bundle, field);
   throw archiveRefused(`it has neither ${METADATA_FILE} (a charm) nor ${BUNDLE_FILE} (a bundle) at its root`, field);
 }
@@ -162,7 +169,7 @@ function parseSeries(value: unknown, file: string, field: string): string[] {
   return [...new Set(list as string[])];
 }
 
-function parseCharm(metadataText: string, manifestText: string | undefined, field: string): CharmInfo {
+function parseCharm(metadataText: string, manifestText: string | undefined, field: string, maxDeclaredResources: number): CharmInfo {
   const metadata = parseDocument(metadataText, METADATA_FILE, field);
   const name = requiredText(metadata, 'name', METADATA_FILE, field);
   if (!isValidEntityName(name)) throw archiveRefused(`the name in ${METADATA_FILE} is refused: ${entityNameProblem(name)}`, field);
@@ -172,14 +179,18 @@ function parseCharm(metadataText: string, manifestText: string | undefined, fiel
     summary: requiredText(metadata, 'summary', METADATA_FILE, field),
     description: requiredText(metadata, 'description', METADATA_FILE, field),
     series: parseSeries(metadata.series, METADATA_FILE, field),
-    resources: parseResources(metadata.resources, field),
+    resources: parseResources(metadata.resources, field, maxDeclaredResources),
     bases: manifestText === undefined ? [] : parseBases(manifestText, field),
   };
 }
 
-function parseResources(value: unknown, field: string): DeclaredResource[] {
+function parseResources(value: unknown, field: string, maxDeclaredResources: number): DeclaredResource[] {
   if (value === undefined || value === null) return [];
   if (!isRecord(value)) throw archiveRefused(`"resources" in ${METADATA_FILE} must be a mapping of resource names to their definitions`, field);
+  const count = Object.keys(value).length;
+  if (count > maxDeclaredResources) {
+    throw archiveRefused(`${METADATA_FILE} declares ${count} resources; a charm may declare at most ${maxDeclaredResources}`, field);
+  }
   return Object.entries(value).map(([name, definition]) => {
     if (!RESOURCE_NAME.test(name)) {
       throw archiveRefused(`resource name "${name}" in ${METADATA_FILE} is not valid: use up to 64 letters, digits, "_" and "-", starting with a letter`, field);

@@ -10,6 +10,7 @@ import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { authenticate } from '../services/accounts/authenticate.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
+import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
 import { downloadRoutes, uploadRoute } from './blob-routes.js';
 
 export interface AppOptions {
@@ -25,6 +26,8 @@ export interface AppOptions {
   };
   /** The clock; tests inject their own. */
   now?: () => Date;
+  /** Receives the events of committed writes; an in-process bus by default. */
+  events?: DomainEventPublisher;
 }
 
 export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
@@ -64,12 +67,15 @@ function healthRoutes(db: Database): Plugin {
 export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
   const { db, logger } = options;
+  const events = options.events ?? new InProcessEventBus();
   const servicesFor = async (request: Request): Promise<ServiceContext> => ({
     prisma: db.prisma,
     actor: await authenticate(db.prisma, request.headers.get('authorization'), now()),
     now,
     settings: options.settings,
     blobs: options.blobs,
+    events,
+    logger,
   });
   return createYoga<Record<string, never>, GraphQLContext>({
     schema,

@@ -1,6 +1,8 @@
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { PrismaClient } from '../db/database.js';
+import type { Logger } from 'pino';
 import type { ArchiveLimits } from '../domain/archive.js';
+import type { DomainEventPublisher } from './pipeline/events.js';
 
 /** Who is calling: a signed-in user through one token. */
 export interface Actor {
@@ -26,6 +28,17 @@ export interface ServiceSettings {
   /** Largest body `POST /uploads` accepts (also the largest resource). */
   maxUploadBytes: number;
   uploadTtlSeconds: number;
+  /** Most channels one release or closeChannels may name. */
+  maxChannelsPerChange: number;
+  writes: WriteSettings;
+}
+
+/** How the write pipeline retries a transaction PostgreSQL rolled back for a deadlock or serialization failure. */
+export interface WriteSettings {
+  /** Further attempts after the first. */
+  retries: number;
+  /** The first back-off; each further one doubles, with full jitter. */
+  retryBaseDelayMs: number;
 }
 
 /** What every use case receives: the database, the caller, a clock, and settings. */
@@ -36,4 +49,7 @@ export interface ServiceContext {
   settings: ServiceSettings;
   /** Where archives and resources live. */
   blobs: BlobStore;
+  /** Receives an event after each committed write. */
+  events: DomainEventPublisher;
+  logger: Pick<Logger, 'error' | 'warn'>;
 }

@@ -16,3 +16,13 @@ export function perRequest<T>(ctx: ServiceContext, key: string, create: () => T)
   if (!cache.has(key)) cache.set(key, create());
   return cache.get(key) as T;
 }
+
+/**
+ * Forgets everything cached for the request. The write pipeline calls it
+ * after every write, so that the next mutation of the same document (and the
+ * write's own result) sees what the write changed: `grant` then `revoke` in
+ * one document, or two `closeChannels`.
+ */
+export function clearRequestCaches(ctx: ServiceContext): void {
+  caches.delete(ctx);
+}

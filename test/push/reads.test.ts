@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InProcessEventBus } from '../../src/services/pipeline/events.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EntityRevisionByNumberDocument,
@@ -122,7 +123,7 @@ describe('revisions', () => {
     const prisma = store.database.db.prisma;
     const entities = await prisma.entity.findMany({ select: { id: true, nextRevision: true } });
     expect(entities.length).toBeGreaterThanOrEqual(3);
-    const ctx = { prisma, actor: null, now: () => new Date(), settings: store.settings, blobs: store.blobs };
+    const ctx = { prisma, actor: null, now: () => new Date(), settings: store.settings, blobs: store.blobs, events: new InProcessEventBus(), logger: console };
     const statements: string[] = [];
     const stop = store.database.db.onStatement((sql) => statements.push(sql));
     let latest;

@@ -8,7 +8,9 @@ import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 import type { ArchiveLimits } from '../../src/domain/archive.js';
 import type { BlobStore } from '../../src/blobs/blob-store.js';
 import { createApp, type StoreApp } from '../../src/http/app.js';
+import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITE_RETRIES } from '../../src/config.js';
 import type { ServiceSettings } from '../../src/services/context.js';
+import type { DomainEventPublisher } from '../../src/services/pipeline/events.js';
 import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -35,12 +37,21 @@ export interface TestLimits {
   archiveLimits: ArchiveLimits;
   maxUploadBytes: number;
   maxMultipartBytes: number;
+  maxChannelsPerChange: number;
 }
 
 export const DEFAULT_TEST_LIMITS: TestLimits = {
-  archiveLimits: { maxArchiveBytes: 4 * 1024 * 1024, maxEntries: 100, maxEntryBytes: 1024 * 1024, maxUncompressedBytes: 2 * 1024 * 1024 },
+  archiveLimits: {
+    maxArchiveBytes: 4 * 1024 * 1024,
+    maxEntries: 100,
+    maxEntryBytes: 1024 * 1024,
+    maxUncompressedBytes: 2 * 1024 * 1024,
+    maxMetadataBytes: DEFAULT_WRITE_LIMITS.maxMetadataBytes,
+    maxDeclaredResources: DEFAULT_WRITE_LIMITS.maxDeclaredResources,
+  },
   maxUploadBytes: 8 * 1024 * 1024,
   maxMultipartBytes: 6 * 1024 * 1024,
+  maxChannelsPerChange: DEFAULT_WRITE_LIMITS.maxChannelsPerChange,
 };
 
 export interface TestStore {
@@ -77,7 +88,9 @@ export interface TestStore {
  * A store on a fresh database with an admin account, driven in-process
  * through `app.fetch` exactly as HTTP clients drive it.
  */
-export async function createTestStore(options: { realClock?: boolean; limits?: Partial<TestLimits> } = {}): Promise<TestStore> {
+export async function createTestStore(
+  options: { realClock?: boolean; limits?: Partial<TestLimits>; events?: DomainEventPublisher } = {},
+): Promise<TestStore> {
   const database = await createTestDatabase();
   const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-blobs-'));
   const blobs = await FileBlobStore.open(blobDir);
@@ -98,6 +111,8 @@ export async function createTestStore(options: { realClock?: boolean; limits?: P
     maxUploadBytes: limits.maxUploadBytes,
     branchTtlSeconds: BRANCH_TTL_SECONDS,
     uploadTtlSeconds: 24 * 3600,
+    maxChannelsPerChange: limits.maxChannelsPerChange,
+    writes: DEFAULT_WRITE_RETRIES,
   };
   const app = createApp({
     db: database.db,
@@ -106,6 +121,7 @@ export async function createTestStore(options: { realClock?: boolean; limits?: P
     settings,
     limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },
     now,
+    events: options.events,
   });
 
   const execute: TestStore['execute'] = async (document, variables, opts = {}) => {

@@ -1,6 +1,6 @@
-import type { Revision } from '../../generated/prisma/client.js';
-import { push } from '../../services/push/push.js';
+import { type PushOutcome, push } from '../../services/push/push.js';
 import { builder } from '../builder.js';
+import { RevisionNode } from '../nodes/revision.js';
 import { AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError } from '../errors.js';
 import { resultUnion } from '../mutation-field.js';
 
@@ -17,13 +17,14 @@ const PushInput = builder.inputType('PushInput', {
   }),
 });
 
-const PushSuccess = builder.objectRef<{ revision: Revision; duplicate: boolean }>('PushSuccess').implement({
+const PushSuccess = builder.objectRef<PushOutcome>('PushSuccess').implement({
   description: 'The archive is the entity\'s newest revision (in the unpublished channel).',
   fields: (t) => ({
-    revision: t.prismaField({
-      type: 'Revision',
+    revision: t.field({
+      type: RevisionNode,
       description: 'The new revision, or the latest one when `duplicate`.',
-      resolve: (query, result, _args, ctx) => ctx.prisma.revision.findUniqueOrThrow({ ...query, where: { id: result.revision.id } }),
+      // The row the push wrote, not read again: a committed push is always reported as one.
+      resolve: (result) => result.revision,
     }),
     duplicate: t.exposeBoolean('duplicate', {
       description: 'The archive is identical (SHA-384) to the latest revision, which is returned; nothing was created.',

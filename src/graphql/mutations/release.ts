@@ -1,5 +1,7 @@
+import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
 import { release } from '../../services/channels/release.js';
 import { builder } from '../builder.js';
+import { ReleaseNode } from '../nodes/release.js';
 import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../errors.js';
 import { resultUnion } from '../mutation-field.js';
 
@@ -27,14 +29,14 @@ const ReleaseInput = builder.inputType('ReleaseInput', {
   }),
 });
 
-const ReleaseSuccess = builder.objectRef<{ releaseIds: number[] }>('ReleaseSuccess').implement({
+const ReleaseSuccess = builder.objectRef<{ releases: ReleaseRow[] }>('ReleaseSuccess').implement({
   description: 'Each channel now points at the revision; one history entry per channel.',
   fields: (t) => ({
-    releases: t.prismaField({
-      type: ['Release'],
+    releases: t.field({
+      type: [ReleaseNode],
       description: 'The new history entries, one per channel, in the order given.',
-      resolve: (query, result, _args, ctx) =>
-        ctx.prisma.release.findMany({ ...query, where: { id: { in: result.releaseIds } }, orderBy: { id: 'asc' } }),
+      // The rows the release wrote, not read again: a committed release is always reported as one.
+      resolve: (result) => result.releases,
     }),
   }),
 });
@@ -46,6 +48,6 @@ builder.mutationField('release', (t) =>
       'Points channels at a revision and records it in their histories, with the resource revisions that go with it. All channels or none. Releasing into a track that does not exist is refused: create it with createTrack.',
     args: { input: t.arg({ type: ReleaseInput, required: true, description: 'What to do; see the input type.' }) },
     errors: { types: [ValidationError, NotFoundError, PermissionDeniedError, AuthenticationError], ...resultUnion('release') },
-    resolve: async (_root, { input }, ctx) => ({ releaseIds: await release(ctx.services, input) }),
+    resolve: async (_root, { input }, ctx) => ({ releases: await release(ctx.services, input) }),
   }),
 );

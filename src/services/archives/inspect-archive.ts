@@ -63,7 +63,7 @@ export async function inspectArchive(source: ByteSource, limits: ArchiveLimits, 
       throw archiveRefused(`it has ${zip.entryCount} entries; the limit is ${limits.maxEntries}`, field);
     }
     const texts = await readEntries(zip, limits, field);
-    return describeArchive(texts, field);
+    return describeArchive(texts, field, limits.maxDeclaredResources);
   } finally {
     zip.close();
   }
@@ -91,7 +91,8 @@ async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: str
 
     const symlink = isSymlinkEntry(entry.externalFileAttributes);
     const descriptor = (DESCRIPTOR_FILES as readonly string[]).includes(name);
-    const keepBytes = symlink ? MAX_LINK_TARGET_BYTES : descriptor ? MAX_DESCRIPTOR_BYTES : 0;
+    const descriptorLimit = name === METADATA_FILE ? limits.maxMetadataBytes : MAX_DESCRIPTOR_BYTES;
+    const keepBytes = symlink ? MAX_LINK_TARGET_BYTES : descriptor ? descriptorLimit : 0;
     const { bytes, kept } = await inflate(zip, entry, name, keepBytes, limits.maxEntryBytes, limits.maxUncompressedBytes - total, limits, field);
     total += bytes;
     if (symlink) {
@@ -99,7 +100,7 @@ async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: str
       const problem = symlinkProblem(name, kept.toString('utf8'));
       if (problem) throw archiveRefused(problem, field);
     } else if (descriptor) {
-      if (kept === null) throw archiveRefused(`${name} is larger than ${MAX_DESCRIPTOR_BYTES} bytes`, field);
+      if (kept === null) throw archiveRefused(`${name} is larger than ${descriptorLimit} bytes, the limit for it`, field);
       const text = kept.toString('utf8');
       if (name === METADATA_FILE) texts.metadata = text;
       else if (name === MANIFEST_FILE) texts.manifest = text;

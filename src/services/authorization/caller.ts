@@ -1,3 +1,4 @@
+import type { Tx } from '../../db/database.js';
 import { EVERYONE } from '../../domain/names.js';
 import type { Actor, ServiceContext } from '../context.js';
 import { perRequest } from '../request-cache.js';
@@ -30,19 +31,25 @@ export function isScopedToken(actor: Actor): boolean {
  * request, so a membership or admin change applies to the very next request.
  */
 export function getCaller(ctx: ServiceContext): Promise<Caller> {
-  return perRequest(ctx, 'caller', async () => {
-    const actor = ctx.actor;
-    if (!actor) return ANONYMOUS;
-    const user = await ctx.prisma.user.findUnique({
-      where: { id: actor.userId },
-      select: { isAdmin: true, memberships: { select: { group: { select: { id: true, name: true } } } } },
-    });
-    const groups = user?.memberships.map((membership) => membership.group) ?? [];
-    return {
-      actor,
-      isAdmin: (user?.isAdmin ?? false) && !isScopedToken(actor),
-      principals: [EVERYONE, actor.username, ...groups.map((group) => group.name)],
-      groupIds: groups.map((group) => group.id),
-    };
+  return perRequest(ctx, 'caller', () => loadCaller(ctx.prisma, ctx.actor));
+}
+
+/**
+ * Reads the caller's admin flag and groups through `db`: the request's
+ * client, or a write's transaction, which reads them again after taking the
+ * entity lock so that rights revoked while it waited apply.
+ */
+export async function loadCaller(db: Tx, actor: Actor | null): Promise<Caller> {
+  if (!actor) return ANONYMOUS;
+  const user = await db.user.findUnique({
+    where: { id: actor.userId },
+    select: { isAdmin: true, memberships: { select: { group: { select: { id: true, name: true } } } } },
   });
+  const groups = user?.memberships.map((membership) => membership.group) ?? [];
+  return {
+    actor,
+    isAdmin: (user?.isAdmin ?? false) && !isScopedToken(actor),
+    principals: [EVERYONE, actor.username, ...groups.map((group) => group.name)],
+    groupIds: groups.map((group) => group.id),
+  };
 }

@@ -3,26 +3,14 @@ import { type ChannelName, formatChannel, parseChannel } from '../../domain/chan
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 
-/** The entity row's channel settings, read under its row lock. */
-export interface LockedEntity {
-  defaultTrack: string;
-  trackGuardrail: string | null;
-}
-
 /**
- * Locks the entity's row for the rest of the transaction. Every change to an
- * entity's channels, tracks and default track takes this lock first, so that
- * concurrent releases and closes (from any number of server processes) apply
- * one after the other: no history entry is lost and each pointer equals its
- * newest history entry. `FOR NO KEY UPDATE` leaves inserts of rows that only
- * reference the entity (revisions, releases) unblocked.
+ * Refuses a release or close naming more than `max` channels before any
+ * lock is taken: each channel is written under the entity's lock.
  */
-export async function lockEntity(tx: Tx, entityId: number): Promise<LockedEntity> {
-  const rows = await tx.$queryRaw<LockedEntity[]>`
-    SELECT "defaultTrack", "trackGuardrail" FROM "Entity" WHERE "id" = ${entityId} FOR NO KEY UPDATE`;
-  const row = rows[0];
-  if (!row) throw new Error(`entity ${entityId} vanished while locked`);
-  return row;
+export function checkChannelCount(inputs: readonly string[], max: number, verb: 'release to' | 'close'): void {
+  if (inputs.length > max) {
+    throw new ValidationError(`You may ${verb} at most ${max} channels at once (${inputs.length} given); split the change into several`, 'channels');
+  }
 }
 
 /**
@@ -32,7 +20,7 @@ export async function lockEntity(tx: Tx, entityId: number): Promise<LockedEntity
 export async function writableChannels(
   tx: Tx,
   access: EntityAccess,
-  locked: LockedEntity,
+  defaultTrack: string,
   inputs: readonly string[],
   verb: 'release to' | 'close',
 ): Promise<ChannelName[]> {
@@ -41,7 +29,7 @@ export async function writableChannels(
   }
   const byName = new Map<string, ChannelName>();
   for (const input of inputs) {
-    const channel = parseChannel(input, locked.defaultTrack, 'channels');
+    const channel = parseChannel(input, defaultTrack, 'channels');
     byName.set(formatChannel(channel), channel);
   }
   const channels = [...byName.values()];

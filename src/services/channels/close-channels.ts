@@ -1,10 +1,14 @@
 import { formatChannel } from '../../domain/channel.js';
+import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
 import { riskToDb } from './channel-state.js';
-import { lockEntity, writableChannels } from './channel-targets.js';
+import { checkChannelCount, writableChannels } from './channel-targets.js';
+
+/** What closeChannels can answer besides success. */
+export const closeChannelsErrors = [...ENTITY_COMMAND_ERRORS, ValidationError, PermissionDeniedError] as const;
 
 /**
  * Closes each channel: its pointer is cleared and a close is appended to its
@@ -14,25 +18,34 @@ import { lockEntity, writableChannels } from './channel-targets.js';
  */
 export async function closeChannels(ctx: ServiceContext, input: { url: string; channels: readonly string[] }): Promise<number> {
   const actor = requireSignedIn(ctx);
+  checkChannelCount(input.channels, ctx.settings.maxChannelsPerChange, 'close');
   const { access } = await requireEntity(ctx, input.url);
-  const entityId = access.entity.id;
-  const now = ctx.now();
-
-  await ctx.prisma.$transaction(async (tx) => {
-    const locked = await lockEntity(tx, entityId);
-    const channels = await writableChannels(tx, access, locked, input.channels, 'close');
-    for (const channel of channels) {
-      const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
-      const pointer = { revisionId: null, closed: true, updatedAt: now };
-      const row = await tx.channel.upsert({
-        where: { entityId_track_risk_branch: key },
-        create: { ...key, ...pointer },
-        update: pointer,
-        select: { id: true },
-      });
-      await tx.release.create({ data: { channelId: row.id, entityId, action: 'CLOSE', createdAt: now, createdById: actor.userId } });
-    }
-    await recordAudit(tx, actor, { action: 'close-channels', entityId, target: access.url, after: { closed: channels.map(formatChannel) } }, now);
+  return runEntityCommand(ctx, {
+    target: targetOf(access, input.url),
+    execute: async ({ tx, row, access, now }) => {
+      const entityId = row.id;
+      const channels = await writableChannels(tx, access, row.defaultTrack, input.channels, 'close');
+      const releaseIds: number[] = [];
+      for (const channel of channels) {
+        const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
+        const pointer = { revisionId: null, closed: true, updatedAt: now };
+        const channelRow = await tx.channel.upsert({
+          where: { entityId_track_risk_branch: key },
+          create: { ...key, ...pointer },
+          update: pointer,
+          select: { id: true },
+        });
+        const entry = await tx.release.create({
+          data: { channelId: channelRow.id, entityId, action: 'CLOSE', createdAt: now, createdById: actor.userId },
+          select: { id: true },
+        });
+        releaseIds.push(entry.id);
+      }
+      return {
+        result: entityId,
+        audit: { action: 'close-channels', target: access.url, after: { closed: channels.map(formatChannel) } },
+        event: { kind: 'channels-closed', entityId, releaseIds },
+      };
+    },
   });
-  return entityId;
 }

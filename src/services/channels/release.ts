@@ -1,12 +1,16 @@
 import { formatChannel } from '../../domain/channel.js';
-import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { declaredResourceNames, planResourcePins, type ResourcePin } from '../../domain/resource-pins.js';
+import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
 import { riskToDb } from './channel-state.js';
-import { lockEntity, writableChannels } from './channel-targets.js';
+import { checkChannelCount, writableChannels } from './channel-targets.js';
+
+/** What release can answer besides success. */
+export const releaseErrors = [...ENTITY_COMMAND_ERRORS, NotFoundError, PermissionDeniedError, ValidationError] as const;
 
 export interface ReleaseInput {
   url: string;
@@ -18,74 +22,74 @@ export interface ReleaseInput {
 /**
  * Points each channel at the revision and appends a release (who, when,
  * which resource revisions) to each channel's history: all channels or none,
- * in one transaction under the entity's lock. Returns the new Release ids in
- * the order of the channels.
+ * in one transaction under the entity's lock. Returns the new Release rows
+ * in the order of the channels.
  */
-export async function release(ctx: ServiceContext, input: ReleaseInput): Promise<number[]> {
+export async function release(ctx: ServiceContext, input: ReleaseInput): Promise<ReleaseRow[]> {
   const actor = requireSignedIn(ctx);
-  const { access, url } = await requireEntity(ctx, input.url);
-  const number = revisionNumber(url.revision, input.revision, access.url);
-  const what = `${access.url}-${number}`;
-  const now = ctx.now();
-  const entityId = access.entity.id;
+  checkChannelCount(input.channels, ctx.settings.maxChannelsPerChange, 'release to');
+  const { access: found, url } = await requireEntity(ctx, input.url);
+  const number = revisionNumber(url.revision, input.revision, found.url);
 
-  return ctx.prisma.$transaction(async (tx) => {
-    const locked = await lockEntity(tx, entityId);
-    const channels = await writableChannels(tx, access, locked, input.channels, 'release to');
-    const revision = await tx.revision.findUnique({
-      where: { entityId_number: { entityId, number } },
-      select: { id: true, metadata: true },
-    });
-    if (!revision) throw new NotFoundError(`${access.url} has no revision ${number}: push it first, or pick one from its revisions`);
-
-    const declared = declaredResourceNames(revision.metadata);
-    const resources = await tx.resource.findMany({
-      where: { entityId, name: { in: declared } },
-      select: { name: true, revisions: { select: { id: true, revision: true } } },
-    });
-    const pins = planResourcePins(
-      what,
-      declared,
-      input.resources ?? [],
-      new Map(resources.map((resource) => [resource.name, resource.revisions.map((r) => r.revision)])),
-    );
-    const pinnedIds = pins.map((pin) => {
-      const resource = resources.find((r) => r.name === pin.name)!;
-      return resource.revisions.find((r) => r.revision === pin.revision)!.id;
-    });
-
-    // Everything is validated; from here on only writes.
-    const releaseIds: number[] = [];
-    for (const channel of channels) {
-      const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
-      const pointer = { revisionId: revision.id, closed: false, lastReleasedAt: now, updatedAt: now };
-      const row = await tx.channel.upsert({
-        where: { entityId_track_risk_branch: key },
-        create: { ...key, ...pointer },
-        update: pointer,
-        select: { id: true },
+  return runEntityCommand(ctx, {
+    target: targetOf(found, input.url),
+    execute: async ({ tx, row, access, now }) => {
+      const entityId = row.id;
+      const what = `${access.url}-${number}`;
+      const channels = await writableChannels(tx, access, row.defaultTrack, input.channels, 'release to');
+      const revision = await tx.revision.findUnique({
+        where: { entityId_number: { entityId, number } },
+        select: { id: true, metadata: true },
       });
-      const entry = await tx.release.create({
-        data: {
-          channelId: row.id,
-          entityId,
-          action: 'RELEASE',
-          revisionId: revision.id,
-          createdAt: now,
-          createdById: actor.userId,
-          resources: { create: pinnedIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
-        },
-        select: { id: true },
+      if (!revision) throw new NotFoundError(`${access.url} has no revision ${number}: push it first, or pick one from its revisions`);
+
+      const declared = declaredResourceNames(revision.metadata);
+      const resources = await tx.resource.findMany({
+        where: { entityId, name: { in: declared } },
+        select: { name: true, revisions: { select: { id: true, revision: true } } },
       });
-      releaseIds.push(entry.id);
-    }
-    await recordAudit(
-      tx,
-      actor,
-      { action: 'release', entityId, target: what, after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })) } },
-      now,
-    );
-    return releaseIds;
+      const pins = planResourcePins(
+        what,
+        declared,
+        input.resources ?? [],
+        new Map(resources.map((resource) => [resource.name, resource.revisions.map((r) => r.revision)])),
+      );
+      const pinnedIds = pins.map((pin) => {
+        const resource = resources.find((r) => r.name === pin.name)!;
+        return resource.revisions.find((r) => r.revision === pin.revision)!.id;
+      });
+
+      // Everything is validated; from here on only writes.
+      const releases: ReleaseRow[] = [];
+      for (const channel of channels) {
+        const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
+        const pointer = { revisionId: revision.id, closed: false, lastReleasedAt: now, updatedAt: now };
+        const channelRow = await tx.channel.upsert({
+          where: { entityId_track_risk_branch: key },
+          create: { ...key, ...pointer },
+          update: pointer,
+          select: { id: true },
+        });
+        releases.push(
+          await tx.release.create({
+            data: {
+              channelId: channelRow.id,
+              entityId,
+              action: 'RELEASE',
+              revisionId: revision.id,
+              createdAt: now,
+              createdById: actor.userId,
+              resources: { create: pinnedIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
+            },
+          }),
+        );
+      }
+      return {
+        result: releases,
+        audit: { action: 'release', target: what, after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })) } },
+        event: { kind: 'channels-released', entityId, releaseIds: releases.map((entry) => entry.id) },
+      };
+    },
   });
 }
 

@@ -1,11 +1,13 @@
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { lockEntity } from './channel-targets.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
 
 const MAX_PATTERN_LENGTH = 200;
+
+/** What setTrackGuardrail can answer besides success. */
+export const setTrackGuardrailErrors = [...ENTITY_COMMAND_ERRORS, PermissionDeniedError, ValidationError] as const;
 
 /**
  * Admin only: sets (or with null clears) the entity's track guardrail, a
@@ -13,9 +15,10 @@ const MAX_PATTERN_LENGTH = 200;
  * create matching tracks themselves. Returns the entity id.
  */
 export async function setTrackGuardrail(ctx: ServiceContext, input: { url: string; pattern?: string | null }): Promise<number> {
-  const actor = requireSignedIn(ctx);
-  const { access } = await requireEntity(ctx, input.url);
-  if (!access.canSetTrackGuardrail()) throw new PermissionDeniedError('Only store administrators may set a track guardrail');
+  requireSignedIn(ctx);
+  const { access: found } = await requireEntity(ctx, input.url);
+  // Refused before the pattern is looked at: only admins learn what is wrong with one.
+  if (!found.canSetTrackGuardrail()) throw new PermissionDeniedError('Only store administrators may set a track guardrail');
   const pattern = input.pattern === undefined || input.pattern === null || input.pattern === '' ? null : input.pattern;
   if (pattern !== null) {
     if (pattern.length > MAX_PATTERN_LENGTH) {
@@ -27,17 +30,16 @@ export async function setTrackGuardrail(ctx: ServiceContext, input: { url: strin
       throw new ValidationError(`${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message}), e.g. "\\d+\\.\\d+"`, 'pattern');
     }
   }
-  const entityId = access.entity.id;
-  const now = ctx.now();
-  await ctx.prisma.$transaction(async (tx) => {
-    const locked = await lockEntity(tx, entityId);
-    await tx.entity.update({ where: { id: entityId }, data: { trackGuardrail: pattern, updatedAt: now } });
-    await recordAudit(
-      tx,
-      actor,
-      { action: 'set-track-guardrail', entityId, target: access.url, before: { trackGuardrail: locked.trackGuardrail }, after: { trackGuardrail: pattern } },
-      now,
-    );
+  return runEntityCommand(ctx, {
+    target: targetOf(found, input.url),
+    execute: async ({ tx, row, access, now }) => {
+      if (!access.canSetTrackGuardrail()) throw new PermissionDeniedError('Only store administrators may set a track guardrail');
+      await tx.entity.update({ where: { id: row.id }, data: { trackGuardrail: pattern, updatedAt: now } });
+      return {
+        result: row.id,
+        audit: { action: 'set-track-guardrail', target: access.url, before: { trackGuardrail: row.trackGuardrail }, after: { trackGuardrail: pattern } },
+        event: { kind: 'tracks-changed', entityId: row.id },
+      };
+    },
   });
-  return entityId;
 }

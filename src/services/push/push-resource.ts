@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { ResourceRevision } from '../../generated/prisma/client.js';
 import { MAX_OCI_DESCRIPTOR_BYTES, parseOciImageDescriptor } from '../../domain/archive.js';
-import { ValidationError } from '../../domain/errors.js';
+import { ConflictError, NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
 import { acquireContent, type ContentInput, type PushedContent } from '../uploads/content.js';
 
 export interface PushResourceInput extends ContentInput {
@@ -17,6 +17,9 @@ export interface PushResourceOutcome {
   resourceRevision: ResourceRevision;
   duplicate: boolean;
 }
+
+/** What pushResource can answer besides success. */
+export const pushResourceErrors = [...ENTITY_COMMAND_ERRORS, PermissionDeniedError, ConflictError] as const;
 
 /**
  * Adds the next revision (0, 1, 2, ...) of a resource the entity declares
@@ -31,9 +34,8 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
   if (url.revision !== undefined) {
     throw new ValidationError(`"${input.url}" has a revision; resources belong to the entity, so give the url without "-${url.revision}"`, 'url');
   }
-  if (!access.canWriteUnpublished()) {
-    access.deny(`You may not push resources to ${access.url}: that needs write access to its unpublished channel; ask its owner to grant it`);
-  }
+  // Refused early, before the content is stored; the pipeline checks again under the lock.
+  if (!access.canWriteUnpublished()) access.deny(denial(access.url));
   const resource = await ctx.prisma.resource.findUnique({ where: { entityId_name: { entityId: access.entity.id, name: input.name } } });
   if (!resource) {
     const declared = await ctx.prisma.resource.findMany({ where: { entityId: access.entity.id }, select: { name: true }, orderBy: { name: 'asc' } });
@@ -49,46 +51,51 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
   try {
     if (oci) parseOciImageDescriptor(await readText(content), input.file ? 'file' : 'uploadId');
     await content.commit();
-    return await ctx.prisma.$transaction(async (tx) => {
-      const now = ctx.now();
-      // The resource's row lock serializes its revision numbers across processes.
-      const [locked] = await tx.$queryRaw<Array<{ nextRevision: number }>>`SELECT "nextRevision" FROM "Resource" WHERE "id" = ${resource.id} FOR UPDATE`;
-      const latest = await tx.resourceRevision.findFirst({ where: { resourceId: resource.id }, orderBy: { revision: 'desc' } });
-      if (latest && latest.sha384 === content.sha384) {
-        // Nothing is created, but the attempt is still on the record.
-        await recordAudit(
-          tx,
-          actor,
-          { action: 'push-resource-duplicate', entityId: access.entity.id, target: `${access.url}/${resource.name}`, after: { revision: latest.revision, sha384: content.sha384 } },
-          now,
-        );
-        return { resourceRevision: latest, duplicate: true };
-      }
-      const revision = locked!.nextRevision;
-      await tx.resource.update({ where: { id: resource.id }, data: { nextRevision: revision + 1 } });
-      const created = await tx.resourceRevision.create({
-        data: {
-          resourceId: resource.id,
-          revision,
-          sha384: content.sha384,
-          sha256: content.sha256,
-          size: BigInt(content.size),
-          createdAt: now,
-          createdById: actor.userId,
-        },
-      });
-      await content.markUsed(tx);
-      await recordAudit(
-        tx,
-        actor,
-        { action: 'push-resource', entityId: access.entity.id, target: `${access.url}/${resource.name}`, after: { revision, sha384: content.sha384, size: content.size } },
-        now,
-      );
-      return { resourceRevision: created, duplicate: false };
+    return await runEntityCommand<PushResourceOutcome>(ctx, {
+      target: targetOf(access, input.url),
+      execute: async ({ tx, access: lockedAccess, now }) => {
+        if (!lockedAccess.canWriteUnpublished()) lockedAccess.deny(denial(lockedAccess.url));
+        // Under the entity's lock (taken first, like every write to it), then the resource's row.
+        const [locked] = await tx.$queryRaw<Array<{ nextRevision: number }>>`SELECT "nextRevision" FROM "Resource" WHERE "id" = ${resource.id} FOR UPDATE`;
+        if (!locked) throw new NotFoundError(`${lockedAccess.url} no longer declares resource "${resource.name}"`);
+        const target = `${lockedAccess.url}/${resource.name}`;
+        const latest = await tx.resourceRevision.findFirst({ where: { resourceId: resource.id }, orderBy: { revision: 'desc' } });
+        if (latest && latest.sha384 === content.sha384) {
+          // Nothing is created, but the attempt is still on the record.
+          return {
+            result: { resourceRevision: latest, duplicate: true },
+            audit: { action: 'push-resource-duplicate', target, after: { revision: latest.revision, sha384: content.sha384 } },
+            event: null,
+          };
+        }
+        const revision = locked.nextRevision;
+        await tx.resource.update({ where: { id: resource.id }, data: { nextRevision: revision + 1 } });
+        const created = await tx.resourceRevision.create({
+          data: {
+            resourceId: resource.id,
+            revision,
+            sha384: content.sha384,
+            sha256: content.sha256,
+            size: BigInt(content.size),
+            createdAt: now,
+            createdById: actor.userId,
+          },
+        });
+        await content.markUsed(tx);
+        return {
+          result: { resourceRevision: created, duplicate: false },
+          audit: { action: 'push-resource', target, after: { revision, sha384: content.sha384, size: content.size } },
+          event: { kind: 'resource-pushed', entityId: lockedAccess.entity.id, resourceRevisionId: created.id },
+        };
+      },
     });
   } finally {
     await content.discard();
   }
+}
+
+function denial(url: string): string {
+  return `You may not push resources to ${url}: that needs write access to its unpublished channel; ask its owner to grant it`;
 }
 
 async function readText(content: PushedContent): Promise<string> {

@@ -1,16 +1,14 @@
-import type { EntityKind, Revision } from '../../generated/prisma/client.js';
-import type { Tx } from '../../db/database.js';
+import type { EntityKind, Prisma } from '../../generated/prisma/client.js';
 import { type ArchiveInfo, archiveMetadata } from '../../domain/archive.js';
 import { BUNDLE_SERIES, type EntityUrl, entityNameProblem, formatEntityUrl, isValidEntityName, parseEntityUrl } from '../../domain/entity-url.js';
-import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
+import { ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import { inspectArchive } from '../archives/inspect-archive.js';
-import { recordAudit } from '../audit.js';
 import { getCaller } from '../authorization/caller.js';
-import { EntityAccess, entityAccessSelect } from '../authorization/entity-access.js';
+import { EntityAccess, entityAccessSelect, entityUrlOf } from '../authorization/entity-access.js';
 import { canCreateEntityIn } from '../authorization/namespace-access.js';
 import type { ServiceContext } from '../context.js';
-import { createEntity } from '../entities/create-entity.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
 import { acquireContent } from '../uploads/content.js';
 
 export interface PushInput {
@@ -19,11 +17,18 @@ export interface PushInput {
   url?: string | null;
 }
 
+/** What a push result carries of the revision's entity (the Revision node always needs its url). */
+const withEntityName = { entity: { select: { name: true, kind: true, namespace: { select: { name: true } } } } } satisfies Prisma.RevisionInclude;
+type PushedRevision = Prisma.RevisionGetPayload<{ include: typeof withEntityName }>;
+
 export interface PushOutcome {
-  revision: Revision;
+  revision: PushedRevision;
   /** The content equals the latest revision's, which is returned; nothing was written. */
   duplicate: boolean;
 }
+
+/** What push can answer besides success (the GraphQL union of `push` must list each). */
+export const pushErrors = [...ENTITY_COMMAND_ERRORS, PermissionDeniedError, ConflictError] as const;
 
 /** The `~owner/name` a push goes to, and its kind. */
 interface PushTarget {
@@ -38,9 +43,11 @@ interface PushTarget {
  * (private, owner only) on its first push. Everything is checked before
  * anything is written: the archive, the target id, the caller's rights. The
  * blob is put in place first and the revision row committed after, so no
- * revision exists without its blob. Numbers come from Entity.nextRevision
- * under the entity's row lock, so they stay consecutive under concurrent
- * pushes from any number of processes.
+ * revision exists without its blob. The write runs through the pipeline
+ * (pipeline/entity-command.ts): the caller's rights are checked again under
+ * the entity's row lock, and numbers come from Entity.nextRevision read
+ * under it, so they stay consecutive under concurrent pushes from any
+ * number of processes.
  */
 export async function push(ctx: ServiceContext, input: PushInput): Promise<PushOutcome> {
   const actor = requireSignedIn(ctx);
@@ -56,11 +63,12 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
   try {
     const info = await inspectArchive(await content.source(), ctx.settings.archiveLimits, input.archive ? 'archive' : 'uploadId');
     const target = pushTarget(url, input.url ?? '', info, actor.username, content.filename);
-    const namespace = await ctx.prisma.namespace.findUnique({ where: { name: target.owner }, select: { id: true } });
-    const caller = await getCaller(ctx);
     const denied = () =>
       new PermissionDeniedError(`You may not push to ~${target.owner}: push to your own namespace (~${actor.username}) or to a group you belong to`);
+    const namespace = await ctx.prisma.namespace.findUnique({ where: { name: target.owner }, select: { id: true } });
     if (!namespace) throw denied();
+    // Refused early, before the blob is put in place; the pipeline checks again under the lock.
+    const caller = await getCaller(ctx);
     const existing = await ctx.prisma.entity.findUnique({
       where: { namespaceId_name: { namespaceId: namespace.id, name: target.name } },
       select: entityAccessSelect,
@@ -69,80 +77,68 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
     else if (!canCreateEntityIn(caller, target.owner, target.url)) throw denied();
 
     await content.commit();
-    return await ctx.prisma.$transaction(async (tx) => {
-      const now = ctx.now();
-      const { entity, created } = await createEntity(tx, { namespaceId: namespace.id, ownerName: target.owner, name: target.name, kind: target.kind, now });
-      // Created by a concurrent push between the checks and here: it is a new entity of ours, or refused like any existing one.
-      if (!created && !existing) {
-        const raced = await tx.entity.findUniqueOrThrow({ where: { id: entity.id }, select: entityAccessSelect });
-        checkExisting(new EntityAccess(raced, caller), target, denied);
-      }
-      const number = await lockNextRevision(tx, entity.id);
-      const latest = await tx.revision.findFirst({ where: { entityId: entity.id }, orderBy: { number: 'desc' } });
-      if (latest && latest.sha384 === content.sha384) {
-        // Nothing is created, but the attempt is still on the record.
-        await recordAudit(
-          tx,
-          actor,
-          {
-            action: 'push-duplicate',
-            entityId: entity.id,
-            target: formatEntityUrl({ owner: target.owner, name: target.name, isBundle: target.kind === 'BUNDLE' }, latest.number),
-            after: { revision: latest.number, sha384: content.sha384 },
-          },
-          now,
-        );
-        return { revision: latest, duplicate: true };
-      }
-
-      await tx.entity.update({ where: { id: entity.id }, data: { nextRevision: number + 1 } });
-      const revision = await tx.revision.create({
-        data: {
-          entityId: entity.id,
-          number,
-          sha384: content.sha384,
-          sha256: content.sha256,
-          size: BigInt(content.size),
-          createdAt: now,
-          createdById: actor.userId,
-          summary: info.summary,
-          description: info.description,
-          series: info.series,
-          metadata: archiveMetadata(info) as object,
-        },
-      });
-      if (info.kind === 'CHARM') {
-        for (const resource of info.resources) {
-          await tx.resource.upsert({
-            where: { entityId_name: { entityId: entity.id, name: resource.name } },
-            create: { entityId: entity.id, name: resource.name, type: resource.type, description: resource.description, createdAt: now },
-            update: { type: resource.type, description: resource.description },
-          });
+    return await runEntityCommand<PushOutcome>(ctx, {
+      target: {
+        owner: target.owner,
+        name: target.name,
+        url: target.url,
+        create: { namespaceId: namespace.id, kind: target.kind, allowed: (caller) => canCreateEntityIn(caller, target.owner, target.url), denied },
+      },
+      execute: async ({ tx, row, access, created }) => {
+        if (!created) checkExisting(access, target, denied);
+        const entityId = row.id;
+        const number = row.nextRevision;
+        const latest = await tx.revision.findFirst({ where: { entityId }, orderBy: { number: 'desc' }, include: withEntityName });
+        if (latest && latest.sha384 === content.sha384) {
+          // Nothing is created, but the attempt is still on the record.
+          return {
+            result: { revision: latest, duplicate: true },
+            audit: { action: 'push-duplicate', target: entityUrlOf(access.entity, latest.number), after: { revision: latest.number, sha384: content.sha384 } },
+            event: null,
+          };
         }
-      }
-      await content.markUsed(tx);
-      await recordAudit(
-        tx,
-        actor,
-        {
-          action: 'push',
-          entityId: entity.id,
-          target: formatEntityUrl({ owner: target.owner, name: target.name, isBundle: target.kind === 'BUNDLE' }, number),
-          after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
-        },
-        now,
-      );
-      return { revision, duplicate: false };
+        const now = ctx.now();
+        await tx.entity.update({ where: { id: entityId }, data: { nextRevision: number + 1 } });
+        const revision = await tx.revision.create({
+          data: {
+            entityId,
+            number,
+            sha384: content.sha384,
+            sha256: content.sha256,
+            size: BigInt(content.size),
+            createdAt: now,
+            createdById: actor.userId,
+            summary: info.summary,
+            description: info.description,
+            series: info.series,
+            metadata: archiveMetadata(info) as object,
+          },
+          include: withEntityName,
+        });
+        if (info.kind === 'CHARM') {
+          for (const resource of info.resources) {
+            await tx.resource.upsert({
+              where: { entityId_name: { entityId, name: resource.name } },
+              create: { entityId, name: resource.name, type: resource.type, description: resource.description, createdAt: now },
+              update: { type: resource.type, description: resource.description },
+            });
+          }
+        }
+        await content.markUsed(tx);
+        return {
+          result: { revision, duplicate: false },
+          audit: {
+            action: 'push',
+            target: entityUrlOf(access.entity, number),
+            after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
+          },
+          event: { kind: 'revision-pushed', entityId, revisionId: revision.id, created },
+        };
+      },
     });
   } finally {
     await content.discard();
   }
-}
-
-/** Takes the entity's row lock (held until commit) and returns the number the next revision gets. */
-async function lockNextRevision(tx: Tx, entityId: number): Promise<number> {
-  const rows = await tx.$queryRaw<Array<{ nextRevision: number }>>`SELECT "nextRevision" FROM "Entity" WHERE "id" = ${entityId} FOR UPDATE`;
-  return rows[0]!.nextRevision;
 }
 
 /**
