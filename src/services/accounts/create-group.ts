@@ -1,10 +1,13 @@
 import type { Group } from '../../generated/prisma/client.js';
-import { ConflictError } from '../../domain/errors.js';
+import { AuthenticationError, ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { validateAccountName } from '../../domain/names.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 import { requireAdmin } from './require.js';
+
+/** What createGroup can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const createGroupErrors = [AuthenticationError, PermissionDeniedError, ValidationError, ConflictError] as const;
 
 /** Admin only: adds a group; users and groups share the `~name` namespace. */
 export async function createGroup(ctx: ServiceContext, input: { name: string }): Promise<Group> {

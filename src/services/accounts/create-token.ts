@@ -1,5 +1,5 @@
 import type { Token } from '../../generated/prisma/client.js';
-import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { parseTokenChannel, tokenChannelWithin } from '../../domain/token-scope.js';
 import { recordAudit } from '../audit.js';
 import { isScopedToken } from '../authorization/caller.js';
@@ -21,6 +21,9 @@ export interface CreateTokenInput {
 export const DEFAULT_TOKEN_TTL_SECONDS = 30 * 60 * 60;
 const MAX_DESCRIPTION_LENGTH = 200;
 const MAX_LIMITS = 100;
+
+/** What createToken can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const createTokenErrors = [AuthenticationError, ValidationError, PermissionDeniedError, NotFoundError] as const;
 
 /**
  * Makes a credential for CI, optionally limited to permissions, entities and

@@ -1,5 +1,5 @@
 import type { User } from '../../generated/prisma/client.js';
-import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { AuthenticationError, ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { validateAccountName, validatePassword } from '../../domain/names.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
@@ -13,6 +13,9 @@ export interface CreateUserInput {
   displayName?: string | null;
   isAdmin?: boolean | null;
 }
+
+/** What createUser can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const createUserErrors = [AuthenticationError, PermissionDeniedError, ValidationError, ConflictError] as const;
 
 /** Admin only: adds a user account; the name also claims the `~username` namespace. */
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<User> {

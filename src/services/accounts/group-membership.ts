@@ -1,5 +1,5 @@
 import type { Group } from '../../generated/prisma/client.js';
-import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { recordAudit } from '../audit.js';
 import { getCaller, isScopedToken } from '../authorization/caller.js';
 import type { ServiceContext } from '../context.js';
@@ -33,6 +33,9 @@ async function resolveMembershipChange(ctx: ServiceContext, input: GroupMemberIn
   if (!user) throw new NotFoundError(`No user is called "${input.username}"`);
   return { actor, group, user };
 }
+
+/** What groupMembership can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const groupMembershipErrors = [AuthenticationError, NotFoundError, PermissionDeniedError] as const;
 
 /** Adds a user to a group (or changes whether an existing member is a group admin). */
 export async function addGroupMember(ctx: ServiceContext, input: GroupMemberInput): Promise<Group> {

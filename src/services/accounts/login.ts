@@ -16,6 +16,9 @@ export interface LoginOutcome {
 
 const WRONG_CREDENTIALS = 'Unknown username or wrong password';
 
+/** What login can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const loginErrors = [ValidationError, AuthenticationError] as const;
+
 /** Checks a password and issues a full-power bearer token for the user. */
 export async function login(ctx: ServiceContext, input: LoginInput): Promise<LoginOutcome> {
   if (input.username === '') throw new ValidationError('A username is required', 'username');

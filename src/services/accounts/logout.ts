@@ -1,8 +1,11 @@
-import { PermissionDeniedError } from '../../domain/errors.js';
+import { AuthenticationError, PermissionDeniedError } from '../../domain/errors.js';
 import { recordAudit } from '../audit.js';
 import { isScopedToken } from '../authorization/caller.js';
 import type { ServiceContext } from '../context.js';
 import { requireSignedIn } from './require.js';
+
+/** What logout can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const logoutErrors = [AuthenticationError, PermissionDeniedError] as const;
 
 /** Revokes the token in use, or with `all` every live token of the user. Returns how many were revoked. */
 export async function logout(ctx: ServiceContext, input: { all: boolean }): Promise<number> {

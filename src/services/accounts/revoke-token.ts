@@ -1,8 +1,11 @@
-import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { recordAudit } from '../audit.js';
 import { isScopedToken } from '../authorization/caller.js';
 import type { ServiceContext } from '../context.js';
 import { requireSignedIn } from './require.js';
+
+/** What revokeToken can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const revokeTokenErrors = [AuthenticationError, NotFoundError, PermissionDeniedError] as const;
 
 /**
  * Revokes one of your tokens by id. A scoped token may only revoke itself;

@@ -1,10 +1,14 @@
+import { PermissionDeniedError } from '../../domain/errors.js';
 import { requireAdmin } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import { entityUrlOf } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { lockEntity } from '../sharing/acl-lists.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
+import { StaleCommandError } from '../pipeline/retry.js';
 import { lockTopLevelName } from './names.js';
+
+/** What promulgate can answer besides success. */
+export const promulgateErrors = [...ENTITY_COMMAND_ERRORS, PermissionDeniedError] as const;
 
 /**
  * Admin only (the `isAdmin` flag). Promulgating makes an entity the
@@ -15,38 +19,58 @@ import { lockTopLevelName } from './names.js';
  * promulgates another entity of that name or the owner unregisters it.
  */
 export async function promulgate(ctx: ServiceContext, input: { url: string; promulgated: boolean }): Promise<{ entityId: number }> {
-  const actor = await requireAdmin(ctx, 'promulgate');
-  const { access } = await requireEntity(ctx, input.url);
-  const entity = access.entity;
-  const now = ctx.now();
-  await ctx.prisma.$transaction(async (tx) => {
-    if (!input.promulgated) {
-      await lockEntity(tx, entity.id);
-      const { promulgated: before } = await tx.entity.findUniqueOrThrow({ where: { id: entity.id }, select: { promulgated: true } });
-      await tx.entity.update({ where: { id: entity.id }, data: { promulgated: false } });
-      await recordAudit(tx, actor, { action: 'unpromulgate', entityId: entity.id, target: access.url, before: { promulgated: before }, after: { promulgated: false } }, now);
-      return;
-    }
-    const topLevel = await lockTopLevelName(tx, entity.name, now);
-    let previousHolder: string | null = null;
-    if (topLevel.entityId !== null && topLevel.entityId !== entity.id) {
-      const previous = await tx.entity.update({
-        where: { id: topLevel.entityId },
-        data: { promulgated: false },
-        select: { name: true, kind: true, namespace: { select: { name: true } } },
+  await requireAdmin(ctx, 'promulgate');
+  const { access: found } = await requireEntity(ctx, input.url);
+  const name = found.entity.name;
+  /** The entity holding the name now, when another one: it is written too, so it is locked with the target. */
+  let holderId: number | null = null;
+  return runEntityCommand(ctx, {
+    target: targetOf(found, input.url),
+    related: async () => {
+      if (!input.promulgated) return [];
+      const holder = await ctx.prisma.topLevelName.findUnique({
+        where: { name },
+        select: { entity: { select: { id: true, name: true, namespace: { select: { name: true } } } } },
       });
-      previousHolder = entityUrlOf(previous);
-    }
-    await lockEntity(tx, entity.id);
-    const { promulgated: before } = await tx.entity.findUniqueOrThrow({ where: { id: entity.id }, select: { promulgated: true } });
-    await tx.topLevelName.update({ where: { name: entity.name }, data: { entityId: entity.id } });
-    await tx.entity.update({ where: { id: entity.id }, data: { promulgated: true } });
-    await recordAudit(
-      tx,
-      actor,
-      { action: 'promulgate', entityId: entity.id, target: access.url, before: { promulgated: before, name: entity.name, heldBy: previousHolder }, after: { promulgated: true, name: entity.name } },
-      now,
-    );
+      holderId = holder?.entity && holder.entity.id !== found.entity.id ? holder.entity.id : null;
+      return holder?.entity && holderId !== null ? [{ id: holder.entity.id, owner: holder.entity.namespace.name, name: holder.entity.name }] : [];
+    },
+    execute: async ({ tx, row, access, caller, now }) => {
+      if (!caller.isAdmin) throw new PermissionDeniedError('Only store administrators may promulgate');
+      const entityId = row.id;
+      if (!input.promulgated) {
+        await tx.entity.update({ where: { id: entityId }, data: { promulgated: false } });
+        return {
+          result: { entityId },
+          audit: { action: 'unpromulgate', target: access.url, before: { promulgated: row.promulgated }, after: { promulgated: false } },
+          event: { kind: 'name-changed', entityId, previousHolderId: null },
+        };
+      }
+      // Entities first, then the name (the documented lock order); the holder read before must still hold it.
+      const topLevel = await lockTopLevelName(tx, name, now);
+      const holderNow = topLevel.entityId !== null && topLevel.entityId !== entityId ? topLevel.entityId : null;
+      if (holderNow !== holderId) throw new StaleCommandError(`the name "${name}" moved meanwhile`);
+      let previousHolder: string | null = null;
+      if (holderNow !== null) {
+        const previous = await tx.entity.update({
+          where: { id: holderNow },
+          data: { promulgated: false },
+          select: { name: true, kind: true, namespace: { select: { name: true } } },
+        });
+        previousHolder = entityUrlOf(previous);
+      }
+      await tx.topLevelName.update({ where: { name }, data: { entityId } });
+      await tx.entity.update({ where: { id: entityId }, data: { promulgated: true } });
+      return {
+        result: { entityId },
+        audit: {
+          action: 'promulgate',
+          target: access.url,
+          before: { promulgated: row.promulgated, name, heldBy: previousHolder },
+          after: { promulgated: true, name },
+        },
+        event: { kind: 'name-changed', entityId, previousHolderId: holderNow },
+      };
+    },
   });
-  return { entityId: entity.id };
 }

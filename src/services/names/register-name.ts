@@ -1,5 +1,5 @@
 import type { EntityKind } from '../../generated/prisma/client.js';
-import { ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
+import { AuthenticationError, ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { formatEntityUrl } from '../../domain/entity-url.js';
 import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
@@ -7,6 +7,7 @@ import { getCaller } from '../authorization/caller.js';
 import { mayRegisterReserved, registerNameProblem } from '../authorization/name-access.js';
 import type { ServiceContext } from '../context.js';
 import { createEntity } from '../entities/create-entity.js';
+import { afterCommit } from '../pipeline/entity-command.js';
 import { lockTopLevelName, validateTopLevelName } from './names.js';
 
 export interface RegisterNameInput {
@@ -16,6 +17,9 @@ export interface RegisterNameInput {
   kind?: EntityKind | null;
   private?: boolean | null;
 }
+
+/** What registerName can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const registerNameErrors = [AuthenticationError, ValidationError, PermissionDeniedError, ConflictError] as const;
 
 /**
  * Claims a top-level name and creates the entity `~owner/name` holding it,
@@ -36,7 +40,7 @@ export async function registerName(ctx: ServiceContext, input: RegisterNameInput
   const problem = registerNameProblem(caller, ownerName, url);
   if (problem) throw new PermissionDeniedError(problem);
   const now = ctx.now();
-  return ctx.prisma.$transaction(async (tx) => {
+  const result = await ctx.prisma.$transaction(async (tx) => {
     const topLevel = await lockTopLevelName(tx, name, now);
     if (topLevel.entityId !== null) throw new ConflictError(`The name "${name}" is already registered; choose another one (for example "${ownerName.toLowerCase()}-${name}")`);
     if (topLevel.reserved && !mayRegisterReserved(caller)) {
@@ -48,4 +52,6 @@ export async function registerName(ctx: ServiceContext, input: RegisterNameInput
     await recordAudit(tx, actor, { action: 'register-name', entityId: entity.id, target: name, after: { url, kind, private: entity.private } }, now);
     return { entityId: entity.id };
   });
+  await afterCommit(ctx, { kind: 'entity-created', entityId: result.entityId });
+  return result;
 }

@@ -1,8 +1,11 @@
-import { NotFoundError } from '../../domain/errors.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireAdmin } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { lockTopLevelName, validateTopLevelName } from './names.js';
+
+/** What reserveName can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
+export const reserveNameErrors = [AuthenticationError, PermissionDeniedError, ValidationError] as const;
 
 /**
  * Admin only: puts a name on the reserved list, so that only admins may
@@ -20,6 +23,9 @@ export async function reserveName(ctx: ServiceContext, input: { name: string }):
   });
   return { name };
 }
+
+/** What unreserveName can answer besides success. */
+export const unreserveNameErrors = [...reserveNameErrors, NotFoundError] as const;
 
 /** Admin only: takes a name off the reserved list (an unbound name is then free for anyone). */
 export async function unreserveName(ctx: ServiceContext, input: { name: string }): Promise<{ name: string }> {

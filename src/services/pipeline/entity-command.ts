@@ -119,9 +119,10 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
       return inEntityQueues(keys, () =>
         ctx.prisma.$transaction(async (tx) => {
           const now = ctx.now();
-          const caller = await loadCaller(tx, ctx.actor);
-          const { id, created } = await resolveTarget(tx, target, caller, now);
+          const { id, created } = await resolveTarget(ctx, tx, target, now);
           const row = await lockEntities(tx, id, related.map((entity) => entity.id));
+          // Read after the lock: each statement sees what committed before it, so rights revoked while this write waited apply.
+          const caller = await loadCaller(tx, ctx.actor);
           const record = await tx.entity.findUnique({ where: { id }, select: entityAccessSelect });
           if (!record) throw notFound(target.url);
           const access = new EntityAccess(record, caller);
@@ -141,13 +142,13 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
 }
 
 /** The target's id, creating the entity first for a push that may (no lock is held yet: nothing else can hold a new row). */
-async function resolveTarget(tx: Tx, target: EntityTarget, caller: Caller, now: Date): Promise<{ id: number; created: boolean }> {
+async function resolveTarget(ctx: ServiceContext, tx: Tx, target: EntityTarget, now: Date): Promise<{ id: number; created: boolean }> {
   if (target.id !== undefined) return { id: target.id, created: false };
   const existing = await tx.entity.findFirst({ where: { name: target.name, namespace: { name: target.owner } }, select: { id: true } });
   if (existing) return { id: existing.id, created: false };
   const create = target.create;
   if (!create) throw notFound(target.url);
-  if (!create.allowed(caller)) throw create.denied();
+  if (!create.allowed(await loadCaller(tx, ctx.actor))) throw create.denied();
   const { entity, created } = await createEntity(tx, { namespaceId: create.namespaceId, ownerName: target.owner, name: target.name, kind: create.kind, now });
   return { id: entity.id, created };
 }
@@ -163,6 +164,16 @@ async function lockEntities(tx: Tx, targetId: number, relatedIds: readonly numbe
   }
   if (!targetRow) throw new NotFoundError('The charm or bundle was deleted meanwhile');
   return targetRow;
+}
+
+/**
+ * Steps 7 and 8 for the few writes that cannot take an entity lock first
+ * because their entity does not exist yet (registerName creates it under the
+ * name's lock): clears the request's caches and publishes the event.
+ */
+export async function afterCommit(ctx: ServiceContext, event: DomainEvent | null): Promise<void> {
+  clearRequestCaches(ctx);
+  if (event) await publishSafely(ctx, event);
 }
 
 async function publishSafely(ctx: ServiceContext, event: DomainEvent): Promise<void> {

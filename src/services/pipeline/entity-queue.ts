@@ -8,6 +8,13 @@ import { Mutex } from 'async-mutex';
  * them; here at most one transaction per entity is open at a time.
  */
 const queues = new Map<string, Mutex>();
+/** Writers waiting (not yet first in line), by key: for tests and diagnostics. */
+const waiting = new Map<string, number>();
+
+/** How many writers of this process wait in the entity's queue now. */
+export function writersWaiting(key: string): number {
+  return waiting.get(key) ?? 0;
+}
 
 /**
  * Runs `work` once it is first in line for every one of `keys` (entity
@@ -21,7 +28,15 @@ export async function inEntityQueues<T>(keys: readonly string[], work: () => Pro
     for (const key of sorted) {
       let mutex = queues.get(key);
       if (!mutex) queues.set(key, (mutex = new Mutex()));
-      const release = await mutex.acquire();
+      waiting.set(key, writersWaiting(key) + 1);
+      let release: () => void;
+      try {
+        release = await mutex.acquire();
+      } finally {
+        const left = writersWaiting(key) - 1;
+        if (left > 0) waiting.set(key, left);
+        else waiting.delete(key);
+      }
       taken.push({ key, mutex, release });
     }
     return await work();

@@ -43,23 +43,15 @@ export function requireManageAcl(access: EntityAccess): void {
  * Parses the channel of an ACL change and, for a track-narrowed list, checks
  * that the track exists (a typo would otherwise grant nothing useful).
  */
-export async function resolveAclChannel(prisma: PrismaClient, access: EntityAccess, channel: string, field = 'channel'): Promise<AclScope> {
+export async function resolveAclChannel(tx: Tx, access: EntityAccess, channel: string, field = 'channel'): Promise<AclScope> {
   const scope = parseAclScope(channel, field);
   if (scope.kind === 'risk' && scope.track !== null) {
-    const track = await prisma.track.findUnique({ where: { entityId_name: { entityId: access.entity.id, name: scope.track } } });
+    const track = await tx.track.findUnique({ where: { entityId_name: { entityId: access.entity.id, name: scope.track } } });
     if (!track) {
       throw new ValidationError(`${access.url} has no track "${scope.track}"; create it first (createTrack) or grant on a risk of every track`, field);
     }
   }
   return scope;
-}
-
-/**
- * Takes the entity's row lock: ACL changes of one entity run one at a time,
- * so two concurrent revokes cannot both pass the "not empty" check.
- */
-export async function lockEntity(tx: Tx, entityId: number): Promise<void> {
-  await tx.$queryRaw`SELECT "id" FROM "Entity" WHERE "id" = ${entityId} FOR UPDATE`;
 }
 
 /** The principals on one list, sorted. */

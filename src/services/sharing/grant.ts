@@ -1,10 +1,14 @@
 import type { AclKind } from '../../generated/prisma/client.js';
-import { formatAclScope } from '../../domain/channel.js';
+import { formatAclScope, parseAclScope } from '../../domain/channel.js';
+import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { listPrincipals, lockEntity, requireManageAcl, resolveAclChannel, validatePrincipals } from './acl-lists.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
+import { listPrincipals, requireManageAcl, resolveAclChannel, validatePrincipals } from './acl-lists.js';
+
+/** What grant, revoke and setAcl can answer besides success. */
+export const aclChangeErrors = [...ENTITY_COMMAND_ERRORS, ValidationError, PermissionDeniedError] as const;
 
 export interface AclChangeInput {
   url: string;
@@ -21,23 +25,29 @@ export interface AclChangeInput {
  */
 export async function grant(ctx: ServiceContext, input: AclChangeInput): Promise<{ entityId: number }> {
   requireSignedIn(ctx);
-  const { access } = await requireEntity(ctx, input.url);
-  requireManageAcl(access);
-  const scope = await resolveAclChannel(ctx.prisma, access, input.channel ?? 'stable');
+  const { access: found } = await requireEntity(ctx, input.url);
+  requireManageAcl(found);
+  // A malformed channel is reported before the principals are looked up; the track is checked under the lock.
+  parseAclScope(input.channel ?? 'stable', 'channel');
   const kind = input.acl ?? 'READ';
   const principals = await validatePrincipals(ctx.prisma, input.principals);
-  const channel = formatAclScope(scope);
-  const entityId = access.entity.id;
-  const now = ctx.now();
-  await ctx.prisma.$transaction(async (tx) => {
-    await lockEntity(tx, entityId);
-    const before = await listPrincipals(tx, entityId, channel, kind);
-    await tx.aclEntry.createMany({
-      data: principals.map((principal) => ({ entityId, channel, kind, principal, createdAt: now })),
-      skipDuplicates: true,
-    });
-    const after = await listPrincipals(tx, entityId, channel, kind);
-    await recordAudit(tx, ctx.actor, { action: 'grant', entityId, target: access.url, before: { channel, acl: kind, principals: before }, after: { channel, acl: kind, principals: after } }, now);
+  return runEntityCommand(ctx, {
+    target: targetOf(found, input.url),
+    execute: async ({ tx, row, access, now }) => {
+      requireManageAcl(access);
+      const entityId = row.id;
+      const channel = formatAclScope(await resolveAclChannel(tx, access, input.channel ?? 'stable'));
+      const before = await listPrincipals(tx, entityId, channel, kind);
+      await tx.aclEntry.createMany({
+        data: principals.map((principal) => ({ entityId, channel, kind, principal, createdAt: now })),
+        skipDuplicates: true,
+      });
+      const after = await listPrincipals(tx, entityId, channel, kind);
+      return {
+        result: { entityId },
+        audit: { action: 'grant', target: access.url, before: { channel, acl: kind, principals: before }, after: { channel, acl: kind, principals: after } },
+        event: { kind: 'acl-changed', entityId },
+      };
+    },
   });
-  return { entityId };
 }

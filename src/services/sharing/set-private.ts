@@ -1,8 +1,12 @@
+import { PermissionDeniedError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
-import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
-import { lockEntity, requireManageAcl } from './acl-lists.js';
+import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
+import { requireManageAcl } from './acl-lists.js';
+
+/** What setPrivate can answer besides success. */
+export const setPrivateErrors = [...ENTITY_COMMAND_ERRORS, PermissionDeniedError] as const;
 
 /**
  * `private: false` lets everyone read every released channel (the
@@ -11,15 +15,18 @@ import { lockEntity, requireManageAcl } from './acl-lists.js';
  */
 export async function setPrivate(ctx: ServiceContext, input: { url: string; private: boolean }): Promise<{ entityId: number }> {
   requireSignedIn(ctx);
-  const { access } = await requireEntity(ctx, input.url);
-  requireManageAcl(access);
-  const entityId = access.entity.id;
-  const now = ctx.now();
-  await ctx.prisma.$transaction(async (tx) => {
-    await lockEntity(tx, entityId);
-    const { private: before } = await tx.entity.findUniqueOrThrow({ where: { id: entityId }, select: { private: true } });
-    await tx.entity.update({ where: { id: entityId }, data: { private: input.private } });
-    await recordAudit(tx, ctx.actor, { action: 'set-private', entityId, target: access.url, before: { private: before }, after: { private: input.private } }, now);
+  const { access: found } = await requireEntity(ctx, input.url);
+  requireManageAcl(found);
+  return runEntityCommand(ctx, {
+    target: targetOf(found, input.url),
+    execute: async ({ tx, row, access }) => {
+      requireManageAcl(access);
+      await tx.entity.update({ where: { id: row.id }, data: { private: input.private } });
+      return {
+        result: { entityId: row.id },
+        audit: { action: 'set-private', target: access.url, before: { private: row.private }, after: { private: input.private } },
+        event: { kind: 'visibility-changed', entityId: row.id },
+      };
+    },
   });
-  return { entityId };
 }
