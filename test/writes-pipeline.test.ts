@@ -1,6 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { entityQueueKey, inEntityQueues, writersWaiting } from '../src/services/pipeline/entity-queue.js';
 import type { DomainEvent } from '../src/services/pipeline/events.js';
 import {
@@ -294,5 +295,25 @@ describe('limits, checked before any lock is taken', () => {
       expect(result.data?.push).toMatchObject({ __typename: 'ValidationError', field: 'archive' });
       expect((result.data?.push as { message: string }).message).toContain(`metadata.yaml is larger than ${64 * 1024} bytes`);
     });
+  });
+
+  it('are settings, like the pool and the retries', () => {
+    const defaults = loadConfig({});
+    expect(defaults.archiveLimits).toMatchObject({ maxMetadataBytes: 64 * 1024, maxDeclaredResources: 100 });
+    expect(defaults.maxChannelsPerChange).toBe(50);
+    expect(defaults.database).toEqual({ poolSize: 10, connectionWaitMs: 30_000, transactionTimeoutMs: 60_000 });
+    expect(defaults.writes).toEqual({ retries: 5, retryBaseDelayMs: 25 });
+    const tuned = loadConfig({
+      STORE_MAX_METADATA_BYTES: '1024',
+      STORE_MAX_DECLARED_RESOURCES: '3',
+      STORE_MAX_CHANNELS_PER_CHANGE: '7',
+      STORE_DB_POOL_SIZE: '20',
+      STORE_WRITE_RETRIES: '0',
+    });
+    expect(tuned.archiveLimits).toMatchObject({ maxMetadataBytes: 1024, maxDeclaredResources: 3 });
+    expect(tuned.maxChannelsPerChange).toBe(7);
+    expect(tuned.database.poolSize).toBe(20);
+    expect(tuned.writes.retries).toBe(0);
+    expect(() => loadConfig({ STORE_MAX_CHANNELS_PER_CHANGE: '0' })).toThrow(/STORE_MAX_CHANNELS_PER_CHANGE/);
   });
 });
