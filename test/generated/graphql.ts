@@ -32,6 +32,7 @@ export type CloseChannelsInput = {
 
 /** A new group. Names follow the user name rules and share their namespace. */
 export type CreateGroupInput = {
+  /** The group name, also its `~name` namespace. */
   name: string;
 };
 
@@ -59,10 +60,13 @@ export type CreateTrackInput = {
 
 /** A new account. Names: letters, digits, ".", "+", "-"; "everyone" is reserved. */
 export type CreateUserInput = {
+  /** A human-friendly name (at most 200 characters). */
   displayName?: string | null | undefined;
+  /** Make the user a store administrator. */
   isAdmin?: boolean | null | undefined;
   /** At least 8 characters. */
   password: string;
+  /** The sign-in name, also the `~username` namespace. */
   username: string;
 };
 
@@ -85,7 +89,9 @@ export type GroupMemberInput = {
 
 /** A username and password. */
 export type LoginInput = {
+  /** Your password. */
   password: string;
+  /** Your username. */
   username: string;
 };
 
