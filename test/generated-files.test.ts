@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { generate } from '@graphql-codegen/cli';
+import { generate, type CodegenConfig } from '@graphql-codegen/cli';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testDatabaseKind } from './support/database.js';
@@ -16,7 +16,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 // Nothing here touches a database: the PostgreSQL project skips it.
 describe.skipIf(testDatabaseKind() === 'postgres')('generated files', () => {
   it('test/generated/graphql.ts is what `npm run codegen` writes', async () => {
-    const config = parseYaml(fs.readFileSync(path.join(ROOT, 'codegen.yml'), 'utf8')) as Parameters<typeof generate>[0];
+    const config = parseYaml(fs.readFileSync(path.join(ROOT, 'codegen.yml'), 'utf8')) as CodegenConfig;
     const outputs = (await generate({ ...config, cwd: ROOT }, false)) as { filename: string; content: string }[];
     expect(outputs.map((output) => output.filename)).toEqual(['test/generated/graphql.ts']);
     for (const output of outputs) {
