@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHIQL_TABS } from '../../src/http/graphiql-tabs.js';
 import { testDatabaseKind } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
 
@@ -103,6 +104,12 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
     expect(run.stdout).toContain('   site-config 0\n   image 0\n');
     expect(run.stdout).toMatch(/done\n$/);
   }, 300_000);
+
+  it('serves GraphiQL with the example tabs', async () => {
+    const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(`"defaultTabs":${JSON.stringify(GRAPHIQL_TABS)}`);
+  });
 
   it('stops at a wrong password with the reason, and sends no token on', async () => {
     const run = await runScript({ STORE: server.url, ADMIN_PASSWORD: 'not-the-password' });
