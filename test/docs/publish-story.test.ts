@@ -1,5 +1,6 @@
 /**
- * The README's publishing story is examples/publish.sh, shown verbatim in the
+ * The README's publishing story is examples/publish.sh (its helpers in
+ * examples/store-api.sh), shown verbatim in the
  * README. These tests run the script, unchanged, against a real server
  * started the way the README says (an admin from STORE_ADMIN_USERNAME and
  * STORE_ADMIN_PASSWORD), so a broken example fails CI.
