@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
   });
   const server = await listen(app, config.host, config.port, logger);
-  // The idle footprint, for operators sizing the host (README: Memory).
+  // The idle footprint, for operators sizing the host (docs/performance.md: Memory).
   logger.info({ memoryMiB: memoryMiB() }, 'memory after start-up');
 
   let stopping = false;

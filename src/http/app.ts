@@ -12,6 +12,7 @@ import { authenticate } from '../services/accounts/authenticate.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
 import { downloadRoutes, uploadRoute } from './blob-routes.js';
+import { GRAPHIQL_TABS } from './graphiql-tabs.js';
 
 export interface AppOptions {
   db: Database;
@@ -31,19 +32,6 @@ export interface AppOptions {
 }
 
 export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
-
-const DEFAULT_QUERY = `# Welcome to the charm store.
-# Sign in with the login mutation, then add the header
-#   {"Authorization": "Bearer <token>"}
-# in the Headers tab below.
-query WhoAmI {
-  viewer {
-    user { username isAdmin }
-    groups { name }
-    expiresAt
-  }
-}
-`;
 
 /** /health answers while the process is up; /readiness only while the database answers too. */
 function healthRoutes(db: Database): Plugin {
@@ -101,7 +89,7 @@ export function createApp(options: AppOptions): StoreApp {
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },
     },
-    graphiql: { title: 'Charm store', defaultQuery: DEFAULT_QUERY, shouldPersistHeaders: true },
+    graphiql: { title: 'Charm store', defaultTabs: GRAPHIQL_TABS, shouldPersistHeaders: true },
     // GraphiQL's bundle is a ~9 MB string module that costs the process about
     // 75 MiB of resident memory once loaded: load it on the first GraphiQL
     // page request, not at start-up (API clients never need it).

@@ -15,6 +15,8 @@
  *
  * Checks:
  *  - GraphiQL renders from a plain page navigation (Accept: text/html),
+ *  - it opens with the example tabs of src/http/graphiql-tabs.ts, titled
+ *    with their operation names,
  *  - it never asks any host but 127.0.0.1 (it must work offline),
  *  - typing `query BrowserCheck { __typename }` and pressing the run button shows
  *    {"data": {"__typename": "Query"}} in the result pane,
@@ -30,6 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHIQL_TABS } from '../../src/http/graphiql-tabs.js';
 
 const enabled = process.env.CHARMSTORE_BROWSER_TEST === '1';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,6 +59,7 @@ const SEL = {
   response: '.graphiql-response',
   responseLines: '.graphiql-response .monaco-editor .view-lines',
   activeTab: '.graphiql-tab-active',
+  tab: '.graphiql-tab',
 } as const;
 
 const OPERATION = 'BrowserCheck';
@@ -244,6 +248,13 @@ describe.skipIf(!enabled)('GraphiQL in a real browser', () => {
 
       await page.locator(SEL.queryEditor).waitFor({ state: 'visible', timeout: 60_000 });
       await page.locator(SEL.executeButton).waitFor({ state: 'visible', timeout: 60_000 });
+
+      // The example tabs, each titled with its operation's name, the first one open.
+      const tabNames = GRAPHIQL_TABS.map((tab) => /^(?:query|mutation) (\w+)/m.exec(tab.query)?.[1]);
+      await expect
+        .poll(async () => (await page.locator(SEL.tab).allInnerTexts()).map((text) => text.trim()), { timeout: 10_000 })
+        .toEqual(tabNames);
+      await page.locator(SEL.activeTab, { hasText: tabNames[0] }).waitFor({ state: 'visible', timeout: 10_000 });
 
       // Replace whatever the editor holds (the server's default operation)
       // with our own, named, operation.

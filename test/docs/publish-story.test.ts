@@ -1,5 +1,6 @@
 /**
- * The README's publishing story is examples/publish.sh, shown verbatim in the
+ * The README's publishing story is examples/publish.sh (its helpers in
+ * examples/store-api.sh), shown verbatim in the
  * README. These tests run the script, unchanged, against a real server
  * started the way the README says (an admin from STORE_ADMIN_USERNAME and
  * STORE_ADMIN_PASSWORD), so a broken example fails CI.
@@ -9,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHIQL_TABS } from '../../src/http/graphiql-tabs.js';
 import { testDatabaseKind } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
 
@@ -103,6 +105,12 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
     expect(run.stdout).toContain('   site-config 0\n   image 0\n');
     expect(run.stdout).toMatch(/done\n$/);
   }, 300_000);
+
+  it('serves GraphiQL with the example tabs', async () => {
+    const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(`"defaultTabs":${JSON.stringify(GRAPHIQL_TABS)}`);
+  });
 
   it('stops at a wrong password with the reason, and sends no token on', async () => {
     const run = await runScript({ STORE: server.url, ADMIN_PASSWORD: 'not-the-password' });

@@ -9,7 +9,7 @@ builder.queryField('revision', (t) =>
     nullable: true,
     description:
       'The revision a url with a revision names (`cs:~kirk/foo-9`, `~kirk/bundle/wiki-3`, `foo-9`); null when the url has no revision, or the revision is missing or not visible to you.',
-    args: { url: t.arg.string({ required: true }) },
+    args: { url: t.arg.string({ required: true, description: 'A url with a revision, e.g. "cs:~kirk/foo-9".' }) },
     resolve: async (query, _root, { url }, ctx) => {
       const found = await lookupEntity(ctx.services, url);
       const number = found?.url.revision;
