@@ -25,6 +25,8 @@ declare module 'vitest' {
     postgresTemplate: string;
     /** Databases made from the template are named with this prefix (dropped at the end). */
     postgresPrefix: string;
+    /** The TEST_RUN_MARKER of this run's spawned processes. */
+    testRunMarker: string;
   }
 }
 
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // so that the teardown finds every one of them, whoever their parent is now.
   process.env[TEST_RUN_MARKER] ??= `${process.pid}-${randomBytes(4).toString('hex')}`;
   const marker = process.env[TEST_RUN_MARKER];
+  project.provide('testRunMarker', marker);
   const kind = project.config.env?.TEST_DB;
   const teardowns: Array<() => Promise<void>> = [];
   if (kind === 'pglite') teardowns.push(await preparePgliteSnapshot(project));

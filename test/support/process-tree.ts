@@ -20,8 +20,9 @@ export function killProcessGroup(pid: number | undefined, signal: NodeJS.Signals
 }
 
 /**
- * The pids of live processes whose environment holds `marker` as the value
- * of TEST_RUN_MARKER (Linux: read from /proc; elsewhere nothing is found).
+ * The pids of live processes whose TEST_RUN_MARKER is `marker` or starts
+ * with `marker/` (a test's own sub-marker). Linux: read from /proc;
+ * elsewhere nothing is found.
  */
 export async function processesWithMarker(marker: string): Promise<number[]> {
   let entries: string[];
@@ -30,13 +31,15 @@ export async function processesWithMarker(marker: string): Promise<number[]> {
   } catch {
     return [];
   }
-  const needle = `${TEST_RUN_MARKER}=${marker}\0`;
+  const exact = `\0${TEST_RUN_MARKER}=${marker}\0`;
+  const below = `\0${TEST_RUN_MARKER}=${marker}/`;
   const found: number[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const environ = await fs.readFile(`/proc/${entry}/environ`, 'latin1');
-      if (`${environ}\0`.includes(needle)) found.push(Number(entry));
+      const variables = `\0${environ}\0`;
+      if (variables.includes(exact) || variables.includes(below)) found.push(Number(entry));
     } catch {
       // Exited meanwhile, or not ours to read.
     }
