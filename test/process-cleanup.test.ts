@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withMigratedDatabase } from './support/database.js';
 import { spawnServer, startServer } from './support/process.js';
 import { processesWithMarker, TEST_RUN_MARKER } from './support/process-tree.js';
 import { timeLimitFor } from './support/timing.js';
@@ -68,7 +69,7 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('spawned servers', () => {
 
   let leftRunning: number | undefined;
   it('may be left running by a test (the next test checks that it died)', async () => {
-    const server = await startServer({ STORE_DATA_DIR: await emptyDataDir() });
+    const server = await startServer({ STORE_DATA_DIR: await withMigratedDatabase(await emptyDataDir()) });
     leftRunning = server.child.pid;
     expect(isAlive(leftRunning!)).toBe(true);
   }, timeLimitFor(1));

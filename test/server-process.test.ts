@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
+import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
 import { freePort, spawnServer, startServer } from './support/process.js';
 import { killProcessGroup, processesWithMarker, TEST_RUN_MARKER } from './support/process-tree.js';
 import { SERVER_START_MS, timeLimitFor } from './support/timing.js';
@@ -44,9 +44,13 @@ async function hangingRequest(url: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
-/** The database settings of the current test project, for a real process: a fresh data dir, or a fresh schema. */
-async function databaseEnv(): Promise<Record<string, string>> {
-  if (testDatabaseKind() === 'pglite') return { STORE_DATA_DIR: await tempDir() };
+/**
+ * The database settings of the current test project, for a real process: a
+ * fresh data dir (empty, or holding a copy of the migrated database to save
+ * the server initdb), or a fresh schema.
+ */
+async function databaseEnv(options: { empty?: boolean } = {}): Promise<Record<string, string>> {
+  if (testDatabaseKind() === 'pglite') return { STORE_DATA_DIR: options.empty ? await tempDir() : await withMigratedDatabase(await tempDir()) };
   const url = new URL(testDatabaseUrl());
   url.searchParams.set('schema', `proc_${randomBytes(6).toString('hex')}`);
   return { DATABASE_URL: url.toString(), STORE_DATA_DIR: await tempDir() };
@@ -54,7 +58,7 @@ async function databaseEnv(): Promise<Record<string, string>> {
 
 describe('the server process', () => {
   it('starts on an empty data dir, bootstraps the admin, keeps data across a restart and stops gracefully', async () => {
-    const env: Record<string, string> = { ...(await databaseEnv()), ...ADMIN_ENV };
+    const env: Record<string, string> = { ...(await databaseEnv({ empty: true })), ...ADMIN_ENV };
     const first = await startServer(env);
     try {
       expect((await fetch(`${first.url}/health`)).status).toBe(200);
