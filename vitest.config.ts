@@ -1,26 +1,65 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support/timing.js';
 
 // Node loads graphql's CommonJS build for the dependencies (Pothos, Yoga);
 // Vite would give our own files the .mjs build, and graphql refuses to mix
 // the two. Point both at the one Node uses.
 const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
-// Every test file runs on the embedded database; when TEST_DATABASE_URL is
-// set, the whole suite runs a second time against that PostgreSQL server.
+// Test groups (TEST_GROUP=unit|api|slow, or `npm run test:unit` etc.; unset runs all):
+// - unit: pure modules, no database, run once;
+// - slow: spawned processes, concurrency, crash recovery, migrations;
+// - api: everything else, through the GraphQL API and HTTP routes.
+// api and slow run on the embedded database and, when TEST_DATABASE_URL is
+// set, a second time on that PostgreSQL server.
+const UNIT = ['test/domain/**/*.test.ts', 'test/schema.test.ts', 'test/docs/graphql-snippets.test.ts'];
+const SLOW = [
+  'test/server-process.test.ts',
+  'test/process-cleanup.test.ts',
+  'test/docs/publish-story.test.ts',
+  'test/db/**/*.test.ts',
+  'test/**/*concurrency*.test.ts',
+];
+const NEVER = ['test/browser/**', 'node_modules/**'];
+
+const group = process.env.TEST_GROUP?.trim() || 'all';
+if (!['all', 'unit', 'api', 'slow'].includes(group)) throw new Error(`TEST_GROUP=${group}: expected unit, api or slow (or unset for all)`);
+
+const databaseFiles =
+  group === 'slow'
+    ? { include: SLOW, exclude: NEVER }
+    : { include: ['test/**/*.test.ts'], exclude: [...NEVER, ...UNIT, ...(group === 'api' ? SLOW : [])] };
+
 const shared = {
-  include: ['test/**/*.test.ts'],
-  exclude: ['test/browser/**', 'node_modules/**'],
-  testTimeout: 60_000,
-  hookTimeout: 120_000,
+  testTimeout: TEST_TIMEOUT_MS,
+  hookTimeout: HOOK_TIMEOUT_MS,
+  teardownTimeout: HOOK_TIMEOUT_MS,
+  // Test files share a worker's module cache: the app and its dependencies
+  // are imported once per worker instead of once per file (~4 s of CPU each).
+  // Files keep their own module scope; each builds its own store.
+  isolate: false,
 };
+
+const databaseProject = (name: 'pglite' | 'postgres') => ({
+  extends: true as const,
+  test: {
+    ...shared,
+    ...databaseFiles,
+    name,
+    env: { TEST_DB: name },
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup-file.ts'],
+  },
+});
 
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     projects: [
-      { extends: true as const, test: { ...shared, name: 'pglite', env: { TEST_DB: 'pglite' } } },
-      ...(process.env.TEST_DATABASE_URL ? [{ extends: true as const, test: { ...shared, name: 'postgres', env: { TEST_DB: 'postgres' } } }] : []),
+      ...(group === 'all' || group === 'unit' ? [{ extends: true as const, test: { ...shared, name: 'unit', include: UNIT, exclude: NEVER } }] : []),
+      ...(group === 'unit' ? [] : [databaseProject('pglite')]),
+      ...(group !== 'unit' && process.env.TEST_DATABASE_URL ? [databaseProject('postgres')] : []),
     ],
   },
 });

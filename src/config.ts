@@ -48,17 +48,29 @@ export const DEFAULT_WRITE_RETRIES = { retries: 5, retryBaseDelayMs: 25 };
 
 export type DatabaseTuning = typeof DEFAULT_DATABASE_TUNING;
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/**
+ * A whole number from `min` to `max`. Every way of failing gives the same
+ * message, the accepted range, rather than zod's "expected number, received
+ * NaN"; loadConfig puts the value given in front of it.
+ */
+const wholeNumber = (fallback: number, min: number, max?: number, why = '') => {
+  const expected = `expected a whole number ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}${why}`;
+  const schema = z.coerce.number({ error: expected }).int({ error: expected }).min(min, { error: expected });
+  return (max === undefined ? schema : schema.max(max, { error: expected })).default(fallback);
+};
+
+const SCRYPT_COST_EXPECTED = 'expected a power of two from 1024 (2^10) to 1073741824 (2^30), such as 32768';
+
+const positiveInt = (fallback: number) => wholeNumber(fallback, 1);
 
 // Sizes are reported through GraphQL's 32-bit Int (the contract's `size: Int!`), so no stored file may be larger.
 const MAX_REPORTABLE_SIZE = 2 ** 31 - 1;
-const byteLimit = (fallback: number) =>
-  z.coerce.number().int().positive().max(MAX_REPORTABLE_SIZE, `must be at most ${MAX_REPORTABLE_SIZE} bytes (sizes are reported as GraphQL Int)`).default(fallback);
+const byteLimit = (fallback: number) => wholeNumber(fallback, 1, MAX_REPORTABLE_SIZE, ' (bytes; sizes are reported as GraphQL Int)');
 
 const environmentSchema = z
   .object({
     HOST: z.string().trim().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    PORT: wholeNumber(4000, 0, 65535, ' (0 picks a free port)'),
     DATABASE_URL: optionalString.pipe(
       z
         .string()
@@ -73,10 +85,8 @@ const environmentSchema = z
     STORE_BRANCH_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     STORE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 24 * 60 * 60),
     STORE_SCRYPT_COST: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .refine((n) => (n & (n - 1)) === 0, 'must be a power of two')
+      .number({ error: SCRYPT_COST_EXPECTED })
+      .refine((n) => Number.isInteger(n) && n >= 2 ** 10 && n <= 2 ** 30 && (n & (n - 1)) === 0, { error: SCRYPT_COST_EXPECTED })
       .default(2 ** 15),
     STORE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     STORE_MAX_QUERY_DEPTH: positiveInt(12),
@@ -96,7 +106,7 @@ const environmentSchema = z
     STORE_DB_POOL_SIZE: positiveInt(DEFAULT_DATABASE_TUNING.poolSize),
     STORE_DB_CONNECTION_WAIT_MS: positiveInt(DEFAULT_DATABASE_TUNING.connectionWaitMs),
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
-    STORE_WRITE_RETRIES: z.coerce.number().int().min(0).max(20).default(DEFAULT_WRITE_RETRIES.retries),
+    STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
   })
   .superRefine((env, ctx) => {
@@ -144,7 +154,12 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
   const parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      if (!name) return `environment: ${issue.message}`;
+      const given = env[name];
+      return `${name}=${given === undefined ? '(not set)' : JSON.stringify(given)}: ${issue.message}`;
+    });
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;

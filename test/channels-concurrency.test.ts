@@ -3,7 +3,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelDocument, CloseChannelsDocument, ReleaseDocument } from './generated/graphql.js';
 import { loginAdmin } from './support/accounts.js';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
+import { testDatabaseKind } from './support/database.js';
 import { type ServerProcess, startServer } from './support/process.js';
 import { seed, type SeededEntity, type SeededUser } from './support/seed.js';
 import { createTestStore, type TestStore } from './support/store.js';
@@ -20,9 +20,7 @@ beforeAll(async () => {
   store = await createTestStore({ realClock: true });
   kirk = await seed(store, await loginAdmin(store)).user('kirk');
   if (testDatabaseKind() === 'postgres') {
-    const url = new URL(testDatabaseUrl());
-    url.searchParams.set('schema', store.database.schema!);
-    second = await startServer({ DATABASE_URL: url.toString(), STORE_DATA_DIR: '/nonexistent-unused' });
+    second = await startServer({ DATABASE_URL: store.database.url!, STORE_DATA_DIR: '/nonexistent-unused' });
   }
 });
 afterAll(async () => {

@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
-import { spawnServer, startServer } from './support/process.js';
+import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
+import { freePort, spawnServer, startServer } from './support/process.js';
+import { killProcessGroup, processesWithMarker, TEST_RUN_MARKER } from './support/process-tree.js';
+import { SERVER_START_MS, timeLimitFor } from './support/timing.js';
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -28,9 +32,25 @@ async function graphql(url: string, query: string, variables: Record<string, unk
 const LOGIN = 'mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { __typename ... on LoginSuccess { token } } }';
 const ADMIN_ENV = { STORE_ADMIN_USERNAME: 'root', STORE_ADMIN_PASSWORD: 'correct-horse-battery' };
 
-/** The database settings of the current test project, for a real process: a fresh data dir, or a fresh schema. */
-async function databaseEnv(): Promise<Record<string, string>> {
-  if (testDatabaseKind() === 'pglite') return { STORE_DATA_DIR: await tempDir() };
+/**
+ * Starts a request the server can never finish (the body stops halfway), to
+ * hold a shutdown in its drain phase; resolves once the server has the headers.
+ */
+async function hangingRequest(url: string): Promise<void> {
+  const request = http.request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+  // The server closes the connection when it gives up on us.
+  request.on('error', () => undefined);
+  request.write('{"query": "');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+/**
+ * The database settings of the current test project, for a real process: a
+ * fresh data dir (empty, or holding a copy of the migrated database to save
+ * the server initdb), or a fresh schema.
+ */
+async function databaseEnv(options: { empty?: boolean } = {}): Promise<Record<string, string>> {
+  if (testDatabaseKind() === 'pglite') return { STORE_DATA_DIR: options.empty ? await tempDir() : await withMigratedDatabase(await tempDir()) };
   const url = new URL(testDatabaseUrl());
   url.searchParams.set('schema', `proc_${randomBytes(6).toString('hex')}`);
   return { DATABASE_URL: url.toString(), STORE_DATA_DIR: await tempDir() };
@@ -38,7 +58,7 @@ async function databaseEnv(): Promise<Record<string, string>> {
 
 describe('the server process', () => {
   it('starts on an empty data dir, bootstraps the admin, keeps data across a restart and stops gracefully', async () => {
-    const env = { ...(await databaseEnv()), ...ADMIN_ENV };
+    const env: Record<string, string> = { ...(await databaseEnv({ empty: true })), ...ADMIN_ENV };
     const first = await startServer(env);
     try {
       expect((await fetch(`${first.url}/health`)).status).toBe(200);
@@ -61,6 +81,12 @@ describe('the server process', () => {
     }
     expect(first.output()).toContain('shutting down');
 
+    if (testDatabaseKind() === 'pglite') {
+      // The lock went with the server; a lock left by a process that is gone (a crash) does not stop the next one.
+      const lock = path.join(env.STORE_DATA_DIR!, 'store.lock');
+      await expect(fs.access(lock)).rejects.toThrow();
+      await fs.writeFile(lock, `${await deadPid()}\n`);
+    }
     const second = await startServer(env);
     try {
       const login = await graphql(second.url, LOGIN, { u: 'persisted-user', p: 'long-enough' });
@@ -68,7 +94,7 @@ describe('the server process', () => {
     } finally {
       expect(await second.stop('SIGINT')).toBe(0);
     }
-  });
+  }, timeLimitFor(2));
 
   it('lets an in-flight request finish when told to stop', async () => {
     const server = await startServer({ ...(await databaseEnv()), ...ADMIN_ENV, STORE_SCRYPT_COST: String(2 ** 16) });
@@ -80,10 +106,10 @@ describe('the server process', () => {
     expect(response.status).toBe(200);
     expect(response.body.data?.login.__typename).toBe('LoginSuccess');
     expect(await exitCode).toBe(0);
-  });
+  }, timeLimitFor(1));
 
-  it('serves GraphiQL to browsers without loading anything from another host', async () => {
-    const server = await startServer(await databaseEnv());
+  it('serves GraphiQL to browsers without loading anything from another host, and stops by its shutdown deadline', async () => {
+    const server = await startServer({ ...(await databaseEnv()), STORE_SHUTDOWN_TIMEOUT_MS: '2000' });
     try {
       const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
       expect(response.status).toBe(200);
@@ -92,15 +118,78 @@ describe('the server process', () => {
       expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
       expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
       expect(html).not.toContain('unpkg.com');
+
+      // A request that never finishes does not keep the server from stopping.
+      await hangingRequest(server.url);
     } finally {
-      await server.stop();
+      expect(await server.stop()).toBe(0);
     }
-  });
+    expect(server.output()).toContain('in-flight requests did not finish in time');
+    expect(server.output()).toContain('"msg":"stopped"');
+  }, timeLimitFor(1));
+
+  it('refuses a second server on the same data dir or port with one line, and exits at once on a second signal', async () => {
+    const env = await databaseEnv();
+    const first = await startServer({ ...env, STORE_SHUTDOWN_TIMEOUT_MS: String(10 * SERVER_START_MS) });
+    try {
+      const port = new URL(first.url).port;
+      if (testDatabaseKind() === 'pglite') {
+        const sameDir = spawnServer({ ...env, PORT: String(await freePort()) });
+        expect(await sameDir.exited).toBe(1);
+        expect(sameDir.output()).toBe(
+          `Another charm store (pid ${first.child.pid}) is using the data directory ${env.STORE_DATA_DIR}: stop it first, or give this one another STORE_DATA_DIR ` +
+            `(if pid ${first.child.pid} is not a charm store, delete ${path.join(env.STORE_DATA_DIR!, 'store.lock')})\n`,
+        );
+      }
+      const samePort = spawnServer({ ...(await databaseEnv()), PORT: port });
+      expect(await samePort.exited).toBe(1);
+      expect(samePort.output()).toBe(`Port ${port} on 127.0.0.1 is already in use (another charm store?): stop that process or set PORT to a free port\n`);
+      expect((await fetch(`${first.url}/health`)).status).toBe(200);
+
+      // Draining would take ten server starts; the second signal cuts it short.
+      await hangingRequest(first.url);
+      first.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(143);
+    }
+    expect(first.output()).toContain('second signal: exiting now');
+  }, timeLimitFor(1));
+
+  it('stops when `npm start` gets SIGTERM (npm passes the signal to the server)', async () => {
+    const port = await freePort();
+    const marker = `${process.env[TEST_RUN_MARKER]}/npm-start-${randomBytes(4).toString('hex')}`;
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, ...(await databaseEnv()), PORT: String(port), STORE_SCRYPT_COST: '1024', [TEST_RUN_MARKER]: marker },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + SERVER_START_MS;
+      for (;;) {
+        const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        if (healthy) break;
+        if (Date.now() > deadline || npm.exitCode !== null) throw new Error('npm start did not start the server');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      npm.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Nothing npm started is left: the server stopped rather than being orphaned.
+      for (let waited = 0; (await processesWithMarker(marker)).length > 0 && waited < SERVER_START_MS; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await processesWithMarker(marker)).toEqual([]);
+    } finally {
+      killProcessGroup(npm.pid);
+    }
+  }, timeLimitFor(1));
 
   it('refuses to start with a bad setting, naming the variable', async () => {
     const started = spawnServer({ PORT: 'eighty', STORE_DATA_DIR: await tempDir() });
     expect(await started.exited).toBe(2);
-    expect(started.output()).toContain('PORT:');
+    expect(started.output()).toBe('Invalid configuration:\n  PORT="eighty": expected a whole number from 0 to 65535 (0 picks a free port)\n');
   });
 
   it('fails fast when DATABASE_URL cannot be reached', async () => {
@@ -116,5 +205,14 @@ describe('the server process', () => {
     const started = spawnServer({ STORE_DATA_DIR: blocker, PORT: '0' });
     expect(await started.exited).toBe(1);
     expect(started.output()).toContain('is not a readable and writable directory');
+    // Refused before anything touched it.
+    expect(await fs.readFile(blocker, 'utf8')).toBe('x');
   });
 });
+
+/** The pid of a process that has exited (and been reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}

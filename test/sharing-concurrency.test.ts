@@ -3,7 +3,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrantDocument, PromulgateDocument, RegisterNameDocument, RevokeDocument } from './generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
+import { testDatabaseKind } from './support/database.js';
 import { type ServerProcess, startServer } from './support/process.js';
 import { registerEntity } from './support/sharing.js';
 import { createTestStore, type TestStore } from './support/store.js';
@@ -22,9 +22,7 @@ beforeAll(async () => {
   admin = await loginAdmin(store);
   for (let i = 0; i < 4; i++) users.push(await createUserAndLogin(store, admin, `user${i}`));
   if (testDatabaseKind() === 'postgres') {
-    const url = new URL(testDatabaseUrl());
-    url.searchParams.set('schema', store.database.schema!);
-    second = await startServer({ DATABASE_URL: url.toString(), STORE_DATA_DIR: '/nonexistent-unused' });
+    second = await startServer({ DATABASE_URL: store.database.url!, STORE_DATA_DIR: '/nonexistent-unused' });
   }
 });
 afterAll(async () => {

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { migrateInChildProcess, MigrationChildError } from '../../src/db/migrate-in-child.js';
+import { timeLimitFor } from '../support/timing.js';
 
 async function migrationNames(): Promise<string[]> {
   const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });
@@ -49,7 +50,7 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('migrating the embedded datab
     } finally {
       await pglite.close();
     }
-  });
+  }, timeLimitFor(2));
 
   it('reports a directory it cannot open as a failure to open', async () => {
     const file = path.join(await tempDir(), 'not-a-directory');
@@ -58,7 +59,7 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('migrating the embedded datab
     expect(failure).toBeInstanceOf(MigrationChildError);
     expect((failure as MigrationChildError).phase).toBe('open');
     expect((failure as MigrationChildError).message).toBe("ErrnoError { name: 'ErrnoError', errno: 54 }");
-  });
+  }, timeLimitFor(1));
 });
 
 const postgresUrl = process.env.TEST_DATABASE_URL;
@@ -78,7 +79,7 @@ describe.runIf(postgresUrl !== undefined && process.env.TEST_DB !== 'pglite')('m
     const names = await migrationNames();
     expect(await migrateInChildProcess({ kind: 'postgres', url, schema })).toEqual({ applied: names });
     expect(await migrateInChildProcess({ kind: 'postgres', url, schema })).toEqual({ applied: [] });
-  });
+  }, timeLimitFor(2));
 
   it('reports a database it cannot migrate as a failure to migrate, with the server message', async () => {
     const missing = new URL(url);
@@ -89,5 +90,5 @@ describe.runIf(postgresUrl !== undefined && process.env.TEST_DB !== 'pglite')('m
     expect(failure).toBeInstanceOf(MigrationChildError);
     expect((failure as MigrationChildError).phase).toBe('migrate');
     expect((failure as MigrationChildError).message).toBe(`database "${missing.pathname.slice(1)}" does not exist`);
-  });
+  }, timeLimitFor(1));
 });

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_MIGRATIONS_DIR, migratePglite, migratePostgres } from '../../src/db/migrate.js';
+import { timeLimitFor } from '../support/timing.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOME_TABLES = ['User', 'Group', 'Namespace', 'Entity', 'Revision', 'Channel', 'Release', 'AuditEvent'];
@@ -174,5 +175,5 @@ describe.runIf(postgresUrl !== undefined && process.env.TEST_DB !== 'pglite')('m
 
     const rows = await admin.query<MigrationRow>(MIGRATION_ROWS_SQL.replace('_prisma_migrations', `"${schema}"._prisma_migrations`));
     expectRowsMatch(rows.rows, expected);
-  });
+  }, timeLimitFor(2));
 });

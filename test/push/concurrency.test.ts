@@ -2,7 +2,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushDocument, PushResourceDocument } from '../generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
-import { testDatabaseKind, testDatabaseUrl } from '../support/database.js';
+import { testDatabaseKind } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
 import { listFiles, pushArchive, pushOk, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -68,9 +68,7 @@ describe('concurrent pushes', () => {
 describe.runIf(testDatabaseKind() === 'postgres')('two server processes on one PostgreSQL', () => {
   let second: ServerProcess;
   beforeAll(async () => {
-    const url = new URL(testDatabaseUrl());
-    url.searchParams.set('schema', store.database.schema!);
-    second = await startServer({ DATABASE_URL: url.toString(), STORE_BLOB_DIR: store.blobDir, STORE_DATA_DIR: store.blobDir });
+    second = await startServer({ DATABASE_URL: store.database.url!, STORE_BLOB_DIR: store.blobDir, STORE_DATA_DIR: store.blobDir });
   });
   afterAll(() => second?.stop());
 

@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openPgliteDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
@@ -14,34 +19,57 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
+/** `url` with its database name replaced by `database`. */
+export function databaseUrl(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 export interface TestDatabase {
   db: Database;
-  /** The PostgreSQL schema holding this database (postgres only), for a second process to share. */
-  schema: string | undefined;
+  /** A DATABASE_URL for a second server process to share this database (postgres only). */
+  url: string | undefined;
   drop(): Promise<void>;
 }
 
 /**
- * A fresh, migrated database for one test file: an in-memory PGlite, or a
- * schema of its own on the PostgreSQL server, dropped afterwards.
+ * A fresh, migrated database for one test file, copied from the one the
+ * global setup migrated (test/support/global-setup.ts): an in-memory PGlite
+ * loaded from a snapshot, or a database of its own on the PostgreSQL server
+ * made from a template, dropped afterwards.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (testDatabaseKind() === 'pglite') {
-    const db = await openPgliteDatabase(undefined);
-    return { db, schema: undefined, drop: () => db.close() };
+    const snapshot = new Blob([await fs.readFile(inject('pgliteSnapshot'))]);
+    const db = await openPgliteDatabase(undefined, { pgliteSnapshot: snapshot, alreadyMigrated: true });
+    return { db, url: undefined, drop: () => db.close() };
   }
-  const url = testDatabaseUrl();
-  const schema = `test_${randomBytes(6).toString('hex')}`;
-  await withAdminClient(url, (client) => client.query(`CREATE SCHEMA "${schema}"`));
-  const db = await openPostgresDatabase(url, schema);
+  const server = testDatabaseUrl();
+  const name = `${inject('postgresPrefix')}_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(server, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${inject('postgresTemplate')}"`));
+  const url = databaseUrl(server, name);
+  const db = await openPostgresDatabase(url, undefined, { alreadyMigrated: true });
   return {
     db,
-    schema,
+    url,
     drop: async () => {
       await db.close();
-      await withAdminClient(url, (client) => client.query(`DROP SCHEMA "${schema}" CASCADE`));
+      await withAdminClient(server, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * Puts a copy of the migrated embedded database into `dataDir` (a server's
+ * STORE_DATA_DIR), so that a spawned server skips initdb and the migrations
+ * (seconds of CPU). The snapshot is a plain tar of PGlite's data directory.
+ */
+export async function withMigratedDatabase(dataDir: string): Promise<string> {
+  const pgliteDir = path.join(dataDir, 'pglite');
+  await fs.mkdir(pgliteDir, { recursive: true });
+  await promisify(execFile)('tar', ['-xf', inject('pgliteSnapshot'), '-C', pgliteDir]);
+  return dataDir;
 }
 
 async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {

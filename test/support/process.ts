@@ -1,16 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { killProcessGroup, TEST_RUN_MARKER } from './process-tree.js';
+import { SERVER_START_MS, SERVER_STOP_MS } from './timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-export interface ServerProcess {
+export interface SpawnedServer {
   child: ChildProcess;
-  url: string;
   output(): string;
-  /** Sends a signal and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+  /** SIGKILLs the server and everything it started (its process group). */
+  kill(): void;
+}
+
+export interface ServerProcess extends SpawnedServer {
+  url: string;
+  /** Sends a signal to the server and resolves with its exit code; SIGKILLs the group if it has not exited in time. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Where spawned servers register their kill function. The test set-up file
+ * (test/support/setup-file.ts) makes it kill them when the test ends, or
+ * when the file ends for servers started in beforeAll; outside vitest
+ * (benchmarks) nothing is registered and the caller stops them.
+ */
+let registerCleanup: ((kill: () => void) => void) | undefined;
+export function onServerSpawned(register: ((kill: () => void) => void) | undefined): void {
+  registerCleanup = register;
 }
 
 export async function freePort(): Promise<number> {
@@ -24,43 +43,70 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `src/main.ts` as its own process, the way `npm start` does. */
-export function spawnServer(env: Record<string, string>): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
+/**
+ * Starts `src/main.ts` as its own process, the way `npm start` does: in a
+ * process group of its own (so that killing the group also ends the
+ * migration child), marked with the test run's id (so that the global
+ * teardown finds it if everything else failed).
+ */
+export function spawnServer(env: Record<string, string>): SpawnedServer {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, STORE_LOG_LEVEL: 'info', STORE_SCRYPT_COST: '1024', ...env },
+    env: {
+      ...process.env,
+      STORE_LOG_LEVEL: 'info',
+      STORE_SCRYPT_COST: '1024',
+      [TEST_RUN_MARKER]: process.env[TEST_RUN_MARKER] ?? 'outside-vitest',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const kill = () => killProcessGroup(child.pid);
+  // Whatever became of the server, nothing it started may outlive it.
+  void exited.then(kill);
+  registerCleanup?.(kill);
+  return { child, output: () => output, exited, kill };
 }
 
-/** Starts a server and waits until /health answers. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts a server and waits (up to `startMs`) until /health answers; kills it if it does not. */
+export async function startServer(env: Record<string, string>, options: { startMs?: number } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const started = spawnServer({ HOST: '127.0.0.1', PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (started.child.exitCode !== null) throw new Error(`server exited early:\n${started.output()}`);
-    try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
+  const deadline = Date.now() + (options.startMs ?? SERVER_START_MS);
+  try {
+    for (;;) {
+      if (started.child.exitCode !== null) throw new Error(`server exited early:\n${started.output()}`);
+      try {
+        const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
+        if (response.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`server did not answer /health in ${options.startMs ?? SERVER_START_MS} ms:\n${started.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  } catch (error) {
+    started.kill();
+    await started.exited;
+    throw error;
   }
   return {
     ...started,
     url,
     stop: async (signal = 'SIGTERM') => {
-      if (started.child.exitCode === null) started.child.kill(signal);
-      return started.exited;
+      if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill(signal);
+      const timer = setTimeout(started.kill, SERVER_STOP_MS);
+      try {
+        return await started.exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { LATEST_TRACK, parseChannel } from '../../src/domain/channel.js';
 import type { EntityKind } from '../../src/generated/prisma/client.js';
+import { riskToDb } from '../../src/services/channels/channel-state.js';
 import { createEntity } from '../../src/services/entities/create-entity.js';
 import { AddGroupMemberDocument, CreateGroupDocument } from '../generated/graphql.js';
 import { createUserAndLogin } from './accounts.js';
@@ -7,13 +9,17 @@ import type { TestStore } from './store.js';
 
 /**
  * Chained fixtures for tests: users and groups go through the API; entities,
- * revisions and resource revisions are written straight into the database
- * (as a push would leave them), so that channel tests do not depend on the
- * push pipeline. Contents are fake: hashes of a fixture label, never a real archive.
+ * revisions, resource revisions, tracks and releases are written straight
+ * into the database (as a push or a release would leave them), so that tests
+ * of reads do not depend on the push pipeline and a catalogue of a hundred
+ * charms takes a second rather than minutes of API calls. Contents are fake:
+ * hashes of a fixture label, never a real archive. Tests of pushing and
+ * releasing themselves go through the API.
  *
  *   const kirk = await seed(store, adminToken).user('kirk');
  *   const foo = await kirk.charm('foo', { revisions: 11, resources: { data: 'file' } });
  *   await foo.pushResource('data', 3);
+ *   await (await kirk.charm('bar', { revisions: 2 })).track('2.0').release(1, ['stable', '2.0/beta']);
  */
 export function seed(store: TestStore, adminToken: string) {
   const prisma = store.database.db.prisma;
@@ -25,6 +31,7 @@ export function seed(store: TestStore, adminToken: string) {
       createEntity(tx, { namespaceId: namespace.id, ownerName: owner, name, kind, private: options.private ?? true, now: store.clock.now }),
     );
     const seeded = new SeededEntity(store, entity.id, `cs:~${owner}/${kind === 'BUNDLE' ? 'bundle/' : ''}${name}`, pusherId);
+    if (options.tracks) for (const track of options.tracks) await seeded.track(track);
     if (options.resources) await seeded.declareResources(options.resources);
     if (options.revisions) await seeded.pushRevisions(options.revisions);
     return seeded;
@@ -62,6 +69,8 @@ export interface EntityOptions {
   /** Resources every revision declares (metadata.yaml `resources`), by name and type. */
   resources?: Record<string, 'file' | 'oci-image'>;
   private?: boolean;
+  /** Tracks besides "latest" to create. */
+  tracks?: string[];
 }
 
 export interface SeededUser {
@@ -106,17 +115,23 @@ export class SeededEntity {
 
   /** Adds `count` revisions with the next numbers, declaring the current resources. */
   async pushRevisions(count: number): Promise<this> {
-    for (let i = 0; i < count; i++) {
-      const { nextRevision: number } = await this.prisma.entity.update({
-        where: { id: this.id },
-        data: { nextRevision: { increment: 1 } },
-        select: { nextRevision: true },
-      });
-      const label = `fixture ${this.url}-${number - 1}`;
-      await this.prisma.revision.create({
-        data: {
+    if (count <= 0) return this;
+    const { nextRevision } = await this.prisma.entity.update({
+      where: { id: this.id },
+      data: { nextRevision: { increment: count } },
+      select: { nextRevision: true },
+    });
+    const metadata = {
+      name: this.url.split('/').pop()!,
+      resources: Object.fromEntries(Object.entries(this.resources).map(([name, type]) => [name, { type }])),
+    };
+    await this.prisma.revision.createMany({
+      data: Array.from({ length: count }, (_, i) => {
+        const number = nextRevision - count + i;
+        const label = `fixture ${this.url}-${number}`;
+        return {
           entityId: this.id,
-          number: number - 1,
+          number,
           sha384: createHash('sha384').update(label).digest('hex'),
           sha256: createHash('sha256').update(label).digest('hex'),
           size: BigInt(label.length),
@@ -124,10 +139,10 @@ export class SeededEntity {
           createdById: this.pusherId,
           summary: label,
           series: [],
-          metadata: { name: this.url.split('/').pop()!, resources: Object.fromEntries(Object.entries(this.resources).map(([name, type]) => [name, { type }])) },
-        },
-      });
-    }
+          metadata,
+        };
+      }),
+    });
     return this;
   }
 
@@ -150,6 +165,42 @@ export class SeededEntity {
           createdAt: this.store.clock.now,
           createdById: this.pusherId,
         },
+      });
+    }
+    return this;
+  }
+
+  /** Adds a track (as createTrack would, without the audit event). */
+  async track(name: string): Promise<this> {
+    await this.prisma.track.create({ data: { entityId: this.id, name, createdAt: this.store.clock.now } });
+    return this;
+  }
+
+  /**
+   * Points each channel at the revision and appends the release to its
+   * history, as the release mutation would (without the audit event). Only
+   * for revisions that declare no resources: pinning resources is the
+   * release mutation's business, tested through the API.
+   */
+  async release(revision: number, channels: string[]): Promise<this> {
+    if (Object.keys(this.resources).length > 0) throw new Error(`seed: release ${this.url} through the API, it declares resources`);
+    const { id: revisionId } = await this.prisma.revision.findUniqueOrThrow({
+      where: { entityId_number: { entityId: this.id, number: revision } },
+      select: { id: true },
+    });
+    const now = this.store.clock.now;
+    for (const name of channels) {
+      const channel = parseChannel(name, LATEST_TRACK);
+      const key = { entityId: this.id, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
+      const pointer = { revisionId, closed: false, lastReleasedAt: now, updatedAt: now };
+      const row = await this.prisma.channel.upsert({
+        where: { entityId_track_risk_branch: key },
+        create: { ...key, ...pointer },
+        update: pointer,
+        select: { id: true },
+      });
+      await this.prisma.release.create({
+        data: { channelId: row.id, entityId: this.id, action: 'RELEASE', revisionId, createdAt: now, createdById: this.pusherId },
       });
     }
     return this;

@@ -1,0 +1,130 @@
+// Runs once per vitest run and test project, before any test file: prepares
+// one migrated database that every test file then copies, so that no file
+// pays for initdb and the migrations (seconds of CPU each), and kills any
+// server process a test left behind when the run ends.
+//
+// - pglite: an in-memory PGlite is migrated and dumped (dumpDataDir) to a
+//   tarball, cached across runs; each file starts its own in-memory PGlite
+//   from it (createTestDatabase).
+// - postgres: a template database is migrated; each file gets
+//   `CREATE DATABASE ... TEMPLATE` (a file copy, ~0.1 s) and drops it after.
+
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { killMarkedProcesses, TEST_RUN_MARKER } from './process-tree.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A dumpDataDir tarball of a migrated PGlite (pglite project). */
+    pgliteSnapshot: string;
+    /** The migrated template database's name (postgres project). */
+    postgresTemplate: string;
+    /** Databases made from the template are named with this prefix (dropped at the end). */
+    postgresPrefix: string;
+    /** The TEST_RUN_MARKER of this run's spawned processes. */
+    testRunMarker: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Spawned servers carry this marker in their environment (see process.ts),
+  // so that the teardown finds every one of them, whoever their parent is now.
+  process.env[TEST_RUN_MARKER] ??= `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const marker = process.env[TEST_RUN_MARKER];
+  project.provide('testRunMarker', marker);
+  const kind = project.config.env?.TEST_DB;
+  const teardowns: Array<() => Promise<void>> = [];
+  if (kind === 'pglite') teardowns.push(await preparePgliteSnapshot(project));
+  if (kind === 'postgres') teardowns.push(await preparePostgresTemplate(project));
+  return async () => {
+    const survivors = await killMarkedProcesses(marker);
+    for (const teardown of teardowns) await teardown();
+    if (survivors.length > 0) {
+      // Not a failure of the run (the test that leaked already failed or timed out), but worth knowing.
+      process.stderr.write(`test teardown: killed ${survivors.length} leftover server process(es): ${survivors.join(', ')}\n`);
+    }
+  };
+}
+
+/**
+ * The snapshot is cached across runs under node_modules/.cache, keyed by the
+ * migrations, PGlite's version and its start parameters: a run of one test
+ * file then costs no initdb and no migration at all.
+ */
+async function preparePgliteSnapshot(project: TestProject): Promise<() => Promise<void>> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { DEFAULT_MIGRATIONS_DIR, migratePglite } = await import('../../src/db/migrate.js');
+  const { pgliteStartParams } = await import('../../src/db/pglite-options.js');
+  const startParams = pgliteStartParams(PGlite.defaultStartParams);
+  const key = createHash('sha256');
+  key.update(JSON.stringify({ startParams, pglite: await packageVersion('@electric-sql/pglite') }));
+  for (const migration of (await fs.readdir(DEFAULT_MIGRATIONS_DIR, { recursive: true })).sort()) {
+    const file = path.join(DEFAULT_MIGRATIONS_DIR, migration);
+    if ((await fs.stat(file)).isFile()) key.update(`${migration}\0`).update(await fs.readFile(file));
+  }
+  const cacheDir = path.join(ROOT, 'node_modules', '.cache', 'charm-store-tests');
+  const file = path.join(cacheDir, `pglite-${key.digest('hex').slice(0, 16)}.tar`);
+  if (!(await exists(file))) {
+    const pglite = await PGlite.create({ startParams });
+    let snapshot: Blob;
+    try {
+      await migratePglite(pglite);
+      snapshot = await pglite.dumpDataDir('none');
+    } finally {
+      await pglite.close();
+    }
+    await fs.mkdir(cacheDir, { recursive: true });
+    // Written aside and renamed: a concurrent run never reads half a file.
+    const partial = `${file}.${process.pid}.partial`;
+    await fs.writeFile(partial, Buffer.from(await snapshot.arrayBuffer()));
+    await fs.rename(partial, file);
+  }
+  project.provide('pgliteSnapshot', file);
+  return async () => {};
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function packageVersion(name: string): Promise<string> {
+  const manifest = JSON.parse(await fs.readFile(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+async function preparePostgresTemplate(project: TestProject): Promise<() => Promise<void>> {
+  const { default: pg } = await import('pg');
+  const { migratePostgres } = await import('../../src/db/migrate.js');
+  const { databaseUrl, testDatabaseUrl } = await import('./database.js');
+  const url = testDatabaseUrl();
+  const prefix = `charmstore_test_${randomBytes(4).toString('hex')}`;
+  const template = `${prefix}_template`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+  await migratePostgres(databaseUrl(url, template));
+  project.provide('postgresTemplate', template);
+  project.provide('postgresPrefix', prefix);
+  return async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // The files drop their own; a file that crashed or timed out may have left one.
+      const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  };
+}
