@@ -15,7 +15,7 @@ import {
   RemoveGroupMemberDocument,
 } from './generated/graphql.js';
 import { loginAdmin } from './support/accounts.js';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
+import { testDatabaseKind } from './support/database.js';
 import { type ServerProcess, startServer } from './support/process.js';
 import { expectStoreUnchanged, pushArchive, pushOk } from './support/push.js';
 import { seed, type SeededUser } from './support/seed.js';
@@ -41,9 +41,7 @@ beforeAll(async () => {
   kirk = await seeded.user('kirk');
   spock = await seeded.user('spock');
   if (onPostgres) {
-    const url = new URL(testDatabaseUrl());
-    url.searchParams.set('schema', store.database.schema!);
-    second = await startServer({ DATABASE_URL: url.toString(), STORE_BLOB_DIR: store.blobDir, STORE_DATA_DIR: store.blobDir });
+    second = await startServer({ DATABASE_URL: store.database.url!, STORE_BLOB_DIR: store.blobDir, STORE_DATA_DIR: store.blobDir });
   }
 }, 120_000);
 afterAll(async () => {
