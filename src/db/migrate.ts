@@ -51,12 +51,15 @@ export interface ApplyMigrationsResult {
 
 // Two migration runs in one process must not overlap: on a single
 // connection (PGlite) the engine's advisory lock is re-entrant and would not
-// keep them apart. Each run waits for the previous one.
-let previousRun: Promise<unknown> = Promise.resolve();
+// keep them apart, and the engine's wasm instance is one per process (see
+// loadSchemaEngineWasm). Each run waits for the previous one; the queue lives
+// on globalThis because this module may be loaded more than once per process.
+const PREVIOUS_RUN = Symbol.for('charm-store.migration-run');
+const processGlobals = globalThis as { [PREVIOUS_RUN]?: Promise<unknown> };
 
 function serialized<T>(run: () => Promise<T>): Promise<T> {
-  const result = previousRun.then(run);
-  previousRun = result.catch(() => undefined);
+  const result = (processGlobals[PREVIOUS_RUN] ?? Promise.resolve()).then(run);
+  processGlobals[PREVIOUS_RUN] = result.catch(() => undefined);
   return result;
 }
 

@@ -59,19 +59,25 @@ declare global {
 }
 let lastPanicMessage: string | undefined;
 
-let gluePromise: Promise<WasmGlue> | undefined;
+// The glue module (schema_engine_bg.js) holds the instance in a module
+// global set by __wbg_set_wasm, and Node loads it once per process even when
+// this file is loaded several times (vitest gives each project's global setup
+// its own copy of our modules). A second instantiation would replace the
+// first one's memory under it, so the promise lives on globalThis.
+const GLUE = Symbol.for('charm-store.schema-engine-glue');
+const processGlobals = globalThis as { [GLUE]?: Promise<WasmGlue> };
 
 /**
  * Instantiates the wasm module once per process and returns the JS glue whose
  * `SchemaEngine` class is then usable. Concurrent callers share one promise.
  */
 export function loadSchemaEngineWasm(): Promise<WasmGlue> {
-  gluePromise ??= instantiate().catch((error: unknown) => {
+  processGlobals[GLUE] ??= instantiate().catch((error: unknown) => {
     // Let a later call retry instead of caching the failure forever.
-    gluePromise = undefined;
+    processGlobals[GLUE] = undefined;
     throw error;
   });
-  return gluePromise;
+  return processGlobals[GLUE];
 }
 
 async function instantiate(): Promise<WasmGlue> {
