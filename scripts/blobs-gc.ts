@@ -8,7 +8,7 @@ const config = loadConfig();
 const db = await openDatabase(config);
 try {
   const blobs = await FileBlobStore.open(config.blobDir);
-  const report = await collectGarbage(db.prisma, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 });
+  const report = await collectGarbage(db, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 });
   process.stdout.write(`${JSON.stringify({ blobDir: config.blobDir, ...report })}\n`);
 } finally {
   await db.close();

@@ -58,8 +58,7 @@ export class FileBlobStore implements BlobStore {
         if (settled) return;
         const target = this.pathOf(digest.sha384);
         await fs.mkdir(path.dirname(target), { recursive: true });
-        // Replacing an identical blob is harmless, and gives it a fresh
-        // mtime so the GC's grace period protects it until its row commits.
+        // Replacing an identical blob is harmless (and refreshes its mtime).
         await fs.rename(stagingPath, target);
         settled = true;
         await fsyncDirectory(path.dirname(target));

@@ -89,7 +89,7 @@ export interface TestStore {
  * through `app.fetch` exactly as HTTP clients drive it.
  */
 export async function createTestStore(
-  options: { realClock?: boolean; limits?: Partial<TestLimits>; events?: DomainEventPublisher } = {},
+  options: { realClock?: boolean; limits?: Partial<TestLimits>; settings?: Partial<ServiceSettings>; events?: DomainEventPublisher } = {},
 ): Promise<TestStore> {
   const database = await createTestDatabase();
   const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-blobs-'));
