@@ -62,17 +62,18 @@ const MULTIPART_ENVELOPE_BYTES = 1024 * 1024;
  * null cannot be read as "not found". A mutation keeps its data: a mutation
  * earlier in the same document may have committed, and says so.
  */
-function noDataWhenUnavailable(): Plugin {
+function noDataWhenUnavailable(logger: Logger): Plugin {
   return {
     onExecute({ args }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       return {
         onExecuteDone({ result, setResult }) {
           if (!('errors' in result) || !result.errors) return;
-          const unavailable = result.errors.some(
-            (error) => error.extensions?.code === 'SERVICE_UNAVAILABLE' || isDatabaseUnavailable(error.originalError),
-          );
-          if (unavailable) setResult({ errors: [serviceUnavailableError()] });
+          const unavailable = result.errors.filter((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE' || isDatabaseUnavailable(error.originalError));
+          if (unavailable.length === 0) return;
+          // Masking (which logs) may not have seen these yet: they are replaced here.
+          for (const error of unavailable) if (error.extensions?.code !== 'SERVICE_UNAVAILABLE') reportUnexpected(logger, error);
+          setResult({ errors: [serviceUnavailableError()] });
         },
       };
     },
@@ -137,7 +138,7 @@ export function createApp(options: AppOptions): StoreApp {
       healthRoutes(db),
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),
-      noDataWhenUnavailable(),
+      noDataWhenUnavailable(logger),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxQueryDepth },
         costLimit: { maxCost: options.limits.maxQueryCost },
