@@ -18,8 +18,8 @@ export interface ByteSource {
 
 /**
  * Content written and hashed but not yet in the store: checks read it, then
- * `commit` puts it in place (atomically) or `discard` drops it, so a refused
- * archive leaves nothing behind.
+ * `commit` puts it in place (atomically; again if called again) and
+ * `discard` drops the staged copy, so a refused archive leaves nothing behind.
  */
 export interface StagedBlob extends BlobDigest {
   source(): ByteSource;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushArchive, storeState } from '../support/push.js';
-import { createTestStore, type TestStore } from '../support/store.js';
+import { createTestStore, DEFAULT_TEST_LIMITS, type TestStore } from '../support/store.js';
 import { charmZip } from '../support/zip.js';
 
 const MIB = 1024 * 1024;
@@ -13,7 +13,7 @@ async function storeWithMultipartLimit(maxMultipartBytes: number, maxArchiveByte
   const store = await createTestStore({
     limits: {
       maxMultipartBytes,
-      archiveLimits: { maxArchiveBytes, maxEntries: 100, maxEntryBytes: maxArchiveBytes, maxUncompressedBytes: maxArchiveBytes },
+      archiveLimits: { ...DEFAULT_TEST_LIMITS.archiveLimits, maxArchiveBytes, maxEntries: 100, maxEntryBytes: maxArchiveBytes, maxUncompressedBytes: maxArchiveBytes },
     },
   });
   stores.push(store);
