@@ -3,7 +3,11 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { collectGarbage } from '../src/services/blobs/collect-garbage.js';
 
-/** `npm run blobs:gc`: removes blobs nothing references (older than STORE_BLOB_GC_GRACE_SECONDS). */
+/**
+ * `npm run blobs:gc`: removes blobs nothing references (older than
+ * STORE_BLOB_GC_GRACE_SECONDS), safe next to running stores on PostgreSQL
+ * (see collect-garbage.ts); with PGlite, run it while the store is stopped.
+ */
 const config = loadConfig();
 const db = await openDatabase(config);
 try {
