@@ -127,9 +127,9 @@ describe('kill -9 during mixed writes', () => {
           }
         };
         const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
-        // Kill once writes are flowing (the first one acknowledged), at a random moment after.
+        // Kill once writes are flowing (a few acknowledged in this cycle), at a random moment after.
         const started = Date.now();
-        while (pushes.length + resources.length + releases.length === ackedBefore && Date.now() - started < 60_000) {
+        while (pushes.length + resources.length + releases.length < ackedBefore + 3 && Date.now() - started < 60_000) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 1200));

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
 import { Prisma } from '../src/generated/prisma/client.js';
+import { requestIdMixin } from '../src/logger.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { testDatabaseKind } from './support/database.js';
 import { freePort } from './support/process.js';
@@ -70,7 +71,7 @@ const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   outage = testDatabaseKind() === 'postgres' ? await postgresOutage() : simulatedOutage();
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = pino({ level: 'info', mixin: requestIdMixin }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
   store = await createTestStore({ realClock: true, wrapDatabase: outage.wrap, logger });
   kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
   archivePath = new URL((await pushOk(store, kirk, charmZip({ name: 'foo' }))).revision.downloadUrl, 'http://store.test').pathname;

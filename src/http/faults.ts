@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnavailable } from '../services/prisma-errors.js';
-import { currentRequestId } from './request-id.js';
+import { currentRequestId } from '../request-context.js';
 
 /** What a 503 asks clients to wait before retrying. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -9,7 +9,7 @@ export const RETRY_AFTER_SECONDS = 5;
 const reported = new WeakSet<object>();
 
 /**
- * Logs an unexpected error with the request's id, once: the same error can
+ * Logs an unexpected error (the logger adds the request's id), once: the same error can
  * pass through several layers (Yoga logs what it masks, and masks some
  * errors twice), and only the first report counts.
  */
@@ -21,7 +21,7 @@ export function reportUnexpected(logger: Logger, error: unknown): void {
     if (typeof original === 'object' && original !== null) reported.add(original);
   }
   const unavailable = isDatabaseUnavailable(error);
-  logger.error({ err: error, requestId: currentRequestId(), databaseUnavailable: unavailable || undefined }, unavailable ? 'database unavailable' : 'unexpected error');
+  logger.error({ err: error, databaseUnavailable: unavailable || undefined }, unavailable ? 'database unavailable' : 'unexpected error');
 }
 
 /** Marks an error as answered on purpose (a client's mistake), so that nothing logs it as unexpected. */
