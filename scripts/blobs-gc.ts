@@ -3,12 +3,16 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { collectGarbage } from '../src/services/blobs/collect-garbage.js';
 
-/** `npm run blobs:gc`: removes blobs nothing references (older than STORE_BLOB_GC_GRACE_SECONDS). */
+/**
+ * `npm run blobs:gc`: removes blobs nothing references (older than
+ * STORE_BLOB_GC_GRACE_SECONDS), safe next to running stores on PostgreSQL
+ * (see collect-garbage.ts); with PGlite, run it while the store is stopped.
+ */
 const config = loadConfig();
 const db = await openDatabase(config);
 try {
   const blobs = await FileBlobStore.open(config.blobDir);
-  const report = await collectGarbage(db.prisma, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 });
+  const report = await collectGarbage(db, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 });
   process.stdout.write(`${JSON.stringify({ blobDir: config.blobDir, ...report })}\n`);
 } finally {
   await db.close();

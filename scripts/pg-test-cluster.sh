@@ -4,6 +4,8 @@
 #   scripts/pg-test-cluster.sh start   # prints the database URL on stdout
 #   scripts/pg-test-cluster.sh stop    # stops the cluster and removes its directory
 #   scripts/pg-test-cluster.sh url     # prints the URL (does not check the server)
+#   scripts/pg-test-cluster.sh pause   # stops the server, keeping the cluster (outage tests)
+#   scripts/pg-test-cluster.sh resume  # starts a paused cluster again
 #
 # Environment:
 #   PGPORT       TCP port on 127.0.0.1 (default 55432)
@@ -201,12 +203,18 @@ EOF
   echo "$URL"
 }
 
+cmd_resume() {
+  as_owner "$PG_CTL" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 start >&2 || die "pg_ctl start failed"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
+  pause) stop_data_dir "$DATA_DIR" ;;
+  resume) cmd_resume ;;
   url) echo "$URL" ;;
   *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|url|pause|resume" >&2
     exit 2
     ;;
 esac

@@ -139,10 +139,10 @@ export interface StoreConfig {
   archiveLimits: ArchiveLimits;
   /** Largest body `POST /uploads` accepts. */
   maxUploadBytes: number;
-  /** Largest file in a multipart GraphQL request (Yoga holds those in memory). */
+  /** Largest file in a multipart GraphQL request (Yoga holds those in memory); the body may be 1 MiB more. */
   maxMultipartBytes: number;
   uploadTtlSeconds: number;
-  /** Unreferenced blobs younger than this are kept: a push may be about to reference them. */
+  /** Unreferenced blobs younger than this are left for a later collection (saves work; safety comes from blob locks, see collect-garbage.ts). */
   blobGcGraceSeconds: number;
   maxChannelsPerChange: number;
   database: DatabaseTuning;

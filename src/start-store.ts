@@ -48,7 +48,7 @@ export async function startStore(config: StoreConfig): Promise<void> {
   }
   // Leftovers of a crash (a blob written, its revision never committed) go now;
   // in the background, so a large store does not delay start-up.
-  collectGarbage(db.prisma, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 }).then(
+  collectGarbage(db, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 }).then(
     (report) => logger.info({ ...report, blobDir: config.blobDir }, 'blob garbage collected'),
     (error: unknown) => logger.error({ err: error }, 'blob garbage collection failed'),
   );

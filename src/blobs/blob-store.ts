@@ -18,8 +18,8 @@ export interface ByteSource {
 
 /**
  * Content written and hashed but not yet in the store: checks read it, then
- * `commit` puts it in place (atomically) or `discard` drops it, so a refused
- * archive leaves nothing behind.
+ * `commit` puts it in place (atomically; again if called again) and
+ * `discard` drops the staged copy, so a refused archive leaves nothing behind.
  */
 export interface StagedBlob extends BlobDigest {
   source(): ByteSource;
@@ -43,7 +43,9 @@ export class BlobTooLargeError extends Error {
  * Content-addressed storage of archives and resources, keyed by SHA-384.
  * Identical content is stored once. The store never holds a partial blob:
  * content is written aside, then moved into place. A database row may only
- * name a blob after `commit` resolved.
+ * name a blob after `commit` resolved, and `commit` runs under the blob's
+ * lock in the transaction that writes that row (services/blobs/blob-lock.ts),
+ * so that the garbage collector never removes it.
  */
 export interface BlobStore {
   /** Streams `content` aside while hashing it; refuses (BlobTooLargeError) past `maxBytes` without buffering it whole. */

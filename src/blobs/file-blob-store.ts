@@ -11,7 +11,7 @@ const STAGING = '.staging';
 
 /**
  * Blobs as files: `<dir>/<first two hex digits>/<sha384>`. Content is
- * written to `<dir>/.staging/`, fsynced, then renamed into place (atomic on
+ * written to `<dir>/.staging/`, fsynced, then linked into place (atomic on
  * one filesystem) and the directory fsynced, so a crash leaves either the
  * whole blob or none of it (plus, at worst, staging leftovers for the GC).
  */
@@ -50,23 +50,28 @@ export class FileBlobStore implements BlobStore {
     }
     await file.close();
     const digest = { sha384: sha384.digest('hex'), sha256: sha256.digest('hex'), size };
-    let settled = false;
+    let discarded = false;
     return {
       ...digest,
       source: () => fileSource(stagingPath, size),
       commit: async () => {
-        if (settled) return;
+        if (discarded) throw new Error('a discarded blob cannot be committed');
         const target = this.pathOf(digest.sha384);
         await fs.mkdir(path.dirname(target), { recursive: true });
-        // Replacing an identical blob is harmless, and gives it a fresh
-        // mtime so the GC's grace period protects it until its row commits.
-        await fs.rename(stagingPath, target);
-        settled = true;
+        // A hard link, not a rename: the staged file stays until `discard`, so
+        // a transaction that is retried can commit again (the collector may
+        // have removed the blob after the first attempt rolled back). An
+        // existing target has the same content (content-addressed, and only
+        // ever complete), so it is kept.
+        try {
+          await fs.link(stagingPath, target);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
         await fsyncDirectory(path.dirname(target));
       },
       discard: async () => {
-        if (settled) return;
-        settled = true;
+        discarded = true;
         await fs.rm(stagingPath, { force: true });
       },
     };

@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { createFetch } from '@whatwg-node/fetch';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -11,8 +11,11 @@ import type { Logger } from '../logger.js';
 import { authenticate } from '../services/accounts/authenticate.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
+import { isDatabaseUnavailable } from '../services/prisma-errors.js';
 import { downloadRoutes, uploadRoute } from './blob-routes.js';
 import { GRAPHIQL_TABS } from './graphiql-tabs.js';
+import { alreadyReported, internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
+import { requestIds } from './request-id.js';
 
 export interface AppOptions {
   db: Database;
@@ -51,6 +54,32 @@ function healthRoutes(db: Database): Plugin {
   };
 }
 
+/** Room for the multipart envelope (operations, map, part headers) around the files themselves. */
+const MULTIPART_ENVELOPE_BYTES = 1024 * 1024;
+
+/**
+ * A query the database could not serve answers no data at all, so that a
+ * null cannot be read as "not found". A mutation keeps its data: a mutation
+ * earlier in the same document may have committed, and says so.
+ */
+function noDataWhenUnavailable(logger: Logger): Plugin {
+  return {
+    onExecute({ args }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || !result.errors) return;
+          const unavailable = result.errors.filter((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE' || isDatabaseUnavailable(error.originalError));
+          if (unavailable.length === 0) return;
+          // Masking (which logs) may not have seen these yet: they are replaced here.
+          for (const error of unavailable) if (error.extensions?.code !== 'SERVICE_UNAVAILABLE') reportUnexpected(logger, error);
+          setResult({ errors: [serviceUnavailableError()] });
+        },
+      };
+    },
+  };
+}
+
 /** The whole HTTP surface of the store as a fetch handler (`app.fetch` in tests, Node's http server in production). */
 export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
@@ -72,21 +101,31 @@ export function createApp(options: AppOptions): StoreApp {
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.limits.maxMultipartBytes, files: 10, fields: 10, fieldSize: 1024 * 1024 },
     }),
+    // Yoga refuses bodies past 25 MB by default: follow STORE_MAX_MULTIPART_BYTES instead.
+    maxRequestBodySize: options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES,
     healthCheckEndpoint: '/__yoga_health',
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),
       warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
+      // Yoga logs every error it masks; maskError below has logged those already, with the request id.
+      error: (...args) => {
+        if (args.length === 1 && alreadyReported(args[0])) return;
+        logger.error(args);
+      },
     },
     maskedErrors: {
-      maskError: (error, message) => {
+      maskError: (error) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
+        if (error instanceof GraphQLError && isRequestTooLarge(error)) {
+          markHandled(error);
+          return requestTooLarge(options.limits.maxMultipartBytes);
+        }
         if (error instanceof GraphQLError && !original) return error;
         if (error instanceof GraphQLError && original instanceof GraphQLError) return error;
-        logger.error({ err: original ?? error }, 'unexpected error while handling a request');
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        reportUnexpected(logger, error);
+        return isDatabaseUnavailable(original ?? error) ? serviceUnavailableError() : internalError();
       },
     },
     graphiql: { title: 'Charm store', defaultTabs: GRAPHIQL_TABS, shouldPersistHeaders: true },
@@ -95,9 +134,11 @@ export function createApp(options: AppOptions): StoreApp {
     // page request, not at start-up (API clients never need it).
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
+      requestIds(),
       healthRoutes(db),
-      uploadRoute(servicesFor, options.settings.maxUploadBytes),
-      downloadRoutes(servicesFor),
+      uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
+      downloadRoutes(servicesFor, logger),
+      noDataWhenUnavailable(logger),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxQueryDepth },
         costLimit: { maxCost: options.limits.maxQueryCost },
@@ -120,4 +161,23 @@ export function createApp(options: AppOptions): StoreApp {
       }
     },
   });
+}
+
+/**
+ * Yoga's refusals of a body past maxRequestBodySize or a file past the
+ * multipart file limit. A body cut off while the multipart parser reads it
+ * reaches us as that parser's 400, recognised by Yoga's message.
+ */
+function isRequestTooLarge(error: GraphQLError): boolean {
+  const code = error.extensions?.code;
+  return code === 'REQUEST_ENTITY_TOO_LARGE' || (code === 'BAD_REQUEST' && error.message.endsWith('Request body too large'));
+}
+
+/** Yoga's 413 (body or file past the limit), saying which limit and where bigger content goes. */
+function requestTooLarge(maxMultipartBytes: number): GraphQLError {
+  return new GraphQLError(
+    `The request is larger than the limit of ${maxMultipartBytes} bytes for files in a multipart request (STORE_MAX_MULTIPART_BYTES); ` +
+      'send bigger content with POST /uploads and push it by its uploadId',
+    { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } },
+  );
 }

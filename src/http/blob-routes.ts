@@ -2,9 +2,11 @@ import type { Plugin } from 'graphql-yoga';
 import { BlobTooLargeError } from '../blobs/blob-store.js';
 import { parseArchivePath, parseResourcePath, ARCHIVES_PREFIX, RESOURCES_PREFIX } from '../domain/download-paths.js';
 import { AuthenticationError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import { findArchiveDownload, findResourceDownload } from '../services/downloads/find-download.js';
 import { createUpload } from '../services/uploads/create-upload.js';
+import { faultResponse } from './faults.js';
 import { serveBlob } from './serve-blob.js';
 
 /** Builds the service context of a request (authenticating its bearer token). */
@@ -35,34 +37,31 @@ async function servicesOrUnauthorized(servicesFor: ServicesFor, request: Request
  * hashed (never held in memory whole); answers `{uploadId, sha384, size,
  * expiresAt}` for one later push or pushResource.
  */
-export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number): Plugin {
+export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, logger: Logger): Plugin {
+  const answer = async (request: Request, ResponseClass: typeof Response): Promise<Response> => {
+    if (request.method !== 'POST') return jsonError(ResponseClass, 405, 'Send the content with POST /uploads', { allow: 'POST' });
+    const ctx = await servicesOrUnauthorized(servicesFor, request, ResponseClass);
+    if (ctx instanceof ResponseClass) return ctx;
+    if (!ctx.actor) return unauthorized(ResponseClass, 'Sign in first: uploads need a bearer token from the login mutation');
+    const tooLarge = () => jsonError(ResponseClass, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`);
+    const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxUploadBytes) return tooLarge();
+    if (!request.body) return jsonError(ResponseClass, 400, 'The upload has no body: send the content as the raw request body');
+    try {
+      const receipt = await createUpload(ctx, chunksOf(request.body));
+      return new ResponseClass(
+        JSON.stringify({ uploadId: receipt.uploadId, sha384: receipt.sha384, size: receipt.size, expiresAt: receipt.expiresAt.toISOString() }),
+        { status: 201, headers: { 'content-type': 'application/json' } },
+      );
+    } catch (error) {
+      if (error instanceof BlobTooLargeError) return tooLarge();
+      throw error;
+    }
+  };
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== UPLOADS_PATH) return;
-      if (request.method !== 'POST') {
-        endResponse(jsonError(fetchAPI.Response, 405, 'Send the content with POST /uploads', { allow: 'POST' }));
-        return;
-      }
-      const ctx = await servicesOrUnauthorized(servicesFor, request, fetchAPI.Response);
-      if (ctx instanceof fetchAPI.Response) return endResponse(ctx);
-      if (!ctx.actor) return endResponse(unauthorized(fetchAPI.Response, 'Sign in first: uploads need a bearer token from the login mutation'));
-      const tooLarge = () =>
-        jsonError(fetchAPI.Response, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`);
-      const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-      if (declared > maxUploadBytes) return endResponse(tooLarge());
-      if (!request.body) return endResponse(jsonError(fetchAPI.Response, 400, 'The upload has no body: send the content as the raw request body'));
-      try {
-        const receipt = await createUpload(ctx, chunksOf(request.body));
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({ uploadId: receipt.uploadId, sha384: receipt.sha384, size: receipt.size, expiresAt: receipt.expiresAt.toISOString() }),
-            { status: 201, headers: { 'content-type': 'application/json' } },
-          ),
-        );
-      } catch (error) {
-        if (error instanceof BlobTooLargeError) return endResponse(tooLarge());
-        throw error;
-      }
+      endResponse(await answer(request, fetchAPI.Response).catch((error: unknown) => faultResponse(error, logger, fetchAPI.Response)));
     },
   };
 }
@@ -92,27 +91,29 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
  * authentication and visibility as the API; whatever the caller may not
  * read is 404, exactly like what does not exist.
  */
-export function downloadRoutes(servicesFor: ServicesFor): Plugin {
+export function downloadRoutes(servicesFor: ServicesFor, logger: Logger): Plugin {
+  const answer = async (request: Request, url: URL, isArchive: boolean, ResponseClass: typeof Response): Promise<Response> => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return jsonError(ResponseClass, 405, 'Downloads are GET (or HEAD) requests', { allow: 'GET, HEAD' });
+    }
+    const ctx = await servicesOrUnauthorized(servicesFor, request, ResponseClass);
+    if (ctx instanceof ResponseClass) return ctx;
+    let download;
+    if (isArchive) {
+      const path = parseArchivePath(url.pathname);
+      download = path && (await findArchiveDownload(ctx, path));
+    } else {
+      const path = parseResourcePath(url.pathname);
+      download = path && (await findResourceDownload(ctx, path));
+    }
+    if (!download) return jsonError(ResponseClass, 404, `Nothing to download at ${url.pathname} (or you may not see it)`);
+    return serveBlob(request, download, ctx.blobs, ResponseClass);
+  };
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       const isArchive = url.pathname.startsWith(ARCHIVES_PREFIX);
       if (!isArchive && !url.pathname.startsWith(RESOURCES_PREFIX)) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(jsonError(fetchAPI.Response, 405, 'Downloads are GET (or HEAD) requests', { allow: 'GET, HEAD' }));
-      }
-      const ctx = await servicesOrUnauthorized(servicesFor, request, fetchAPI.Response);
-      if (ctx instanceof fetchAPI.Response) return endResponse(ctx);
-      const notFound = () => jsonError(fetchAPI.Response, 404, `Nothing to download at ${url.pathname} (or you may not see it)`);
-      let download;
-      if (isArchive) {
-        const path = parseArchivePath(url.pathname);
-        download = path && (await findArchiveDownload(ctx, path));
-      } else {
-        const path = parseResourcePath(url.pathname);
-        download = path && (await findResourceDownload(ctx, path));
-      }
-      if (!download) return endResponse(notFound());
-      endResponse(await serveBlob(request, download, ctx.blobs, fetchAPI.Response));
+      endResponse(await answer(request, url, isArchive, fetchAPI.Response).catch((error: unknown) => faultResponse(error, logger, fetchAPI.Response)));
     },
   };
 }

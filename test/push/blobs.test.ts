@@ -80,7 +80,7 @@ describe('blob garbage collection', () => {
       if (!file.includes(young)) await fs.utimes(path.join(store.blobDir, file), old, old);
     }
 
-    const report = await collectGarbage(store.database.db.prisma, store.blobs, { now: new Date(), graceMs: 3600 * 1000 });
+    const report = await collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 3600 * 1000 });
     expect(report).toMatchObject({ removed: 1, staging: 1 });
     const files = await listFiles(store.blobDir);
     expect(files.some((file) => file.endsWith(orphan))).toBe(false);

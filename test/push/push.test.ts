@@ -259,7 +259,11 @@ describe('refused pushes leave nothing behind', () => {
     await expectNothingChanged(async () => {
       const result = await pushArchive(store, kirk, Buffer.alloc(6 * 1024 * 1024 + 1));
       expect(result.status).toBe(413);
-      expect(result.errors?.[0]?.message).toBe('File size limit exceeded: 6291456 bytes');
+      expect(result.errors?.[0]).toEqual({
+        message:
+          'The request is larger than the limit of 6291456 bytes for files in a multipart request (STORE_MAX_MULTIPART_BYTES); send bigger content with POST /uploads and push it by its uploadId',
+        extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' },
+      });
     });
   });
 

@@ -7,6 +7,8 @@ import pino from 'pino';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 import type { ArchiveLimits } from '../../src/domain/archive.js';
 import type { BlobStore } from '../../src/blobs/blob-store.js';
+import type { Database } from '../../src/db/database.js';
+import type { Logger } from '../../src/logger.js';
 import { createApp, type StoreApp } from '../../src/http/app.js';
 import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITE_RETRIES } from '../../src/config.js';
 import type { ServiceSettings } from '../../src/services/context.js';
@@ -89,7 +91,15 @@ export interface TestStore {
  * through `app.fetch` exactly as HTTP clients drive it.
  */
 export async function createTestStore(
-  options: { realClock?: boolean; limits?: Partial<TestLimits>; events?: DomainEventPublisher } = {},
+  options: {
+    realClock?: boolean;
+    limits?: Partial<TestLimits>;
+    settings?: Partial<ServiceSettings>;
+    /** What the app sees of the database (fault tests put a failing layer in between). */
+    wrapDatabase?: (db: Database) => Database;
+    logger?: Logger;
+    events?: DomainEventPublisher;
+  } = {},
 ): Promise<TestStore> {
   const database = await createTestDatabase();
   const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-blobs-'));
@@ -113,10 +123,11 @@ export async function createTestStore(
     uploadTtlSeconds: 24 * 3600,
     maxChannelsPerChange: limits.maxChannelsPerChange,
     writes: DEFAULT_WRITE_RETRIES,
+    ...options.settings,
   };
   const app = createApp({
-    db: database.db,
-    logger: pino({ level: 'silent' }),
+    db: options.wrapDatabase ? options.wrapDatabase(database.db) : database.db,
+    logger: options.logger ?? pino({ level: 'silent' }),
     blobs,
     settings,
     limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },

@@ -50,7 +50,6 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
   });
   try {
     if (oci) parseOciImageDescriptor(await readText(content), input.file ? 'file' : 'uploadId');
-    await content.commit();
     return await runEntityCommand<PushResourceOutcome>(ctx, {
       target: targetOf(access, input.url),
       execute: async ({ tx, access: lockedAccess, now }) => {
@@ -81,7 +80,7 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
             createdById: actor.userId,
           },
         });
-        await content.markUsed(tx);
+        await content.claim(tx);
         return {
           result: { resourceRevision: created, duplicate: false },
           audit: { action: 'push-resource', target, after: { revision, sha384: content.sha384, size: content.size } },

@@ -42,8 +42,9 @@ interface PushTarget {
  * Pushes an archive as the next revision of an entity, creating the entity
  * (private, owner only) on its first push. Everything is checked before
  * anything is written: the archive, the target id, the caller's rights. The
- * blob is put in place first and the revision row committed after, so no
- * revision exists without its blob. The write runs through the pipeline
+ * blob is claimed (put in place under its lock, see blobs/blob-lock.ts) in
+ * the transaction that writes the revision, so no revision exists without
+ * its blob and the collector cannot remove it. The write runs through the pipeline
  * (pipeline/entity-command.ts): the caller's rights are checked again under
  * the entity's row lock, and numbers come from Entity.nextRevision read
  * under it, so they stay consecutive under concurrent pushes from any
@@ -76,7 +77,6 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
     if (existing) checkExisting(new EntityAccess(existing, caller), target, denied);
     else if (!canCreateEntityIn(caller, target.owner, target.url)) throw denied();
 
-    await content.commit();
     return await runEntityCommand<PushOutcome>(ctx, {
       target: {
         owner: target.owner,
@@ -124,7 +124,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
             });
           }
         }
-        await content.markUsed(tx);
+        await content.claim(tx);
         return {
           result: { revision, duplicate: false },
           audit: {

@@ -2,6 +2,7 @@ import type { BlobDigest, ByteSource } from '../../blobs/blob-store.js';
 import { BlobTooLargeError } from '../../blobs/blob-store.js';
 import type { Tx } from '../../db/database.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { lockBlob } from '../blobs/blob-lock.js';
 import type { Actor, ServiceContext } from '../context.js';
 
 /** Content for push / pushResource: a multipart file, or a streamed upload's id. */
@@ -11,19 +12,24 @@ export interface ContentInput {
 }
 
 /**
- * Content being pushed. A multipart file is staged aside until `commit`; an
- * upload is already in the blob store and is marked used by `markUsed`, in
- * the transaction that references it.
+ * Content being pushed. A multipart file is staged aside; an upload is
+ * already in the blob store. Either way `claim`, in the transaction that
+ * references the blob, makes sure the blob is in place when it commits and
+ * that the collector cannot remove it in between (see collect-garbage.ts).
  */
 export interface PushedContent extends BlobDigest {
   /** The multipart file's name, when there is one (a bundle's default name). */
   filename: string | null;
   source(): Promise<ByteSource>;
-  /** Puts the blob in place; call before the transaction that references it. */
-  commit(): Promise<void>;
-  /** Drops a staged file that was not committed; a no-op otherwise. */
+  /**
+   * Takes the blob's lock (held until `tx` ends), then puts a staged file in
+   * place, or checks that an upload's blob is still there and marks the
+   * upload used. Call it in the transaction that writes the row naming the
+   * blob; the row commits with the blob in place.
+   */
+  claim(tx: Tx): Promise<void>;
+  /** Drops a staged file that was not put in place; a no-op otherwise. */
   discard(): Promise<void>;
-  markUsed(tx: Tx): Promise<void>;
 }
 
 /** Fetches the content a push names, refusing (ValidationError) anything but exactly one live source within `maxBytes`. */
@@ -58,18 +64,15 @@ export async function acquireContent(
       size: staged.size,
       filename: file.name || null,
       source: async () => staged.source(),
-      commit: () => staged.commit(),
+      claim: async (tx) => {
+        await lockBlob(tx, staged.sha384);
+        await staged.commit();
+      },
       discard: () => staged.discard(),
-      markUsed: async () => undefined,
     };
   }
   const upload = await ctx.prisma.upload.findUnique({ where: { id: uploadId! } });
-  if (!upload || upload.userId !== actor.userId || upload.usedAt !== null || upload.expiresAt <= ctx.now()) {
-    throw new ValidationError(
-      `Upload "${uploadId}" is unknown, already used, expired, or not yours; upload the ${what} again with POST /uploads`,
-      'uploadId',
-    );
-  }
+  if (!upload || upload.userId !== actor.userId || upload.usedAt !== null || upload.expiresAt <= ctx.now()) throw uploadGone(uploadId!, what);
   const size = Number(upload.size);
   if (size > maxBytes) throw tooLarge(what, size, maxBytes, 'uploadId');
   return {
@@ -78,14 +81,20 @@ export async function acquireContent(
     size,
     filename: null,
     source: () => ctx.blobs.source(upload.sha384),
-    commit: async () => undefined,
     discard: async () => undefined,
-    markUsed: async (tx) => {
+    claim: async (tx) => {
+      await lockBlob(tx, upload.sha384);
+      // The collector may have removed an expired upload's blob before we took the lock.
+      if ((await ctx.blobs.size(upload.sha384)) === null) throw uploadGone(uploadId!, what);
       // Single use: of two concurrent pushes naming one upload, one wins.
       const { count } = await tx.upload.updateMany({ where: { id: upload.id, usedAt: null }, data: { usedAt: ctx.now() } });
       if (count !== 1) throw new ConflictError(`Upload "${upload.id}" was used by another request at the same time; upload again`);
     },
   };
+}
+
+function uploadGone(uploadId: string, what: string): ValidationError {
+  return new ValidationError(`Upload "${uploadId}" is unknown, already used, expired, or not yours; upload the ${what} again with POST /uploads`, 'uploadId');
 }
 
 function tooLarge(what: string, size: number, maxBytes: number, field: string): ValidationError {

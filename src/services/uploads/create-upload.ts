@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
+import { lockBlob } from '../blobs/blob-lock.js';
 import type { ServiceContext } from '../context.js';
 
 export interface UploadReceipt {
@@ -18,19 +19,21 @@ export interface UploadReceipt {
 export async function createUpload(ctx: ServiceContext, body: AsyncIterable<Uint8Array>): Promise<UploadReceipt> {
   const actor = requireSignedIn(ctx);
   const staged = await ctx.blobs.stage(body, ctx.settings.maxUploadBytes);
-  try {
-    await staged.commit();
-  } finally {
-    await staged.discard();
-  }
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.settings.uploadTtlSeconds * 1000);
   const uploadId = `upl_${randomBytes(18).toString('base64url')}`;
-  await ctx.prisma.$transaction(async (tx) => {
-    await tx.upload.create({
-      data: { id: uploadId, userId: actor.userId, sha384: staged.sha384, sha256: staged.sha256, size: BigInt(staged.size), createdAt: now, expiresAt },
+  try {
+    await ctx.prisma.$transaction(async (tx) => {
+      // Put in place under the blob's lock, in the transaction that records the upload (see collect-garbage.ts).
+      await lockBlob(tx, staged.sha384);
+      await staged.commit();
+      await tx.upload.create({
+        data: { id: uploadId, userId: actor.userId, sha384: staged.sha384, sha256: staged.sha256, size: BigInt(staged.size), createdAt: now, expiresAt },
+      });
+      await recordAudit(tx, actor, { action: 'upload', target: uploadId, after: { sha384: staged.sha384, size: staged.size } }, now);
     });
-    await recordAudit(tx, actor, { action: 'upload', target: uploadId, after: { sha384: staged.sha384, size: staged.size } }, now);
-  });
+  } finally {
+    await staged.discard();
+  }
   return { uploadId, sha384: staged.sha384, size: staged.size, expiresAt };
 }

@@ -1,0 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What is known about the HTTP request being handled, wherever its work runs (services, logs). */
+export interface RequestContext {
+  requestId: string;
+}
+
+export const requestContext = new AsyncLocalStorage<RequestContext>();
+
+/** The id of the request being handled (undefined outside one, e.g. at start-up). */
+export function currentRequestId(): string | undefined {
+  return requestContext.getStore()?.requestId;
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
+import { pushArchive, storeState } from '../support/push.js';
+import { createTestStore, DEFAULT_TEST_LIMITS, type TestStore } from '../support/store.js';
+import { charmZip } from '../support/zip.js';
+
+const MIB = 1024 * 1024;
+const stores: TestStore[] = [];
+afterAll(() => Promise.all(stores.map((store) => store.close())));
+
+async function storeWithMultipartLimit(maxMultipartBytes: number, maxArchiveBytes: number) {
+  const store = await createTestStore({
+    limits: {
+      maxMultipartBytes,
+      archiveLimits: { ...DEFAULT_TEST_LIMITS.archiveLimits, maxArchiveBytes, maxEntries: 100, maxEntryBytes: maxArchiveBytes, maxUncompressedBytes: maxArchiveBytes },
+    },
+  });
+  stores.push(store);
+  return { store, kirk: await createUserAndLogin(store, await loginAdmin(store), 'kirk') };
+}
+
+/** A charm archive of about `bytes` bytes (an incompressible, stored payload). */
+function charmOfSize(bytes: number): Buffer {
+  return charmZip({ name: 'big', extra: [{ name: 'payload.bin', data: randomBytes(bytes), method: 'store' }] });
+}
+
+describe('multipart body limit (STORE_MAX_MULTIPART_BYTES)', () => {
+  it('accepts a multipart push past Yoga’s 25 MB default when the limit allows it', async () => {
+    const { store, kirk } = await storeWithMultipartLimit(64 * MIB, 40 * MIB);
+    const archive = charmOfSize(26 * MIB);
+    expect(archive.length).toBeGreaterThan(25_000_000);
+    const result = await pushArchive(store, kirk, archive);
+    expect(result.status).toBe(200);
+    expect(result.data?.push).toMatchObject({ __typename: 'PushSuccess', revision: { size: archive.length } });
+  }, 120_000);
+
+  it('answers 413 naming the limit and POST /uploads past it, and keeps nothing', async () => {
+    const { store, kirk } = await storeWithMultipartLimit(MIB, 8 * MIB);
+    const before = await storeState(store);
+    // Past the whole-body limit (the file plus the envelope): the multipart stream is cut off while it is read.
+    const result = await pushArchive(store, kirk, charmOfSize(3 * MIB));
+    expect(result.status).toBe(413);
+    expect(result.data).toBeUndefined();
+    expect(result.errors).toEqual([
+      {
+        message:
+          'The request is larger than the limit of 1048576 bytes for files in a multipart request (STORE_MAX_MULTIPART_BYTES); send bigger content with POST /uploads and push it by its uploadId',
+        extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' },
+      },
+    ]);
+    expect(await storeState(store)).toEqual(before);
+  });
+});
