@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_TABS } from '../../src/http/graphiql-tabs.js';
-import { testDatabaseKind } from '../support/database.js';
+import { testDatabaseKind, withMigratedDatabase } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -58,7 +58,8 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-story-'));
-    server = await startServer({ STORE_DATA_DIR: dataDir, STORE_ADMIN_USERNAME: 'admin', STORE_ADMIN_PASSWORD: 'change-me-please' });
+    // A copy of the migrated database saves the server initdb; the story starts from an empty store all the same.
+    server = await startServer({ STORE_DATA_DIR: await withMigratedDatabase(dataDir), STORE_ADMIN_USERNAME: 'admin', STORE_ADMIN_PASSWORD: 'change-me-please' });
   });
 
   afterAll(async () => {
