@@ -13,11 +13,22 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 // - api: everything else, through the GraphQL API and HTTP routes.
 // api and slow run on the embedded database and, when TEST_DATABASE_URL is
 // set, a second time on that PostgreSQL server.
-const UNIT = ['test/domain/**/*.test.ts', 'test/schema.test.ts', 'test/docs/graphql-snippets.test.ts'];
+const UNIT = [
+  'test/domain/**/*.test.ts',
+  'test/schema.test.ts',
+  'test/generated-files.test.ts',
+  'test/mutation-errors.test.ts',
+  'test/writes-retry.test.ts',
+  'test/docs/graphql-snippets.test.ts',
+  'test/docs/graphiql-tabs.test.ts',
+];
 const SLOW = [
   'test/server-process.test.ts',
   'test/process-cleanup.test.ts',
+  'test/cli.test.ts',
   'test/docs/publish-story.test.ts',
+  'test/docs/api-guide.test.ts',
+  'test/writes-pipeline.test.ts',
   'test/db/**/*.test.ts',
   'test/**/*concurrency*.test.ts',
 ];

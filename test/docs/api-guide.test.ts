@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseKind } from '../support/database.js';
+import { testDatabaseKind, withMigratedDatabase } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -104,7 +104,8 @@ describe.skipIf(testDatabaseKind() === 'postgres')('docs/api.md, run in order as
     // The guide's commands run from the repository root and read examples/.
     await fs.symlink(path.join(ROOT, 'examples'), path.join(workDir, 'session', 'examples'));
     server = await startServer({
-      STORE_DATA_DIR: path.join(workDir, 'data'),
+      // A copy of the migrated database saves the server initdb; the guide starts from an empty store all the same.
+      STORE_DATA_DIR: await withMigratedDatabase(path.join(workDir, 'data')),
       STORE_ADMIN_USERNAME: 'admin',
       STORE_ADMIN_PASSWORD: 'change-me-please',
     });
