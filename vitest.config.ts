@@ -17,14 +17,21 @@ const UNIT = [
   'test/domain/**/*.test.ts',
   'test/schema.test.ts',
   'test/generated-files.test.ts',
+  'test/mutation-errors.test.ts',
+  'test/writes-retry.test.ts',
   'test/docs/graphql-snippets.test.ts',
   'test/docs/graphiql-tabs.test.ts',
 ];
 const SLOW = [
   'test/server-process.test.ts',
   'test/process-cleanup.test.ts',
+  'test/cli.test.ts',
   'test/docs/publish-story.test.ts',
   'test/docs/api-guide.test.ts',
+  'test/writes-pipeline.test.ts',
+  'test/crash.test.ts',
+  'test/faults.test.ts',
+  'test/push/blob-collector-race.test.ts',
   'test/db/**/*.test.ts',
   'test/**/*concurrency*.test.ts',
 ];

@@ -187,8 +187,11 @@ describe('the server process', () => {
   }, timeLimitFor(1));
 
   it('refuses to start with a bad setting, naming the variable', async () => {
-    const started = spawnServer({ PORT: 'eighty', STORE_DATA_DIR: await tempDir() });
+    const dataDir = path.join(await tempDir(), 'never-created');
+    const started = spawnServer({ PORT: 'eighty', STORE_DATA_DIR: dataDir });
     expect(await started.exited).toBe(2);
+    // Checked before anything else: the data directory was not even created.
+    await expect(fs.access(dataDir)).rejects.toThrow();
     expect(started.output()).toBe('Invalid configuration:\n  PORT="eighty": expected a whole number from 0 to 65535 (0 picks a free port)\n');
   });
 

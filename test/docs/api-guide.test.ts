@@ -104,7 +104,7 @@ describe.skipIf(testDatabaseKind() === 'postgres')('docs/api.md, run in order as
     // The guide's commands run from the repository root and read examples/.
     await fs.symlink(path.join(ROOT, 'examples'), path.join(workDir, 'session', 'examples'));
     server = await startServer({
-      // A copy of the migrated database: an empty data dir is not the point here.
+      // A copy of the migrated database saves the server initdb; the guide starts from an empty store all the same.
       STORE_DATA_DIR: await withMigratedDatabase(path.join(workDir, 'data')),
       STORE_ADMIN_USERNAME: 'admin',
       STORE_ADMIN_PASSWORD: 'change-me-please',

@@ -58,7 +58,7 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-story-'));
-    // A copy of the migrated database: an empty data dir is not the point here.
+    // A copy of the migrated database saves the server initdb; the story starts from an empty store all the same.
     server = await startServer({ STORE_DATA_DIR: await withMigratedDatabase(dataDir), STORE_ADMIN_USERNAME: 'admin', STORE_ADMIN_PASSWORD: 'change-me-please' });
   });
 
