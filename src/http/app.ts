@@ -16,6 +16,7 @@ import { downloadRoutes, uploadRoute } from './blob-routes.js';
 import { GRAPHIQL_TABS } from './graphiql-tabs.js';
 import { alreadyReported, internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
 import { requestIds } from './request-id.js';
+import { hideSuggestions, inputGuards } from './input-guards.js';
 
 export interface AppOptions {
   db: Database;
@@ -33,6 +34,9 @@ export interface AppOptions {
   /** Receives the events of committed writes; an in-process bus by default. */
   events?: DomainEventPublisher;
 }
+
+/** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
+const MAX_TOKENS = 5000;
 
 export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
@@ -123,7 +127,11 @@ export function createApp(options: AppOptions): StoreApp {
           return requestTooLarge(options.limits.maxMultipartBytes);
         }
         if (error instanceof GraphQLError && !original) return error;
-        if (error instanceof GraphQLError && original instanceof GraphQLError) return error;
+        if (error instanceof GraphQLError && original instanceof GraphQLError) {
+          // Resolvers (and Pothos, for malformed ids and cursors) throw plain GraphQLErrors only for bad input.
+          if (error.extensions.code !== undefined) return error;
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+        }
         reportUnexpected(logger, error);
         return isDatabaseUnavailable(original ?? error) ? serviceUnavailableError() : internalError();
       },
@@ -139,12 +147,14 @@ export function createApp(options: AppOptions): StoreApp {
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),
       noDataWhenUnavailable(logger),
+      inputGuards({ maxNesting: Math.max(64, 4 * options.limits.maxQueryDepth), maxTokens: MAX_TOKENS }),
+      hideSuggestions(),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxQueryDepth },
         costLimit: { maxCost: options.limits.maxQueryCost },
         maxAliases: { n: 30 },
         maxDirectives: { n: 30 },
-        maxTokens: { n: 5000 },
+        maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
     ],
