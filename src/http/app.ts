@@ -17,6 +17,7 @@ import { GRAPHIQL_TABS } from './graphiql-tabs.js';
 import { alreadyReported, internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
 import { requestIds } from './request-id.js';
 import { hideSuggestions, inputGuards } from './input-guards.js';
+import { strictMultipart } from './multipart.js';
 
 export interface AppOptions {
   db: Database;
@@ -149,6 +150,7 @@ export function createApp(options: AppOptions): StoreApp {
       noDataWhenUnavailable(logger),
       inputGuards({ maxNesting: Math.max(64, 4 * options.limits.maxQueryDepth), maxTokens: MAX_TOKENS }),
       hideSuggestions(),
+      strictMultipart(),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxQueryDepth },
         costLimit: { maxCost: options.limits.maxQueryCost },

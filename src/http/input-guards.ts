@@ -69,7 +69,7 @@ function nulPath(root: unknown, rootPath: string): string | null {
       if (value.includes('\0')) return path;
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => stack.push([item, `${path}[${index}]`]));
-    } else if (typeof value === 'object' && value !== null && !(value instanceof Blob)) {
+    } else if (isPlainObject(value)) {
       for (const [key, item] of Object.entries(value)) {
         if (key.includes('\0')) return path;
         stack.push([item, path === '$' ? `$${key}` : `${path}.${key}`]);
@@ -77,6 +77,13 @@ function nulPath(root: unknown, rootPath: string): string | null {
     }
   }
   return null;
+}
+
+/** JSON objects only: files placed into the variables by a multipart request are not walked. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**
