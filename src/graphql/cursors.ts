@@ -37,7 +37,11 @@ export function invalidCursor(cursor: string): GraphQLError {
 function cursorKey(cursor: object): Record<string, number> | null {
   const key: Record<string, number> = {};
   for (const [name, value] of Object.entries(cursor)) {
-    const parts: Array<[string, unknown]> = typeof value === 'object' && value !== null ? Object.entries(value) : [[name, value]];
+    // A compound key is named after its columns (`entityId_number`); whatever else a forged cursor decodes to is refused.
+    const columns = name.split('_');
+    const compound = columns.length > 1 && typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (compound && Object.keys(value).sort().join() !== [...columns].sort().join()) return null;
+    const parts: Array<[string, unknown]> = compound ? Object.entries(value) : [[name, value]];
     for (const [column, part] of parts) {
       if (typeof part !== 'number' || !Number.isInteger(part) || part < 0 || part > MAX_KEY) return null;
       key[column] = part;
