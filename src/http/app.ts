@@ -127,6 +127,11 @@ export function createApp(options: AppOptions): StoreApp {
           markHandled(error);
           return requestTooLarge(options.limits.maxMultipartBytes);
         }
+        // Yoga describes the parse failure of a bad body (the JSON parser's own words) in extensions.originalError: the message says enough.
+        if (error instanceof GraphQLError && !original && 'originalError' in error.extensions) {
+          const { originalError: _internal, ...extensions } = error.extensions;
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
+        }
         if (error instanceof GraphQLError && !original) return error;
         if (error instanceof GraphQLError && original instanceof GraphQLError) {
           // Resolvers (and Pothos, for malformed ids and cursors) throw plain GraphQLErrors only for bad input.
