@@ -33,6 +33,8 @@ async function parseMultipart(request: Request): Promise<GraphQLParams> {
   try {
     form = await request.formData();
   } catch (error) {
+    // Yoga's own refusals while the body streams in (its body size limit: 413) stand as they are.
+    if (error instanceof GraphQLError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (message.startsWith('File size limit exceeded')) throw tooLarge(message);
     throw badRequest('The multipart body could not be read: send operations, map and one form field per file');
