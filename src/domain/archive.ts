@@ -93,6 +93,15 @@ export function entryPathProblem(name: string): string | null {
   return null;
 }
 
+/**
+ * The path an entry name stands for, as extracting it would create it:
+ * `./a`, `a` and `a/` (a directory) are the same path, so an archive may hold
+ * only one of them.
+ */
+export function normalEntryPath(name: string): string {
+  return path.normalize(name).replace(/\/+$/, '');
+}
+
 /** Unix mode bits live in the upper half of a zip entry's external attributes (made by Unix). */
 export function isSymlinkEntry(externalFileAttributes: number): boolean {
   return ((externalFileAttributes >>> 16) & 0o170000) === 0o120000;

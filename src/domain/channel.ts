@@ -36,6 +36,30 @@ export function riskRank(risk: RiskName): number {
   return RISKS.indexOf(risk);
 }
 
+/**
+ * The risk a word was probably meant to be ("stabel", "egde", "Beta"), or
+ * undefined: within one typo (a wrong, missing, extra or swapped letter) of
+ * a four-letter risk, two of a longer one.
+ */
+export function riskLike(word: string): RiskName | undefined {
+  const lower = word.toLowerCase();
+  return RISKS.find((risk) => typoDistance(lower, risk) <= (risk.length <= 4 ? 1 : 2));
+}
+
+/** Optimal string alignment distance (Levenshtein plus swapped neighbours); a dozen lines, not worth a dependency. */
+function typoDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
 /** Words a track may not be called, in any letter case: a track named "Edge" would read like a risk. */
 function isReservedWord(name: string): boolean {
   const lower = name.toLowerCase();

@@ -51,6 +51,22 @@ export function parseResourcePath(pathname: string): ResourceRequestPath | null 
   return revision === null ? null : { entityUrl: parts.join('/'), resourceName, revision };
 }
 
+/**
+ * Why a download path can name nothing at all: bad percent-encoding, or a
+ * control character (a NUL cannot even be sent to PostgreSQL). Null when it
+ * is well formed; it may still name nothing.
+ */
+export function downloadPathProblem(pathname: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return 'The download path is not valid percent-encoded UTF-8';
+  }
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) return 'The download path contains a control character (such as %00); no name may contain one';
+  return null;
+}
+
 function splitAfter(pathname: string, prefix: string): string[] | null {
   if (!pathname.startsWith(prefix)) return null;
   try {

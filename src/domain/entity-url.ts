@@ -12,6 +12,9 @@ const MAX_NAME_LENGTH = 64;
 const MAX_REVISION = 2_147_483_647;
 
 export const BUNDLE_SERIES = 'bundle';
+/** Names the url grammar gives a meaning of its own: `~owner/bundle/name` is a bundle, so no charm or bundle may be called `bundle`. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([BUNDLE_SERIES]);
+
 
 export interface EntityUrl {
   /** `~owner`; undefined means the top-level (promulgated or registered) name. */
@@ -25,10 +28,11 @@ export interface EntityUrl {
 const FORMAT_HINT = 'use [cs:][~owner/][series/]name[-revision], e.g. "cs:~kirk/foo", "~kirk/bundle/wiki-3" or "foo"';
 
 export function isValidEntityName(name: string): boolean {
-  return name.length <= MAX_NAME_LENGTH && ENTITY_NAME.test(name);
+  return name.length <= MAX_NAME_LENGTH && ENTITY_NAME.test(name) && !RESERVED_NAMES.has(name);
 }
 
 export function entityNameProblem(name: string): string {
+  if (RESERVED_NAMES.has(name)) return `"${name}" is a reserved name: in urls "~owner/${name}/..." marks a bundle; choose another name`;
   return `"${name}" is not a valid name: use lowercase letters, digits and dashes, starting with a letter, with a letter in every dash-separated part (at most ${MAX_NAME_LENGTH} characters)`;
 }
 

@@ -21,6 +21,20 @@ export function validateAccountName(name: string, field: string, what: 'user' | 
   return name;
 }
 
+/**
+ * A name for a new user or group: lower case only. `Kirk` and `kirk` would
+ * be two owners that look alike in every url (`~Kirk/foo`, `~kirk/foo`), so
+ * new names are refused unless they are lower case; lookups stay exact, and
+ * accounts created before this rule keep their names.
+ */
+export function validateNewAccountName(name: string, field: string, what: 'user' | 'group'): string {
+  validateAccountName(name, field, what);
+  if (name !== name.toLowerCase()) {
+    throw new ValidationError(`"${name}" is not a valid ${what} name: new names are lower case; use "${name.toLowerCase()}"`, field);
+  }
+  return name;
+}
+
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 1024;
 

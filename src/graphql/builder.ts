@@ -6,6 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type { GraphQLContext } from './context.js';
+import { checkedGlobalId } from './global-ids.js';
 import { visibleNode } from './node-visibility.js';
 
 /** Only configuration lives here; types, queries and mutations have a file each. */
@@ -38,7 +39,7 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       description: 'Looks up any object by its global id; null when missing or not visible to you.',
       args: { id: { description: 'A global id, as an `id` field answered it.' } },
-      resolve: async (_root, { id }, ctx, _info, resolveNode) => visibleNode(id.typename, await resolveNode(id), ctx),
+      resolve: async (_root, { id }, ctx, _info, resolveNode) => visibleNode(id.typename, await resolveNode(checkedGlobalId(id)), ctx),
     },
     nodesQueryOptions: false,
     // Descriptions for the Relay boilerplate, which GraphiQL shows like any other field.

@@ -16,6 +16,8 @@ import { downloadRoutes, uploadRoute } from './blob-routes.js';
 import { GRAPHIQL_TABS } from './graphiql-tabs.js';
 import { alreadyReported, internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
 import { requestIds } from './request-id.js';
+import { hideSuggestions, inputGuards } from './input-guards.js';
+import { strictMultipart } from './multipart.js';
 
 export interface AppOptions {
   db: Database;
@@ -33,6 +35,9 @@ export interface AppOptions {
   /** Receives the events of committed writes; an in-process bus by default. */
   events?: DomainEventPublisher;
 }
+
+/** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
+const MAX_TOKENS = 5000;
 
 export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
@@ -122,8 +127,17 @@ export function createApp(options: AppOptions): StoreApp {
           markHandled(error);
           return requestTooLarge(options.limits.maxMultipartBytes);
         }
+        // Yoga describes the parse failure of a bad body (the JSON parser's own words) in extensions.originalError: the message says enough.
+        if (error instanceof GraphQLError && !original && 'originalError' in error.extensions) {
+          const { originalError: _internal, ...extensions } = error.extensions;
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
+        }
         if (error instanceof GraphQLError && !original) return error;
-        if (error instanceof GraphQLError && original instanceof GraphQLError) return error;
+        if (error instanceof GraphQLError && original instanceof GraphQLError) {
+          // Resolvers (and Pothos, for malformed ids and cursors) throw plain GraphQLErrors only for bad input.
+          if (error.extensions.code !== undefined) return error;
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+        }
         reportUnexpected(logger, error);
         return isDatabaseUnavailable(original ?? error) ? serviceUnavailableError() : internalError();
       },
@@ -139,12 +153,15 @@ export function createApp(options: AppOptions): StoreApp {
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),
       noDataWhenUnavailable(logger),
+      inputGuards({ maxNesting: Math.max(64, 4 * options.limits.maxQueryDepth), maxTokens: MAX_TOKENS }),
+      hideSuggestions(),
+      strictMultipart(),
       EnvelopArmorPlugin({
         maxDepth: { n: options.limits.maxQueryDepth },
         costLimit: { maxCost: options.limits.maxQueryCost },
         maxAliases: { n: 30 },
         maxDirectives: { n: 30 },
-        maxTokens: { n: 5000 },
+        maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
     ],

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { BlobTooLargeError } from '../blobs/blob-store.js';
-import { parseArchivePath, parseResourcePath, ARCHIVES_PREFIX, RESOURCES_PREFIX } from '../domain/download-paths.js';
+import { downloadPathProblem, parseArchivePath, parseResourcePath, ARCHIVES_PREFIX, RESOURCES_PREFIX } from '../domain/download-paths.js';
 import { AuthenticationError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
@@ -96,6 +96,8 @@ export function downloadRoutes(servicesFor: ServicesFor, logger: Logger): Plugin
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return jsonError(ResponseClass, 405, 'Downloads are GET (or HEAD) requests', { allow: 'GET, HEAD' });
     }
+    const pathProblem = downloadPathProblem(url.pathname);
+    if (pathProblem) return jsonError(ResponseClass, 400, pathProblem);
     const ctx = await servicesOrUnauthorized(servicesFor, request, ResponseClass);
     if (ctx instanceof ResponseClass) return ctx;
     let download;

@@ -10,6 +10,15 @@ export interface ZipEntry {
   mode?: number;
   /** Lie about the inflated size in the headers (zip bombs). */
   declaredSize?: number;
+  /** The name's bytes as written, instead of `name` in UTF-8 (e.g. invalid UTF-8). */
+  rawName?: Buffer;
+  /** Lie about the CRC-32 of the content. */
+  crc?: number;
+}
+
+export interface ZipOptions {
+  /** Lie about the number of entries in the end record (entries past it are hidden from some readers). */
+  declaredEntries?: number;
 }
 
 /**
@@ -17,16 +26,16 @@ export interface ZipEntry {
  * malformed archives the tests need: absolute paths, "..", links pointing
  * outside, headers that lie about sizes.
  */
-export function buildZip(entries: ZipEntry[]): Buffer {
+export function buildZip(entries: ZipEntry[], options: ZipOptions = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'utf8');
+    const name = entry.rawName ?? Buffer.from(entry.name, 'utf8');
     const data = typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : (entry.data ?? Buffer.alloc(0));
     const deflate = (entry.method ?? 'deflate') === 'deflate' && !entry.name.endsWith('/');
     const body = deflate ? deflateRawSync(data) : data;
-    const crc = crc32(data);
+    const crc = entry.crc ?? crc32(data);
     const size = entry.declaredSize ?? data.length;
     const mode = entry.mode ?? (entry.name.endsWith('/') ? 0o040755 : 0o100644);
 
@@ -66,8 +75,8 @@ export function buildZip(entries: ZipEntry[]): Buffer {
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt16LE(options.declaredEntries ?? entries.length, 8);
+  end.writeUInt16LE(options.declaredEntries ?? entries.length, 10);
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);

@@ -1,5 +1,6 @@
 import { type ChannelView, riskToDb } from '../../services/channels/channel-state.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 import { loadRevision } from '../loaders/revisions.js';
 
 export const RiskEnum = builder.enumType('Risk', {
@@ -54,12 +55,14 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       defaultSize: 20,
       maxSize: 100,
       description: 'Every release and close here, newest first; re-releases included.',
-      resolve: (query, channel, _args, ctx) => {
+      resolve: async (query, channel, args, ctx) => {
         // Spread before the short cut, so Pothos sees the planned selection honoured either way.
         const planned = { ...query };
+        const channelId = channel.rowId;
+        await requireListedCursor(query, args, async (key) => (channelId === null ? 0 : ctx.prisma.release.count({ where: { ...key, channelId } })));
         // A channel never released to or closed has no row, hence no history.
-        if (channel.rowId === null) return [];
-        return ctx.prisma.release.findMany({ ...planned, where: { channelId: channel.rowId }, orderBy: { id: 'desc' } });
+        if (channelId === null) return [];
+        return ctx.prisma.release.findMany({ ...planned, where: { channelId }, orderBy: { id: 'desc' } });
       },
     }, { name: 'ReleaseConnection', description: 'A page of a channel\'s history, newest first.' }, { name: 'ReleaseEdge', description: 'One history entry in a page, with its cursor.' }),
   }),

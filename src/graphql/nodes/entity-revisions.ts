@@ -10,6 +10,7 @@ import {
 import type { Revision } from '../../generated/prisma/client.js';
 import type { GraphQLContext } from '../context.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 
 /**
  * The caller's access to an entity a field is asked on. Usually the entity
@@ -38,11 +39,13 @@ builder.prismaObjectFields('Entity', (t) => ({
       cursor: 'entityId_number',
       description:
         'Every revision, newest first (the unpublished channel), for readers of `unpublished`; others see the revisions released on channels they may read.',
-      resolve: async (query, entity, _args, ctx) => {
+      resolve: async (query, entity, args, ctx) => {
         const access = await accessOf(ctx, entity.id);
         if (!access) return [];
         const scope = await revisionScope(ctx.services, access);
-        return ctx.prisma.revision.findMany({ ...query, where: revisionScopeWhere(entity.id, scope), orderBy: { number: 'desc' } });
+        const where = revisionScopeWhere(entity.id, scope);
+        await requireListedCursor(query, args, (key) => ctx.prisma.revision.count({ where: { AND: [where, key] } }));
+        return ctx.prisma.revision.findMany({ ...query, where, orderBy: { number: 'desc' } });
       },
     },
     { name: 'RevisionConnection', description: 'A page of revisions, newest first.' },

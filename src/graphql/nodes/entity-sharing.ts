@@ -1,5 +1,6 @@
 import { entityAccessLoader } from '../../services/entities/find-entity.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 import { AclEntryType } from './acl-entry.js';
 
 builder.prismaObjectFields('Entity', (t) => ({
@@ -14,9 +15,10 @@ builder.prismaObjectFields('Entity', (t) => ({
     cursor: 'id',
     nullable: true,
     description: 'Every change to this charm or bundle, newest first. Owners and admins only: null for everyone else.',
-    resolve: async (query, entity, _args, ctx) => {
+    resolve: async (query, entity, args, ctx) => {
       const access = await entityAccessLoader(ctx.services).load(entity.id);
       if (!access?.canReadAuditLog()) return null;
+      await requireListedCursor(query, args, (key) => ctx.prisma.auditEvent.count({ where: { ...key, entityId: entity.id } }));
       return ctx.prisma.auditEvent.findMany({ ...query, where: { entityId: entity.id }, orderBy: { id: 'desc' } });
     },
   }, { name: 'EntityAuditEventConnection', description: 'A page of the audit events of one entity, newest first.' }, { name: 'EntityAuditEventEdge', description: 'One audit event of the page.' }),

@@ -1,6 +1,7 @@
 import { entityAccessLoader } from '../../services/entities/find-entity.js';
 import { revisionScope } from '../../services/entities/revision-loaders.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 
 export const ResourceObject = builder.prismaObject('Resource', {
   description: 'A resource a charm declares in metadata.yaml (a file, or an OCI image), with its own revisions 0, 1, 2, ...',
@@ -15,15 +16,17 @@ export const ResourceObject = builder.prismaObject('Resource', {
         cursor: 'resourceId_revision',
         description:
           'Its revisions, newest first, for readers of the unpublished channel; others see those pinned by releases on channels they may read.',
-        resolve: async (query, resource, _args, ctx) => {
+        resolve: async (query, resource, args, ctx) => {
           const access = await entityAccessLoader(ctx.services).load(resource.entityId);
           if (!access) return [];
           const scope = await revisionScope(ctx.services, access);
+          const where = scope.all
+            ? { resourceId: resource.id }
+            : { resourceId: resource.id, releases: { some: { release: { action: 'RELEASE' as const, channelId: { in: scope.channelIds } } } } };
+          await requireListedCursor(query, args, (key) => ctx.prisma.resourceRevision.count({ where: { AND: [where, key] } }));
           return ctx.prisma.resourceRevision.findMany({
             ...query,
-            where: scope.all
-              ? { resourceId: resource.id }
-              : { resourceId: resource.id, releases: { some: { release: { action: 'RELEASE', channelId: { in: scope.channelIds } } } } },
+            where,
             orderBy: { revision: 'desc' },
           });
         },

@@ -1,6 +1,7 @@
 import { isScopedToken } from '../../services/authorization/caller.js';
 import type { Actor } from '../../services/context.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 
 export const ViewerType = builder.objectRef<Actor>('Viewer').implement({
   description: 'Who you are in this request (whoami): your user, your groups and the limits of the token in use.',
@@ -33,17 +34,16 @@ export const ViewerType = builder.objectRef<Actor>('Viewer').implement({
       cursor: 'id',
       description:
         'Your live tokens (not revoked, not expired), newest first. A scoped token sees only itself; a token without limits sees them all.',
-      resolve: (query, actor, _args, ctx) =>
-        ctx.prisma.token.findMany({
-          ...query,
-          where: {
-            userId: actor.userId,
-            revokedAt: null,
-            expiresAt: { gt: ctx.services.now() },
-            ...(isScopedToken(actor) ? { id: actor.tokenId } : {}),
-          },
-          orderBy: { id: 'desc' },
-        }),
+      resolve: async (query, actor, args, ctx) => {
+        const where = {
+          userId: actor.userId,
+          revokedAt: null,
+          expiresAt: { gt: ctx.services.now() },
+          ...(isScopedToken(actor) ? { id: actor.tokenId } : {}),
+        };
+        await requireListedCursor(query, args, (key) => ctx.prisma.token.count({ where: { AND: [where, key] } }));
+        return ctx.prisma.token.findMany({ ...query, where, orderBy: { id: 'desc' } });
+      },
     }, { name: 'AccessTokenConnection', description: 'A page of your tokens, newest first.' }, { name: 'AccessTokenEdge', description: 'One token of the page.' }),
     expiresAt: t.field({
       type: 'DateTime',

@@ -1,5 +1,6 @@
 import { getCaller } from '../../services/authorization/caller.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 
 builder.queryField('auditEvents', (t) =>
   t.prismaConnection({
@@ -10,7 +11,9 @@ builder.queryField('auditEvents', (t) =>
     args: { action: t.arg.string({ description: 'Only events of this action.' }) },
     resolve: async (query, _root, args, ctx) => {
       if (!(await getCaller(ctx.services)).isAdmin) return null;
-      return ctx.prisma.auditEvent.findMany({ ...query, where: args.action ? { action: args.action } : {}, orderBy: { id: 'desc' } });
+      const where = args.action ? { action: args.action } : {};
+      await requireListedCursor(query, args, (key) => ctx.prisma.auditEvent.count({ where: { ...where, ...key } }));
+      return ctx.prisma.auditEvent.findMany({ ...query, where, orderBy: { id: 'desc' } });
     },
   }, { name: 'AuditEventConnection', description: 'A page of audit events, newest first.' }, { name: 'AuditEventEdge', description: 'One audit event of the page.' }),
 );

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { listEntitiesWhere } from '../../services/entities/list-entities.js';
 import { searchEntityIds } from '../../services/entities/search-entities.js';
 import { builder } from '../builder.js';
+import { requireListedCursor } from '../cursors.js';
 import { EntityKindEnum } from '../nodes/entity.js';
 
 builder.queryField('entities', (t) =>
@@ -21,10 +22,12 @@ builder.queryField('entities', (t) =>
       promulgated: t.arg.boolean({ description: 'true: only the recommended (promulgated) ones; false: only the community ones.' }),
     },
     resolve: async (query, _root, args, ctx) => {
+      const where = await listEntitiesWhere(ctx.services, args);
+      await requireListedCursor(query, args, (key) => ctx.prisma.entity.count({ where: { AND: [where, key] } }));
       if (!args.query?.trim()) {
         return ctx.prisma.entity.findMany({
           ...query,
-          where: await listEntitiesWhere(ctx.services, args),
+          where,
           orderBy: [{ name: 'asc' }, { id: 'asc' }],
         });
       }

@@ -1,9 +1,10 @@
 import type { Group } from '../../generated/prisma/client.js';
 import { AuthenticationError, ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
-import { validateAccountName } from '../../domain/names.js';
+import { validateNewAccountName } from '../../domain/names.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { isUniqueViolation } from '../prisma-errors.js';
+import { refuseLookAlike } from './look-alike.js';
 import { requireAdmin } from './require.js';
 
 /** What createGroup can answer besides success (its GraphQL union lists each; test/mutation-errors.test.ts checks). */
@@ -12,7 +13,8 @@ export const createGroupErrors = [AuthenticationError, PermissionDeniedError, Va
 /** Admin only: adds a group; users and groups share the `~name` namespace. */
 export async function createGroup(ctx: ServiceContext, input: { name: string }): Promise<Group> {
   const actor = await requireAdmin(ctx, 'create groups');
-  const name = validateAccountName(input.name, 'name', 'group');
+  const name = validateNewAccountName(input.name, 'name', 'group');
+  await refuseLookAlike(ctx.prisma, name);
   const now = ctx.now();
   try {
     return await ctx.prisma.$transaction(async (tx) => {

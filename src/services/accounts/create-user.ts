@@ -1,10 +1,11 @@
 import type { User } from '../../generated/prisma/client.js';
 import { AuthenticationError, ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
-import { validateAccountName, validatePassword } from '../../domain/names.js';
+import { validateNewAccountName, validatePassword } from '../../domain/names.js';
 import { recordAudit } from '../audit.js';
 import type { ServiceContext } from '../context.js';
 import { hashPassword } from '../passwords.js';
 import { isUniqueViolation } from '../prisma-errors.js';
+import { refuseLookAlike } from './look-alike.js';
 import { requireAdmin } from './require.js';
 
 export interface CreateUserInput {
@@ -20,12 +21,13 @@ export const createUserErrors = [AuthenticationError, PermissionDeniedError, Val
 /** Admin only: adds a user account; the name also claims the `~username` namespace. */
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<User> {
   const actor = await requireAdmin(ctx, 'create users');
-  const username = validateAccountName(input.username, 'username', 'user');
+  const username = validateNewAccountName(input.username, 'username', 'user');
   validatePassword(input.password);
   const displayName = input.displayName?.trim() || null;
   if (displayName !== null && displayName.length > 200) {
     throw new ValidationError('A display name may have at most 200 characters', 'displayName');
   }
+  await refuseLookAlike(ctx.prisma, username);
   const passwordHash = await hashPassword(input.password, ctx.settings.scryptCost);
   const now = ctx.now();
   try {

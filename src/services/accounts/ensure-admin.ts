@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../db/database.js';
-import { validateAccountName, validatePassword } from '../../domain/names.js';
+import { validateAccountName, validateNewAccountName, validatePassword } from '../../domain/names.js';
 import { recordAudit } from '../audit.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import { isUniqueViolation } from '../prisma-errors.js';
@@ -27,6 +27,8 @@ export async function ensureAdmin(
     });
     return 'updated';
   }
+  // An existing admin keeps its name; a new one follows the rule for new names.
+  validateNewAccountName(username, 'STORE_ADMIN_USERNAME', 'user');
   const passwordHash = await hashPassword(admin.password, scryptCost);
   try {
     await prisma.$transaction(async (tx) => {

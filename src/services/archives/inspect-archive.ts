@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { ByteSource } from '../../blobs/blob-store.js';
 import {
@@ -15,6 +16,7 @@ import {
   describeArchive,
   entryPathProblem,
   isSymlinkEntry,
+  normalEntryPath,
   symlinkProblem,
 } from '../../domain/archive.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -63,6 +65,7 @@ export async function inspectArchive(source: ByteSource, limits: ArchiveLimits, 
       throw archiveRefused(`it has ${zip.entryCount} entries; the limit is ${limits.maxEntries}`, field);
     }
     const texts = await readEntries(zip, limits, field);
+    await requireDirectoryEnd(source, zip, field);
     return describeArchive(texts, field, limits.maxDeclaredResources);
   } finally {
     zip.close();
@@ -71,16 +74,20 @@ export async function inspectArchive(source: ByteSource, limits: ArchiveLimits, 
 
 async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: string): Promise<DescriptorTexts> {
   const texts: DescriptorTexts = {};
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   let total = 0;
   for (;;) {
     const entry = await nextEntry(zip, field);
     if (!entry) return texts;
-    const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+    const name = entryName(entry, field);
     const pathProblem = entryPathProblem(name);
     if (pathProblem) throw archiveRefused(pathProblem, field);
-    if (seen.has(name)) throw archiveRefused(`entry "${name}" appears twice`, field);
-    seen.add(name);
+    const normalPath = normalEntryPath(name);
+    const earlier = seen.get(normalPath);
+    if (earlier !== undefined) {
+      throw archiveRefused(earlier === name ? `entry "${name}" appears twice` : `entries "${earlier}" and "${name}" are the same path`, field);
+    }
+    seen.set(normalPath, name);
     if (entry.isEncrypted()) throw archiveRefused(`entry "${name}" is encrypted`, field);
     if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) {
       throw archiveRefused(`entry "${name}" uses compression method ${entry.compressionMethod}; only stored and deflated entries are accepted`, field);
@@ -90,8 +97,8 @@ async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: str
     if (name.endsWith('/')) continue;
 
     const symlink = isSymlinkEntry(entry.externalFileAttributes);
-    const descriptor = (DESCRIPTOR_FILES as readonly string[]).includes(name);
-    const descriptorLimit = name === METADATA_FILE ? limits.maxMetadataBytes : MAX_DESCRIPTOR_BYTES;
+    const descriptor = (DESCRIPTOR_FILES as readonly string[]).includes(normalPath);
+    const descriptorLimit = normalPath === METADATA_FILE ? limits.maxMetadataBytes : MAX_DESCRIPTOR_BYTES;
     const keepBytes = symlink ? MAX_LINK_TARGET_BYTES : descriptor ? descriptorLimit : 0;
     const { bytes, kept } = await inflate(zip, entry, name, keepBytes, limits.maxEntryBytes, limits.maxUncompressedBytes - total, limits, field);
     total += bytes;
@@ -102,11 +109,65 @@ async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: str
     } else if (descriptor) {
       if (kept === null) throw archiveRefused(`${name} is larger than ${descriptorLimit} bytes, the limit for it`, field);
       const text = kept.toString('utf8');
-      if (name === METADATA_FILE) texts.metadata = text;
-      else if (name === MANIFEST_FILE) texts.manifest = text;
-      else if (name === BUNDLE_FILE) texts.bundle = text;
+      if (normalPath === METADATA_FILE) texts.metadata = text;
+      else if (normalPath === MANIFEST_FILE) texts.manifest = text;
+      else if (normalPath === BUNDLE_FILE) texts.bundle = text;
     }
   }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An entry's name: its bytes must be UTF-8 (whatever the language flag
+ * says), and an Info-ZIP Unicode path field, which some extractors prefer,
+ * may not name a different path than the bytes every other reader uses.
+ */
+function entryName(entry: yauzl.Entry, field: string): string {
+  let name: string;
+  try {
+    name = UTF8.decode(entry.fileNameRaw);
+  } catch {
+    throw archiveRefused(`an entry name is not valid UTF-8 (bytes ${entry.fileNameRaw.toString('hex')})`, field);
+  }
+  const asExtractorsRead = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+  if (asExtractorsRead !== name) {
+    throw archiveRefused(`entry "${name}" has a second, different name in its extra fields ("${asExtractorsRead}")`, field);
+  }
+  return name;
+}
+
+const END_SIGNATURES = new Set([
+  0x06054b50, // end of central directory record
+  0x06064b50, // zip64 end of central directory record
+  0x05054b50, // central directory digital signature
+]);
+const CENTRAL_FILE_HEADER = 0x02014b50;
+
+/**
+ * yauzl reads exactly as many central directory records as the end record
+ * declares; records past that count are invisible to it but not to other
+ * readers (unzip lists them; Go's archive/zip, which Juju uses, refuses the
+ * archive). So once the declared entries are read, the directory must end
+ * there: the next bytes must be the end record, not more entries.
+ */
+async function requireDirectoryEnd(source: ByteSource, zip: yauzl.ZipFile, field: string): Promise<void> {
+  // yauzl's position after the last central directory record it read (not in its typings).
+  const directoryEnd = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
+  if (!Number.isSafeInteger(directoryEnd) || directoryEnd + 4 > source.size) {
+    throw archiveRefused('its central directory does not end where its end record says', field);
+  }
+  const signature = (await readRange(source, directoryEnd, directoryEnd + 4)).readUInt32LE(0);
+  if (signature === CENTRAL_FILE_HEADER) {
+    throw archiveRefused(`its central directory holds more entries than the ${zip.entryCount} its end record declares`, field);
+  }
+  if (!END_SIGNATURES.has(signature)) throw archiveRefused('its central directory does not end where its end record says', field);
+}
+
+async function readRange(source: ByteSource, start: number, end: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source.openRange(start, end) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 function entryTooLarge(name: string, limits: ArchiveLimits, field: string): ValidationError {
@@ -162,9 +223,11 @@ async function inflate(
   }
   const chunks: Buffer[] = [];
   let bytes = 0;
+  let checksum = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytes += chunk.length;
+      checksum = crc32(chunk, checksum);
       if (bytes > maxEntryBytes) throw entryTooLarge(name, limits, field);
       if (bytes > remainingTotal) {
         throw archiveRefused(`its entries inflate to more than ${limits.maxUncompressedBytes} bytes in total, the limit`, field);
@@ -176,6 +239,8 @@ async function inflate(
     if (error instanceof ValidationError) throw error;
     throw archiveRefused(`entry "${name}" is corrupt (${describe(error)})`, field);
   }
+  // Extractors (unzip, Go's archive/zip) refuse an entry whose content does not match its CRC-32.
+  if (checksum >>> 0 !== entry.crc32 >>> 0) throw archiveRefused(`entry "${name}" is corrupt: its content does not match its CRC-32`, field);
   return { bytes, kept: bytes <= keepBytes ? Buffer.concat(chunks) : null };
 }
 

@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/database.js';
-import { type ChannelName, formatChannel, parseChannel } from '../../domain/channel.js';
+import { type ChannelName, formatChannel, parseChannel, riskLike } from '../../domain/channel.js';
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 
@@ -28,9 +28,12 @@ export async function writableChannels(
     throw new ValidationError(`Name at least one channel to ${verb}, e.g. ["stable"] or ["2.0/edge", "2.0/beta"]`, 'channels');
   }
   const byName = new Map<string, ChannelName>();
+  // A lone word that is not a risk names a track; when it is a typo of a risk, the error says so.
+  const loneWords = new Map<string, string>();
   for (const input of inputs) {
     const channel = parseChannel(input, defaultTrack, 'channels');
     byName.set(formatChannel(channel), channel);
+    if (!input.includes('/')) loneWords.set(channel.track, input.trim());
   }
   const channels = [...byName.values()];
   const denied = channels.filter((channel) => !access.canWriteChannel(channel.track, channel.risk, formatChannel(channel)));
@@ -44,6 +47,13 @@ export async function writableChannels(
   const names = existing.map((track) => track.name);
   const missing = wanted.find((track) => !names.includes(track));
   if (missing !== undefined) {
+    const meant = loneWords.has(missing) ? riskLike(missing) : undefined;
+    if (meant !== undefined) {
+      throw new ValidationError(
+        `"${loneWords.get(missing)}" is neither a risk nor a track of ${access.url}: did you mean "${meant}"? (To use a new track named "${missing}", create it first with createTrack.)`,
+        'channels',
+      );
+    }
     throw new ValidationError(
       `Track "${missing}" does not exist on ${access.url} (its tracks: ${names.join(', ')}): create it first with createTrack(input: { url: "${access.url}", name: "${missing}" })`,
       'channels',
