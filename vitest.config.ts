@@ -34,6 +34,10 @@ const SLOW = [
   'test/push/blob-collector-race.test.ts',
   'test/db/**/*.test.ts',
   'test/**/*concurrency*.test.ts',
+  'test/crash.test.ts',
+  'test/faults.test.ts',
+  'test/push/blob-collector-race.test.ts',
+  'test/push/multipart-limit.test.ts',
 ];
 const NEVER = ['test/browser/**', 'node_modules/**'];
 

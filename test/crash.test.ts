@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPgliteDatabase, openPostgresDatabase, type Database } from '../src/db/database.js';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
+import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
 import { startServer, type ServerProcess } from './support/process.js';
 import { charmZip } from './support/zip.js';
 
@@ -41,6 +41,9 @@ const schema = `crash_${randomBytes(6).toString('hex')}`;
 afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
+
+// The embedded database starts from the migrated snapshot (no initdb and migrations on the first start).
+if (testDatabaseKind() === 'pglite') await withMigratedDatabase(dataDir);
 
 function serverEnv(): Record<string, string> {
   // Crash leftovers are collected at every start; a short grace makes that collector race the writes.

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/database.js';
+import { openPostgresDatabase, type Database } from '../src/db/database.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { requestIdMixin } from '../src/logger.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
-import { testDatabaseKind } from './support/database.js';
+import { testDatabaseKind, type TestDatabase } from './support/database.js';
 import { freePort } from './support/process.js';
 import { pushOk } from './support/push.js';
 import { createTestStore, type TestStore } from './support/store.js';
@@ -28,6 +28,8 @@ interface Outage {
   begin(): Promise<void>;
   end(): Promise<void>;
   wrap?: (db: Database) => Database;
+  /** The database on the outage's own server (PostgreSQL). */
+  database?: TestDatabase;
   close(): Promise<void>;
 }
 
@@ -35,9 +37,14 @@ async function postgresOutage(): Promise<Outage> {
   const env = { ...process.env, PGPORT: String(await freePort()), PG_TEST_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-pg-outage-')) };
   const cluster = (command: string) => run(CLUSTER_SCRIPT, [command], { env });
   const { stdout } = await cluster('start');
-  // createTestStore (below) opens its schema on this cluster.
-  process.env.TEST_DATABASE_URL = stdout.trim();
-  return { begin: () => cluster('pause').then(() => undefined), end: () => cluster('resume').then(() => undefined), close: () => cluster('stop').then(() => undefined) };
+  const url = stdout.trim();
+  const db = await openPostgresDatabase(url);
+  return {
+    begin: () => cluster('pause').then(() => undefined),
+    end: () => cluster('resume').then(() => undefined),
+    database: { db, url, drop: () => db.close() },
+    close: () => cluster('stop').then(() => undefined),
+  };
 }
 
 function simulatedOutage(): Outage {
@@ -72,7 +79,7 @@ const logLines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
   outage = testDatabaseKind() === 'postgres' ? await postgresOutage() : simulatedOutage();
   const logger = pino({ level: 'info', mixin: requestIdMixin }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
-  store = await createTestStore({ realClock: true, wrapDatabase: outage.wrap, logger });
+  store = await createTestStore({ realClock: true, wrapDatabase: outage.wrap, database: outage.database, logger });
   kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
   archivePath = new URL((await pushOk(store, kirk, charmZip({ name: 'foo' }))).revision.downloadUrl, 'http://store.test').pathname;
 }, 120_000);

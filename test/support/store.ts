@@ -98,10 +98,12 @@ export async function createTestStore(
     /** What the app sees of the database (fault tests put a failing layer in between). */
     wrapDatabase?: (db: Database) => Database;
     logger?: Logger;
+    /** A database of the test's own instead of a fresh copy of the migrated one (the outage test's own PostgreSQL server). */
+    database?: TestDatabase;
     events?: DomainEventPublisher;
   } = {},
 ): Promise<TestStore> {
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-blobs-'));
   const blobs = await FileBlobStore.open(blobDir);
   const limits = { ...DEFAULT_TEST_LIMITS, ...options.limits };
