@@ -20,7 +20,7 @@ const STAGING_MIN_AGE_MS = 15 * 60 * 1000;
  * leftovers.
  *
  * Why it never removes a blob a commit references or is about to reference:
- * 1. Every writer puts a blob in place (renames its staged file onto the
+ * 1. Every writer puts a blob in place (links its staged file onto the
  *    blob's path, or checks that an upload's blob is still there) only while
  *    holding the blob's advisory lock, inside the transaction that writes the
  *    row naming the blob (Revision, ResourceRevision or Upload); the lock is
@@ -31,7 +31,7 @@ const STAGING_MIN_AGE_MS = 15 * 60 * 1000;
  * 3. So the two never interleave: either the writer committed first, and the
  *    collector's re-read (a fresh statement, READ COMMITTED) sees its row and
  *    keeps the blob; or the collector removed the blob first, and the writer,
- *    which takes the lock after, renames its own copy into place (a multipart
+ *    which takes the lock after, links its own copy into place (a multipart
  *    push or an upload) or finds the upload's blob gone and refuses the push
  *    with a ValidationError instead of committing a dangling reference.
  *    A writer that rolls back leaves an unreferenced blob, which is garbage.
