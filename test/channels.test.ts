@@ -248,8 +248,9 @@ describe('release', () => {
       const before = await counts();
       const result = await store.execute(ReleaseDocument, { input: { url: `${half.url}-1`, channels: ['edge', 'beta'] } }, { token: kirk.token });
       expect(result.data ?? null).toBeNull();
-      expect(result.errors).toHaveLength(1);
-      expect(result.errors?.[0]?.message).toMatch(/^Unexpected error( \(request [^)]+\))?\.$/);
+      expect(result.errors).toEqual([
+        { message: expect.stringMatching(/^Unexpected error \(request [0-9a-f-]{36}\)\.$/), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } },
+      ]);
       expect(await counts()).toEqual(before);
       expect(summary((await channelMap(kirk.token, half.url)).channelMap)['latest/edge']).toEqual([0, 0, null]);
     } finally {
