@@ -83,7 +83,7 @@ async function callerOf(query: Query, authorization: string | undefined): Promis
   if (!authorization) return 'anonymous';
   const secret = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] ?? '';
   const rows = await query<{ isAdmin: boolean; unscoped: boolean }>(
-    `SELECT u."isAdmin", cardinality(t.permissions) + cardinality(t.entities) + cardinality(t.channels) = 0 AS unscoped
+    `SELECT u."isAdmin", coalesce(cardinality(t.permissions), 0) + coalesce(cardinality(t.entities), 0) + coalesce(cardinality(t.channels), 0) = 0 AS unscoped
        FROM "Token" t JOIN "User" u ON u.id = t."userId"
       WHERE t."secretHash" = $1 AND t."revokedAt" IS NULL AND t."expiresAt" > now()`,
     [createHash('sha256').update(secret).digest('hex')],
