@@ -165,7 +165,14 @@ async function login(url: string): Promise<string> {
 
 async function setUp(): Promise<Setup> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-reads-'));
-  const baseEnv = { STORE_DATA_DIR: dataDir, STORE_ADMIN_USERNAME: ADMIN.username, STORE_ADMIN_PASSWORD: ADMIN.password, STORE_LOG_LEVEL: 'warn' };
+  const baseEnv = {
+    STORE_DATA_DIR: dataDir,
+    STORE_ADMIN_USERNAME: ADMIN.username,
+    STORE_ADMIN_PASSWORD: ADMIN.password,
+    STORE_LOG_LEVEL: 'warn',
+    // BENCH_PROFILE_DIR=dir: the store writes a CPU profile there when it stops (see bench/cpu-profile.mjs).
+    ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/cpu-profile.mjs')}` } : {}),
+  };
   const baseUrl = process.env.BENCH_DATABASE_URL;
   if (baseUrl) {
     const schema = `bench_${randomBytes(6).toString('hex')}`;
@@ -239,6 +246,8 @@ interface Path {
 async function text(response: Response): Promise<string> {
   const body = await response.text();
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${body.slice(0, 500)}`);
+  // GraphQL answers errors with HTTP 200 (e.g. "Unexpected error." when the pool runs dry): a failure too.
+  if (body.includes('"errors":[')) throw new Error(`GraphQL errors: ${body.slice(0, 500)}`);
   return body;
 }
 
