@@ -119,7 +119,14 @@ async function seed(query: Query, from: number, to: number): Promise<void> {
 
 interface Target {
   url: string;
+  pid: number;
   stop(): Promise<void>;
+}
+
+/** CPU time (user + system) a process has used so far, in ms: a measure a busy machine disturbs less than rates. */
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** The raw server as a child process; resolves once it prints its url. */
@@ -135,6 +142,7 @@ async function startRaw(env: Record<string, string>): Promise<Target> {
   });
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -171,7 +179,10 @@ async function setUp(): Promise<Setup> {
     STORE_ADMIN_PASSWORD: ADMIN.password,
     STORE_LOG_LEVEL: 'warn',
     // BENCH_PROFILE_DIR=dir: the store writes a CPU profile there when it stops (see bench/cpu-profile.mjs).
-    ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/cpu-profile.mjs')}` } : {}),
+    // BENCH_STORE_NODE_OPTIONS: node options for the store only (e.g. V8 heap settings to compare).
+    NODE_OPTIONS: [process.env.BENCH_STORE_NODE_OPTIONS, process.env.BENCH_PROFILE_DIR ? `--import ${path.join(ROOT, 'bench/cpu-profile.mjs')}` : '']
+      .filter(Boolean)
+      .join(' '),
   };
   const baseUrl = process.env.BENCH_DATABASE_URL;
   if (baseUrl) {
@@ -239,6 +250,8 @@ interface Path {
   name: string;
   token: string | undefined;
   concurrency: number[];
+  storePid: number;
+  rawPid: number;
   store(i: number): Promise<string>;
   raw(i: number): Promise<string>;
 }
@@ -262,10 +275,12 @@ function paths(setup: Setup, entities: number): Path[] {
     fetch(`${setup.raw.url}${pathname}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(text);
   // Public entities (even numbers), spread over the whole table.
   const resolveUrl = (i: number) => `cs:~${ADMIN.username}/e${(i * 7919 * 2) % (entities - (entities % 2))}`;
+  const pids = { storePid: setup.store.child.pid!, rawPid: setup.raw.pid };
   const page = (who: string, token: string | undefined, concurrency: number[]): Path => ({
     name: `dashboard page, ${who}`,
     token,
     concurrency,
+    ...pids,
     store: () => post(token, PAGE, { first: 100 }),
     raw: () => get(token, '/dashboard?first=100'),
   });
@@ -276,6 +291,7 @@ function paths(setup: Setup, entities: number): Path[] {
       name: 'resolve, anonymous',
       token: undefined,
       concurrency: [1, 8],
+      ...pids,
       store: (i) => post(undefined, RESOLVE, { url: resolveUrl(i), channel: 'beta' }),
       raw: (i) => get(undefined, `/resolve?url=${encodeURIComponent(resolveUrl(i))}&channel=beta`),
     },
@@ -296,8 +312,9 @@ async function checkIdentical(list: Path[]): Promise<void> {
   }
 }
 
-async function timed(task: (i: number) => Promise<string>, concurrency: number) {
+async function timed(task: (i: number) => Promise<string>, concurrency: number, pid: number) {
   let failures = 0;
+  const cpuBefore = await cpuMs(pid);
   const measured = await run(
     1_000_000,
     concurrency,
@@ -310,7 +327,8 @@ async function timed(task: (i: number) => Promise<string>, concurrency: number) 
     },
     PHASE_SECONDS,
   );
-  return { ...summarize(measured, concurrency), failures };
+  const cpu = (await cpuMs(pid)) - cpuBefore;
+  return { ...summarize(measured, concurrency), failures, cpuMsPerRequest: cpu / Math.max(1, measured.latenciesMs.length) };
 }
 
 const median = (values: number[]) => {
@@ -331,7 +349,9 @@ async function throughput(setup: Setup) {
       const raw: typeof store = [];
       for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? (['store', 'raw'] as const) : (['raw', 'store'] as const);
-        for (const which of order) (which === 'store' ? store : raw).push(await timed(target[which], concurrency));
+        for (const which of order) {
+          (which === 'store' ? store : raw).push(await timed(target[which], concurrency, which === 'store' ? target.storePid : target.rawPid));
+        }
       }
       const row = {
         path: target.name,
@@ -339,6 +359,9 @@ async function throughput(setup: Setup) {
         storePerSecond: median(store.map((s) => s.perSecond)),
         rawPerSecond: median(raw.map((s) => s.perSecond)),
         ratio: round2(median(store.map((s, i) => s.perSecond / raw[i]!.perSecond))),
+        // CPU per answer: what the rates would say on an idle machine (the raw server's share of the database's CPU is not counted on either side).
+        storeCpuMs: round2(median(store.map((s) => s.cpuMsPerRequest))),
+        rawCpuMs: round2(median(raw.map((s) => s.cpuMsPerRequest))),
         storeP99Ms: median(store.map((s) => s.p99Ms)),
         rawP99Ms: median(raw.map((s) => s.p99Ms)),
         failures: { store: store.reduce((n, s) => n + s.failures, 0), raw: raw.reduce((n, s) => n + s.failures, 0) },
@@ -365,8 +388,8 @@ async function scale(setup: Setup) {
     for (const target of list) for (let i = 0; i < 20; i++) await target.store(i);
     const row: Record<string, unknown> = { entities: size, revisions: size * REVISIONS };
     for (const target of list) {
-      const store = await timed(target.store, 1);
-      const raw = await timed(target.raw, 1);
+      const store = await timed(target.store, 1, target.storePid);
+      const raw = await timed(target.raw, 1, target.rawPid);
       row[target.name] = { storeP50Ms: store.p50Ms, storeP99Ms: store.p99Ms, rawP99Ms: raw.p99Ms, failures: store.failures };
     }
     results.push(row);
