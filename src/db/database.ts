@@ -7,7 +7,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { DEFAULT_DATABASE_TUNING, type DatabaseTuning } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { migratePglite, migratePostgres, parsePostgresUrl, searchPathOption } from './migrate.js';
+import { migratePglite, migratePostgres, migrationsAreApplied, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
 import { pgliteStartParams } from './pglite-options.js';
 
@@ -154,8 +154,13 @@ export async function openPostgresDatabase(
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
   try {
-    if (options.migrateInChildProcess) await migrateInChildProcess({ kind: 'postgres', url, schema });
-    else if (!options.alreadyMigrated) await migratePostgres(url, schema);
+    if (options.migrateInChildProcess) {
+      // Nothing to migrate (the usual restart): no child process, no schema engine.
+      const current = await migrationsAreApplied(async (sql) => (await pool.query(sql)).rows);
+      if (!current) await migrateInChildProcess({ kind: 'postgres', url, schema });
+    } else if (!options.alreadyMigrated) {
+      await migratePostgres(url, schema);
+    }
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
