@@ -221,20 +221,22 @@ async function setUp(): Promise<Setup> {
     await fs.rm(rawDir, { recursive: true, force: true });
     execFileSync('cp', ['-a', pgliteDir, rawDir]);
   };
-  await (await startServer(baseEnv)).stop('SIGTERM');
+  // Sign in before the copy, so that the raw server knows the token too.
+  const first = await startServer(baseEnv);
+  const token = await login(first.url);
+  await first.stop('SIGTERM');
   await seedOffline(0, ENTITIES);
   const setup: Setup = {
     database: 'pglite',
     store: await startServer(baseEnv),
     raw: await startRaw({ RAW_PGLITE_DIR: rawDir }),
-    token: '',
+    token,
     grow: async (from, to) => {
       await setup.raw.stop();
       await setup.store.stop('SIGTERM');
       await seedOffline(from, to);
       setup.store = await startServer(baseEnv);
       setup.raw = await startRaw({ RAW_PGLITE_DIR: rawDir });
-      setup.token = await login(setup.store.url);
     },
     stop: async () => {
       await setup.raw.stop();
@@ -242,7 +244,6 @@ async function setUp(): Promise<Setup> {
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
-  setup.token = await login(setup.store.url);
   return setup;
 }
 
