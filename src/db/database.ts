@@ -7,7 +7,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { DEFAULT_DATABASE_TUNING, type DatabaseTuning } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { migratePglite, migratePostgres, parsePostgresUrl, searchPathOption } from './migrate.js';
+import { migratePglite, migratePostgres, migrationsAreApplied, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
 import { pgliteStartParams } from './pglite-options.js';
 
@@ -140,18 +140,27 @@ export async function openPostgresDatabase(
     // wide queries (a dashboard page's batched lookups) and never pays off.
     options: [parsed.poolConfig.options, '-c jit=off', schema ? searchPathOption(schema) : undefined].filter(Boolean).join(' '),
   };
+  // Start-up fails fast when the server is unreachable.
+  const probe = new pg.Client({ ...poolConfig, connectionTimeoutMillis: 5000 });
+  try {
+    await probe.connect();
+    await probe.query('SELECT 1');
+  } catch (error) {
+    throw new DatabaseStartupError(`Cannot connect to DATABASE_URL (${redact(url)}): ${describe(error)}`);
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
   const pool = new pg.Pool(poolConfig);
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
   try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw new DatabaseStartupError(`Cannot connect to DATABASE_URL (${redact(url)}): ${describe(error)}`);
-  }
-  try {
-    if (options.migrateInChildProcess) await migrateInChildProcess({ kind: 'postgres', url, schema });
-    else if (!options.alreadyMigrated) await migratePostgres(url, schema);
+    if (options.migrateInChildProcess) {
+      // Nothing to migrate (the usual restart): no child process, no schema engine.
+      const current = await migrationsAreApplied(async (sql) => (await pool.query(sql)).rows);
+      if (!current) await migrateInChildProcess({ kind: 'postgres', url, schema });
+    } else if (!options.alreadyMigrated) {
+      await migratePostgres(url, schema);
+    }
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;

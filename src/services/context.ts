@@ -15,6 +15,11 @@ export interface Actor {
   permissions: string[];
   entities: string[];
   channels: string[];
+  /**
+   * The user's groups, when read together with the token in this request
+   * (authentication does); otherwise the caller's groups are read on first use.
+   */
+  groups?: Array<{ id: number; name: string }>;
 }
 
 export interface ServiceSettings {

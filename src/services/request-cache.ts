@@ -25,4 +25,6 @@ export function perRequest<T>(ctx: ServiceContext, key: string, create: () => T)
  */
 export function clearRequestCaches(ctx: ServiceContext): void {
   caches.delete(ctx);
+  // The groups authentication read with the token may be what the write changed: read them again.
+  if (ctx.actor) delete ctx.actor.groups;
 }

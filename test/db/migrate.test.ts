@@ -15,7 +15,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEFAULT_MIGRATIONS_DIR, migratePglite, migratePostgres } from '../../src/db/migrate.js';
+import { DEFAULT_MIGRATIONS_DIR, migratePglite, migratePostgres, migrationsAreApplied } from '../../src/db/migrate.js';
 import { timeLimitFor } from '../support/timing.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,6 +57,30 @@ function expectRowsMatch(rows: MigrationRow[], expected: { name: string; checksu
 }
 
 describe.runIf(process.env.TEST_DB !== 'postgres')('migrations on PGlite', () => {
+  it('knows when nothing needs migrating (start-up then skips the migration child), and when something does', async () => {
+    const db = await PGlite.create();
+    const query = async (sql: string) => (await db.query<{ migration_name: string; checksum: string; finished: boolean; rolled_back: boolean }>(sql)).rows;
+    const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
+    try {
+      expect(await migrationsAreApplied(query)).toBe(false);
+      await migratePglite(db);
+      expect(await migrationsAreApplied(query)).toBe(true);
+      // A migration added to the directory, or an applied one edited since, needs the migrations to run.
+      await cp(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
+      await mkdir(path.join(dir, '29991231000000_later'));
+      await writeFile(path.join(dir, '29991231000000_later', 'migration.sql'), 'CREATE TABLE "Later" (id INT);\n');
+      expect(await migrationsAreApplied(query, dir)).toBe(false);
+      await rm(path.join(dir, '29991231000000_later'), { recursive: true });
+      expect(await migrationsAreApplied(query, dir)).toBe(true);
+      const [first] = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+      await writeFile(path.join(dir, first!.name, 'migration.sql'), `${await readFile(path.join(dir, first!.name, 'migration.sql'), 'utf8')}\n-- edited\n`);
+      expect(await migrationsAreApplied(query, dir)).toBe(false);
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('applies every migration once and records it like Prisma', async () => {
     const expected = await expectedMigrations();
     expect(expected.length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { type ChannelView, riskToDb } from '../../services/channels/channel-state.js';
 import { builder } from '../builder.js';
 import { requireListedCursor } from '../cursors.js';
+import { loadHistory } from '../loaders/histories.js';
 import { loadRevision } from '../loaders/revisions.js';
 
 export const RiskEnum = builder.enumType('Risk', {
@@ -30,7 +31,7 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       type: 'Revision',
       nullable: true,
       description: 'The pointer set by the last release here; null if never released, closed, or an expired branch.',
-      resolve: (query, channel, _args, ctx) => loadRevision(ctx, query, channel.revisionId),
+      resolve: (query, channel, _args, ctx, info) => loadRevision(ctx, info, query, channel.revisionId),
     }),
     closed: t.exposeBoolean('closed', { description: 'Closed by closeChannels, or a branch whose lifetime without releases ran out.' }),
     effectiveRevision: t.prismaField({
@@ -38,7 +39,7 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       nullable: true,
       description:
         'What a deploy from here gets: the pointer while open, else what the next more stable risk of the track serves; null if nothing (you may read) is served.',
-      resolve: (query, channel, _args, ctx) => loadRevision(ctx, query, channel.effectiveRevisionId),
+      resolve: (query, channel, _args, ctx, info) => loadRevision(ctx, info, query, channel.effectiveRevisionId),
     }),
     follows: t.exposeString('follows', {
       nullable: true,
@@ -55,14 +56,10 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       defaultSize: 20,
       maxSize: 100,
       description: 'Every release and close here, newest first; re-releases included.',
-      resolve: async (query, channel, args, ctx) => {
-        // Spread before the short cut, so Pothos sees the planned selection honoured either way.
-        const planned = { ...query };
+      resolve: async (query, channel, args, ctx, info) => {
         const channelId = channel.rowId;
         await requireListedCursor(query, args, async (key) => (channelId === null ? 0 : ctx.prisma.release.count({ where: { ...key, channelId } })));
-        // A channel never released to or closed has no row, hence no history.
-        if (channelId === null) return [];
-        return ctx.prisma.release.findMany({ ...planned, where: { channelId }, orderBy: { id: 'desc' } });
+        return loadHistory(ctx, info, query, channelId) as ReturnType<typeof ctx.prisma.release.findMany>;
       },
     }, { name: 'ReleaseConnection', description: 'A page of a channel\'s history, newest first.' }, { name: 'ReleaseEdge', description: 'One history entry in a page, with its cursor.' }),
   }),

@@ -1,6 +1,7 @@
 import type { Resolution } from '../../services/channels/resolve.js';
 import { builder } from '../builder.js';
-import { loadResourceRevisions, loadRevision } from '../loaders/revisions.js';
+import type { Entity, ResourceRevision, Revision } from '../../generated/prisma/client.js';
+import { loadServingPart } from '../loaders/serving-channel.js';
 
 export const RefreshActionEnum = builder.enumType('RefreshAction', {
   description: 'What moving from your current revision to the one a channel serves does.',
@@ -17,19 +18,23 @@ export const ResolutionType = builder.objectRef<Resolution>('Resolution').implem
     entity: t.prismaField({
       type: 'Entity',
       description: 'The charm or bundle.',
-      resolve: (query, resolution, _args, ctx) => ctx.prisma.entity.findUniqueOrThrow({ ...query, where: { id: resolution.entityId } }),
+      resolve: async (query, resolution, _args, ctx) =>
+        (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'entity', query })) as Entity,
     }),
     revision: t.prismaField({
       type: 'Revision',
       description: 'The revision served.',
-      resolve: async (query, resolution, _args, ctx) => (await loadRevision(ctx, query, resolution.revisionId))!,
+      // The serving channel's pointer: the revision resolved.
+      resolve: async (query, resolution, _args, ctx) =>
+        (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'revision', query })) as Revision,
     }),
     channel: t.exposeString('channel', { description: 'The full channel that served it, after fall-back (e.g. "latest/stable").' }),
     requestedChannel: t.exposeString('requestedChannel', { description: 'The full form of the channel asked for ("1.2" -> "1.2/stable").' }),
     resources: t.prismaField({
       type: ['ResourceRevision'],
       description: 'The resource revisions released together with that revision in the serving channel.',
-      resolve: (query, resolution, _args, ctx) => loadResourceRevisions(ctx, query, resolution.resourceRevisionIds),
+      resolve: async (query, resolution, _args, ctx) =>
+        (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'resources', query })) as ResourceRevision[],
     }),
     action: t.field({
       type: RefreshActionEnum,

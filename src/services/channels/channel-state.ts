@@ -6,6 +6,7 @@ import { ChannelSet, type ChannelStatus, orderTracks } from '../../domain/fallba
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { entityAccessLoader } from '../entities/find-entity.js';
+import { entityRowLoader } from '../entities/entity-rows.js';
 import { perRequest } from '../request-cache.js';
 
 export function riskFromDb(risk: Risk): RiskName {
@@ -27,6 +28,10 @@ export interface EntityChannels {
   set: ChannelSet<number>;
   /** Channel row ids by full name, for histories. */
   rowIds: Map<string, number>;
+  /** Every channel row: what revision scopes are made of. */
+  rows: Array<{ id: number; track: string; risk: RiskName }>;
+  /** The numbers of the revisions the pointers name, by revision id. */
+  revisionNumbers: Map<number, number>;
 }
 
 /** A channel as one caller sees it: what it serves is hidden when it falls back to a channel the caller may not read. */
@@ -61,39 +66,29 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
       new DataLoader<number, EntityChannels | null>(async (ids) => {
         const now = ctx.now();
         const lifetimeMs = ctx.settings.branchTtlSeconds * 1000;
-        const entities = await ctx.prisma.entity.findMany({
-          where: { id: { in: [...ids] } },
-          select: {
-            id: true,
-            defaultTrack: true,
-            trackGuardrail: true,
-            tracks: { select: { name: true, createdAt: true } },
-            channels: { select: { id: true, track: true, risk: true, branch: true, revisionId: true, closed: true, lastReleasedAt: true } },
-          },
+        const entities = await entityRowLoader(ctx).loadMany(ids);
+        return entities.map((entity) => {
+          if (entity instanceof Error) throw entity;
+          if (!entity) return null;
+          const pointers = entity.channels.map((row) => ({
+            track: row.track,
+            risk: riskFromDb(row.risk),
+            branch: row.branch || null,
+            revision: row.revisionId,
+            closed: row.closed,
+            lastReleasedAt: row.lastReleasedAt,
+          }));
+          return {
+            entityId: entity.id,
+            defaultTrack: entity.defaultTrack,
+            trackGuardrail: entity.trackGuardrail,
+            tracks: orderTracks(entity.tracks, entity.defaultTrack),
+            set: new ChannelSet(pointers, now, lifetimeMs),
+            rowIds: new Map(pointers.map((pointer, index) => [formatChannel(pointer), entity.channels[index]!.id])),
+            rows: entity.channels.map((row) => ({ id: row.id, track: row.track, risk: riskFromDb(row.risk) })),
+            revisionNumbers: new Map(entity.channels.flatMap((row) => (row.revision && row.revisionId !== null ? [[row.revisionId, row.revision.number]] : []))),
+          };
         });
-        const byId = new Map(
-          entities.map((entity) => {
-            const pointers = entity.channels.map((row) => ({
-              track: row.track,
-              risk: riskFromDb(row.risk),
-              branch: row.branch || null,
-              revision: row.revisionId,
-              closed: row.closed,
-              lastReleasedAt: row.lastReleasedAt,
-            }));
-            const rowIds = new Map(pointers.map((pointer, index) => [formatChannel(pointer), entity.channels[index]!.id]));
-            const state: EntityChannels = {
-              entityId: entity.id,
-              defaultTrack: entity.defaultTrack,
-              trackGuardrail: entity.trackGuardrail,
-              tracks: orderTracks(entity.tracks, entity.defaultTrack),
-              set: new ChannelSet(pointers, now, lifetimeMs),
-              rowIds,
-            };
-            return [entity.id, state] as const;
-          }),
-        );
-        return ids.map((id) => byId.get(id) ?? null);
       }),
   );
 }

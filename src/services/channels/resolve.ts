@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { describeChannels, type RefreshAction, refreshAction } from '../../domain/fallback.js';
 import { notFound } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
-import { findEntity } from '../entities/find-entity.js';
+import { findEntityForRead } from '../entities/find-entity.js';
 import { channelStateLoader } from './channel-state.js';
 
 export interface Resolution {
@@ -15,8 +15,11 @@ export interface Resolution {
   channel: string;
   /** The full form of the channel asked for. */
   requestedChannel: string;
-  /** ResourceRevision ids pinned by the release that set the serving channel's pointer. */
-  resourceRevisionIds: number[];
+  /**
+   * The Channel row that served it: its pointer is the revision, and its
+   * newest release (which set the pointer) pins the resource revisions.
+   */
+  servingChannelId: number;
   action: RefreshAction;
 }
 
@@ -38,7 +41,7 @@ export async function resolveChannel(
       'url',
     );
   }
-  const access = await findEntity(ctx, url);
+  const access = await findEntityForRead(ctx, url);
   if (!access) throw notFound(input.url);
   const state = await channelStateLoader(ctx).load(access.entity.id);
   if (!state) throw notFound(input.url);
@@ -62,23 +65,14 @@ export async function resolveChannel(
     );
   }
 
-  const servingRowId = state.rowIds.get(formatChannel(served))!;
-  // The pointer always equals the newest history entry, so that entry holds the pinned resources.
-  const [revision, newest] = await Promise.all([
-    ctx.prisma.revision.findUniqueOrThrow({ where: { id: status.effectiveRevision }, select: { number: true } }),
-    ctx.prisma.release.findFirstOrThrow({
-      where: { channelId: servingRowId },
-      orderBy: { id: 'desc' },
-      select: { resources: { select: { resourceRevisionId: true } } },
-    }),
-  ]);
+  const revisionNumber = state.revisionNumbers.get(status.effectiveRevision)!;
   return {
     entityId: access.entity.id,
     revisionId: status.effectiveRevision,
-    revisionNumber: revision.number,
+    revisionNumber,
     channel: formatChannel(served),
     requestedChannel: requestedName,
-    resourceRevisionIds: newest.resources.map((resource) => resource.resourceRevisionId),
-    action: refreshAction(input.currentRevision, revision.number),
+    servingChannelId: state.rowIds.get(formatChannel(served))!,
+    action: refreshAction(input.currentRevision, revisionNumber),
   };
 }

@@ -3,7 +3,8 @@ import { ValidationError } from '../../domain/errors.js';
 import { BUNDLE_SERIES, type EntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
 import type { ServiceContext } from '../context.js';
 import { getCaller } from '../authorization/caller.js';
-import { EntityAccess, entityAccessSelect, notFound } from '../authorization/entity-access.js';
+import { EntityAccess, notFound } from '../authorization/entity-access.js';
+import { entityRowLoader, entityStateSelect } from './entity-rows.js';
 import { perRequest } from '../request-cache.js';
 
 /**
@@ -12,14 +13,32 @@ import { perRequest } from '../request-cache.js';
  * the caller may not see it. The series segment must agree with the kind.
  */
 export async function findEntity(ctx: ServiceContext, url: EntityUrl): Promise<EntityAccess | null> {
+  return (await findEntityState(ctx, url))?.access ?? null;
+}
+
+/**
+ * For reads only: findEntity, with the entity's channel state read in the
+ * same statement and kept for the rest of the request, so that what the
+ * caller asks next about the entity (its channel map, a resolve) needs no
+ * other statement. Writes must not use it: the kept state would be the one
+ * from before their change.
+ */
+export async function findEntityForRead(ctx: ServiceContext, url: EntityUrl): Promise<EntityAccess | null> {
+  const found = await findEntityState(ctx, url);
+  if (!found) return null;
+  entityRowLoader(ctx).prime(found.row.id, found.row);
+  return found.access;
+}
+
+async function findEntityState(ctx: ServiceContext, url: EntityUrl) {
   const entity = url.owner
-    ? await ctx.prisma.entity.findFirst({ where: { name: url.name, namespace: { name: url.owner } }, select: entityAccessSelect })
-    : (await ctx.prisma.topLevelName.findUnique({ where: { name: url.name }, select: { entity: { select: entityAccessSelect } } }))?.entity;
+    ? await ctx.prisma.entity.findFirst({ where: { name: url.name, namespace: { name: url.owner } }, select: entityStateSelect })
+    : (await ctx.prisma.topLevelName.findUnique({ where: { name: url.name }, select: { entity: { select: entityStateSelect } } }))?.entity;
   if (!entity) return null;
   if (url.series === BUNDLE_SERIES && entity.kind !== 'BUNDLE') return null;
   if (url.series !== undefined && url.series !== BUNDLE_SERIES && entity.kind === 'BUNDLE') return null;
   const access = new EntityAccess(entity, await getCaller(ctx));
-  return access.canView() ? access : null;
+  return access.canView() ? { access, row: entity } : null;
 }
 
 /** For reads: the entity a url string names, or null when the url is malformed, missing or invisible. */
@@ -31,7 +50,7 @@ export async function lookupEntity(ctx: ServiceContext, urlText: string): Promis
     if (error instanceof ValidationError) return null;
     throw error;
   }
-  const access = await findEntity(ctx, url);
+  const access = await findEntityForRead(ctx, url);
   return access ? { access, url } : null;
 }
 
@@ -50,13 +69,10 @@ export function entityAccessLoader(ctx: ServiceContext): DataLoader<number, Enti
     'entity-access',
     () =>
       new DataLoader<number, EntityAccess | null>(async (ids) => {
-        const [caller, entities] = await Promise.all([
-          getCaller(ctx),
-          ctx.prisma.entity.findMany({ where: { id: { in: [...ids] } }, select: entityAccessSelect }),
-        ]);
-        const byId = new Map(entities.map((entity) => [entity.id, new EntityAccess(entity, caller)]));
-        return ids.map((id) => {
-          const access = byId.get(id);
+        const [caller, entities] = await Promise.all([getCaller(ctx), entityRowLoader(ctx).loadMany(ids)]);
+        return entities.map((entity) => {
+          if (entity instanceof Error) throw entity;
+          const access = entity && new EntityAccess(entity, caller);
           return access?.canView() ? access : null;
         });
       }),

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { RiskName } from '../../domain/channel.js';
+import { channelStateLoader } from '../channels/channel-state.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { perRequest } from '../request-cache.js';
@@ -12,29 +12,10 @@ import { perRequest } from '../request-cache.js';
  */
 export type RevisionScope = { all: true } | { all: false; channelIds: number[] };
 
-/** The channels of many entities, one query per batch. */
-function channelsLoader(ctx: ServiceContext) {
-  return perRequest(
-    ctx,
-    'entity-channels',
-    () =>
-      new DataLoader<number, Array<{ id: number; track: string; risk: RiskName }>>(async (entityIds) => {
-        const channels = await ctx.prisma.channel.findMany({
-          where: { entityId: { in: [...entityIds] } },
-          select: { id: true, entityId: true, track: true, risk: true },
-        });
-        return entityIds.map((entityId) =>
-          channels
-            .filter((channel) => channel.entityId === entityId)
-            .map((channel) => ({ id: channel.id, track: channel.track, risk: channel.risk.toLowerCase() as RiskName })),
-        );
-      }),
-  );
-}
-
 export async function revisionScope(ctx: ServiceContext, access: EntityAccess): Promise<RevisionScope> {
   if (access.canReadUnpublished()) return { all: true };
-  const channels = await channelsLoader(ctx).load(access.entity.id);
+  const state = await channelStateLoader(ctx).load(access.entity.id);
+  const channels = state?.rows ?? [];
   return { all: false, channelIds: channels.filter((channel) => access.canReadChannel(channel.track, channel.risk)).map((channel) => channel.id) };
 }
 
