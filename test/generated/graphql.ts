@@ -251,7 +251,7 @@ export type LoginMutationVariables = Exact<{
 
 export type LoginMutation = { login:
     | { __typename: 'AuthenticationError', message: string }
-    | { __typename: 'LoginSuccess', token: string, viewer: { expiresAt: string | null, permissions: Array<string>, user: { username: string, isAdmin: boolean } } }
+    | { __typename: 'LoginSuccess', token: string, viewer: { expiresAt: string | null, permissions: Array<string>, user: { username: string, isAdmin: boolean | null } } }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -269,7 +269,7 @@ export type LogoutMutation = { logout:
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { permissions: Array<string>, expiresAt: string | null, user: { id: string, username: string, displayName: string | null, isAdmin: boolean, groups: Array<{ name: string }> }, groups: Array<{ name: string }> } | null };
+export type ViewerQuery = { viewer: { permissions: Array<string>, expiresAt: string | null, user: { id: string, username: string, displayName: string | null, isAdmin: boolean | null, groups: Array<{ name: string }> }, groups: Array<{ name: string }> } | null };
 
 export type CreateUserMutationVariables = Exact<{
   input: CreateUserInput;
@@ -279,7 +279,7 @@ export type CreateUserMutationVariables = Exact<{
 export type CreateUserMutation = { createUser:
     | { __typename: 'AuthenticationError', message: string }
     | { __typename: 'ConflictError', message: string }
-    | { __typename: 'CreateUserSuccess', user: { id: string, username: string, displayName: string | null, isAdmin: boolean } }
+    | { __typename: 'CreateUserSuccess', user: { id: string, username: string, displayName: string | null, isAdmin: boolean | null } }
     | { __typename: 'PermissionDeniedError', message: string }
     | { __typename: 'ValidationError', field: string | null, message: string }
    };
@@ -607,13 +607,13 @@ export type SecurityUserNodeQuery = { node:
     | { __typename: 'Entity' }
     | { __typename: 'Group', name: string, members: Array<{ username: string }> }
     | { __typename: 'Revision' }
-    | { __typename: 'User', username: string, displayName: string | null, isAdmin: boolean, groups: Array<{ name: string }> }
+    | { __typename: 'User', username: string, displayName: string | null, isAdmin: boolean | null, groups: Array<{ name: string }> }
    | null };
 
 export type SecurityViewerIdsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SecurityViewerIdsQuery = { viewer: { user: { id: string, username: string, isAdmin: boolean, groups: Array<{ id: string, name: string, members: Array<{ username: string }> }> } } | null };
+export type SecurityViewerIdsQuery = { viewer: { user: { id: string, username: string, isAdmin: boolean | null, groups: Array<{ id: string, name: string, members: Array<{ username: string }> }> } } | null };
 
 export type SecurityDoubleLoginMutationVariables = Exact<{
   a: LoginInput;
