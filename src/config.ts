@@ -108,6 +108,11 @@ const environmentSchema = z
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
+    STORE_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+      .pipe(z.array(z.string().refine(isOrigin, 'must be a comma-separated list of origins such as https://dashboard.example.com (scheme, host and port only)'))),
   })
   .superRefine((env, ctx) => {
     if ((env.STORE_ADMIN_USERNAME === undefined) !== (env.STORE_ADMIN_PASSWORD === undefined)) {
@@ -118,6 +123,16 @@ const environmentSchema = z
       });
     }
   });
+
+/** "https://host[:port]" exactly as a browser sends it in the Origin header: no path, no trailing slash. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export interface StoreConfig {
   host: string;
@@ -147,6 +162,8 @@ export interface StoreConfig {
   maxChannelsPerChange: number;
   database: DatabaseTuning;
   writes: { retries: number; retryBaseDelayMs: number };
+  /** Browser origins allowed to call the store cross-origin with credentials; empty = same origin only. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -201,5 +218,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
       transactionTimeoutMs: e.STORE_DB_TRANSACTION_TIMEOUT_MS,
     },
     writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
+    corsOrigins: e.STORE_CORS_ORIGINS,
   };
 }

@@ -69,6 +69,7 @@ export async function startStore(config: StoreConfig): Promise<void> {
       writes: config.writes,
     },
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
+    corsOrigins: config.corsOrigins,
   });
   let server: RunningServer;
   try {

@@ -1,5 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -30,6 +31,11 @@ export interface AppOptions {
     /** Largest file in a multipart GraphQL request: Yoga reads those into memory, so big content goes through POST /uploads. */
     maxMultipartBytes: number;
   };
+  /**
+   * Origins (scheme://host[:port]) whose web pages may call the store from a
+   * browser with credentials (STORE_CORS_ORIGINS). Empty: same origin only.
+   */
+  corsOrigins?: readonly string[];
   /** The clock; tests inject their own. */
   now?: () => Date;
   /** Receives the events of committed writes; an in-process bus by default. */
@@ -38,6 +44,12 @@ export interface AppOptions {
 
 /** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
 const MAX_TOKENS = 5000;
+/**
+ * Either header marks a request as sent by a program rather than by a form
+ * on another site: browsers cannot add custom headers to a cross-site form
+ * post without a CORS preflight, which only STORE_CORS_ORIGINS pass.
+ */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'] as const;
 
 export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
@@ -109,6 +121,14 @@ export function createApp(options: AppOptions): StoreApp {
     // Yoga refuses bodies past 25 MB by default: follow STORE_MAX_MULTIPART_BYTES instead.
     maxRequestBodySize: options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES,
     healthCheckEndpoint: '/__yoga_health',
+    // Yoga's default echoes any Origin with credentials allowed. Here only the
+    // configured origins get CORS headers; any other origin gets none, so a
+    // browser keeps that site's scripts from reading the answers.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (origin === null || !(options.corsOrigins ?? []).includes(origin)) return false;
+      return { origin, credentials: true, methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['authorization', 'content-type', ...CSRF_HEADERS], maxAge: 600 };
+    },
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug(args),
@@ -149,6 +169,9 @@ export function createApp(options: AppOptions): StoreApp {
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       requestIds(),
+      // Requests a browser sends cross-site without a preflight (multipart and
+      // url-encoded forms, text/plain, GET) must carry one of CSRF_HEADERS.
+      useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] }),
       healthRoutes(db),
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),

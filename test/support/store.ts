@@ -99,6 +99,7 @@ export async function createTestStore(
     wrapDatabase?: (db: Database) => Database;
     logger?: Logger;
     events?: DomainEventPublisher;
+    corsOrigins?: string[];
   } = {},
 ): Promise<TestStore> {
   const database = await createTestDatabase();
@@ -131,6 +132,7 @@ export async function createTestStore(
     blobs,
     settings,
     limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },
+    corsOrigins: options.corsOrigins,
     now,
     events: options.events,
   });
@@ -161,7 +163,9 @@ export async function createTestStore(
     form.set('operations', JSON.stringify({ query: print(document), variables }));
     form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
     names.forEach((name, index) => form.set(String(index), files[name]!));
-    const response = await app.fetch('http://store.test/graphql', { method: 'POST', headers: authorizationHeaders(opts), body: form });
+    // As every non-browser client must: multipart posts need a CSRF header (docs/security.md).
+    const headers = { ...authorizationHeaders(opts), 'x-graphql-yoga-csrf': '1' };
+    const response = await app.fetch('http://store.test/graphql', { method: 'POST', headers, body: form });
     const body = (await response.json()) as Omit<GraphQLResponse<never>, 'status'>;
     return { status: response.status, ...body } as GraphQLResponse<never>;
   };
