@@ -87,7 +87,8 @@ const environmentSchema = z
     STORE_SCRYPT_COST: z.coerce
       .number({ error: SCRYPT_COST_EXPECTED })
       .refine((n) => Number.isInteger(n) && n >= 2 ** 10 && n <= 2 ** 30 && (n & (n - 1)) === 0, { error: SCRYPT_COST_EXPECTED })
-      .default(2 ** 15),
+      // OWASP's minimum for scrypt: N=2^17, r=8, p=1 (128 MiB per hash).
+      .default(2 ** 17),
     STORE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     STORE_MAX_QUERY_DEPTH: positiveInt(12),
     STORE_MAX_QUERY_COST: positiveInt(20000),
@@ -108,6 +109,7 @@ const environmentSchema = z
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
+    STORE_TRUST_PROXY: z.stringbool().default(false),
     STORE_CORS_ORIGINS: z
       .string()
       .default('')
@@ -164,6 +166,8 @@ export interface StoreConfig {
   writes: { retries: number; retryBaseDelayMs: number };
   /** Browser origins allowed to call the store cross-origin with credentials; empty = same origin only. */
   corsOrigins: string[];
+  /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -219,5 +223,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     },
     writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
     corsOrigins: e.STORE_CORS_ORIGINS,
+    trustProxy: e.STORE_TRUST_PROXY,
   };
 }

@@ -70,6 +70,7 @@ export async function startStore(config: StoreConfig): Promise<void> {
     },
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
     corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
   });
   let server: RunningServer;
   try {
