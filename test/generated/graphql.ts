@@ -119,7 +119,7 @@ export type PushInput = {
   url?: string | null | undefined;
 };
 
-/** Content for a resource the charm declares: exactly one of `file` (a file in a multipart request) or `uploadId` (from POST /uploads). An oci-image resource's content is a JSON or YAML descriptor {"image": "<registry/path:tag>", "digest": "sha256:<hex>"}. */
+/** Content for a resource the charm declares: exactly one of `file` (a file in a multipart request) or `uploadId` (from POST /uploads). An oci-image resource's content is a JSON or YAML descriptor {"image": "<registry/path:tag>", "digest": "sha256:<hex>"}, optionally with a private registry's "username" and "password": downloads show those only to callers who may push to the charm, everyone else gets image and digest. */
 export type PushResourceInput = {
   /** The content, sent as a part of a multipart request. */
   file?: File | null | undefined;
