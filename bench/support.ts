@@ -124,7 +124,7 @@ export async function graphqlMultipart<T>(
   form.set('operations', JSON.stringify({ query, variables }));
   form.set('map', JSON.stringify({ 0: [`variables.${filePath}`] }));
   form.set('0', new File([new Uint8Array(file)], 'archive.zip'));
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' }, body: form });
   return answer<T>(response);
 }
 

@@ -21,9 +21,10 @@ gql() {
 }
 
 # upload QUERY FILE [VARIABLE]...: the same as a GraphQL multipart request,
-# with FILE as the variable $file.
+# with FILE as the variable $file. Multipart requests need a CSRF header
+# (docs/security.md#cors-and-csrf).
 upload() {
-  curl -sS "$STORE/graphql" ${TOKEN:+-H "authorization: Bearer $TOKEN"} \
+  curl -sS "$STORE/graphql" ${TOKEN:+-H "authorization: Bearer $TOKEN"} -H 'x-graphql-yoga-csrf: 1' \
     --form-string "operations=$(request "$1" file:=null "${@:3}")" \
     --form-string 'map={"0": ["variables.file"]}' -F "0=@$2"
 }

@@ -87,7 +87,8 @@ const environmentSchema = z
     STORE_SCRYPT_COST: z.coerce
       .number({ error: SCRYPT_COST_EXPECTED })
       .refine((n) => Number.isInteger(n) && n >= 2 ** 10 && n <= 2 ** 30 && (n & (n - 1)) === 0, { error: SCRYPT_COST_EXPECTED })
-      .default(2 ** 15),
+      // OWASP's minimum for scrypt: N=2^17, r=8, p=1 (128 MiB per hash).
+      .default(2 ** 17),
     STORE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     STORE_MAX_QUERY_DEPTH: positiveInt(12),
     STORE_MAX_QUERY_COST: positiveInt(20000),
@@ -108,6 +109,12 @@ const environmentSchema = z
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
+    STORE_TRUST_PROXY: z.stringbool().default(false),
+    STORE_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+      .pipe(z.array(z.string().refine(isOrigin, 'must be a comma-separated list of origins such as https://dashboard.example.com (scheme, host and port only)'))),
   })
   .superRefine((env, ctx) => {
     if ((env.STORE_ADMIN_USERNAME === undefined) !== (env.STORE_ADMIN_PASSWORD === undefined)) {
@@ -118,6 +125,16 @@ const environmentSchema = z
       });
     }
   });
+
+/** "https://host[:port]" exactly as a browser sends it in the Origin header: no path, no trailing slash. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export interface StoreConfig {
   host: string;
@@ -147,6 +164,10 @@ export interface StoreConfig {
   maxChannelsPerChange: number;
   database: DatabaseTuning;
   writes: { retries: number; retryBaseDelayMs: number };
+  /** Browser origins allowed to call the store cross-origin with credentials; empty = same origin only. */
+  corsOrigins: string[];
+  /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -201,5 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
       transactionTimeoutMs: e.STORE_DB_TRANSACTION_TIMEOUT_MS,
     },
     writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
+    corsOrigins: e.STORE_CORS_ORIGINS,
+    trustProxy: e.STORE_TRUST_PROXY,
   };
 }

@@ -69,6 +69,8 @@ export async function startStore(config: StoreConfig): Promise<void> {
       writes: config.writes,
     },
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
   });
   let server: RunningServer;
   try {

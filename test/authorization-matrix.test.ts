@@ -83,7 +83,8 @@ const EXPECTED: Record<string, string> = {
   'query resolve(edge)':              'missing  missing  missing  ok       missing  ok       ok       missing  missing  ok',
   'Entity.channelMap':                'null     null     S        E        -        SCBE     SCBE     -        null     SCBE',
   'Channel.history(edge)':            'null     null     null     ok       null     ok       ok       null     null     ok',
-  'Entity.auditEvents':               'null     null     null     null     null     ok       ok       ok       null     ok',
+  'Entity.auditEvents':               'null     null     null     null     null     ok       ok       null     null     null',
+  'Entity.auditEvents(releases token)': 'null   null     null     null     null     null     null     denied   null     null',
   'query auditEvents':                'null     null     null     null     null     null     ok       null     null     null',
   'mutation login':                   'ok       ok       ok       ok       ok       ok       ok       ok       ok       ok',
   'mutation logout':                  'auth     ok       ok       ok       ok       ok       ok       ok       ok       ok',
@@ -104,6 +105,8 @@ const EXPECTED: Record<string, string> = {
   'mutation push':                    'auth     denied   denied   denied   denied   ok       ok       denied   denied   denied',
   'mutation pushResource':            'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
   'mutation release(edge)':           'auth     missing  denied   ok       denied   ok       ok       denied   missing  ok',
+  'mutation release(unseen rev)':     'auth     missing  denied   missing  denied   ok       ok       denied   missing  missing',
+  'mutation release(unseen resource)': 'auth    missing  denied   invalid  denied   ok       ok       denied   missing  invalid',
   'mutation release(stable)':         'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
   'mutation closeChannels(beta)':     'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
   'mutation createTrack':             'auth     missing  denied   denied   denied   ok       ok       denied   missing  denied',
@@ -188,6 +191,14 @@ const OPERATIONS: Record<string, Cell> = {
     const entity = (await store.execute(MatrixEntityAuditDocument, { url: 'cs:~kirk/target' }, { token })).data?.entity;
     return entity?.auditEvents ? 'ok' : 'null';
   },
+  // The role's own token narrowed to package-view-releases: the audit log shows ACL changes and unpublished pushes too, so no.
+  'Entity.auditEvents(releases token)': async (_role, token) => {
+    if (!token) return 'null';
+    const narrowed = await store.execute(CreateTokenDocument, { input: { permissions: ['package-view-releases'] } }, { token });
+    if (narrowed.data?.createToken.__typename !== 'CreateTokenSuccess') return outcome(narrowed);
+    const entity = (await store.execute(MatrixEntityAuditDocument, { url: 'cs:~kirk/target' }, { token: narrowed.data.createToken.token })).data?.entity;
+    return entity?.auditEvents ? 'ok' : 'null';
+  },
   'query auditEvents': async (_role, token) => ((await store.execute(MatrixAuditEventsDocument, {}, { token })).data?.auditEvents ? 'ok' : 'null'),
 
   'mutation login': async (_role, token) => outcome(await store.execute(LoginDocument, { input: { username: 'stranger', password: 'stranger-password' } }, { token })),
@@ -231,6 +242,18 @@ const OPERATIONS: Record<string, Cell> = {
       await store.executeMultipart(PushResourceDocument, { input: { url: 'cs:~kirk/target', name: 'data', file: null } }, { 'input.file': new File([`data by ${role}`], 'data.bin') }, { token }),
     ),
   'mutation release(edge)': async (_role, token) => outcome(await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision: 1, channels: ['edge'] } }, { token })),
+  // A revision nobody released yet, pushed by the owner for each cell: releasing it needs read on unpublished.
+  'mutation release(unseen rev)': async (role, token) => {
+    const pushed = await pushOk(store, userTokens.get('owner')!, charmZip({ name: 'target', resources: { data: { type: 'file' } }, revisionNote: `unseen for ${role}` }), 'cs:~kirk/target');
+    return outcome(await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision: pushed.revision.number, channels: ['edge'] } }, { token }));
+  },
+  // Revision 1 (on edge) with a resource revision nobody pinned yet: pinning it needs read on unpublished too.
+  'mutation release(unseen resource)': async (role, token) => {
+    const pushed = await store.executeMultipart(PushResourceDocument, { input: { url: 'cs:~kirk/target', name: 'data', file: null } }, { 'input.file': new File([`unseen for ${role}`], 'data.bin') }, { token: userTokens.get('owner')! });
+    if (pushed.data?.pushResource.__typename !== 'PushResourceSuccess') throw new Error(JSON.stringify(pushed));
+    const pin = { name: 'data', revision: pushed.data.pushResource.resourceRevision.revision };
+    return outcome(await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision: 1, channels: ['edge'], resources: [pin] } }, { token }));
+  },
   'mutation release(stable)': async (_role, token) => outcome(await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/target', revision: 0, channels: ['stable'] } }, { token })),
   'mutation closeChannels(beta)': async (_role, token) => outcome(await store.execute(CloseChannelsDocument, { input: { url: 'cs:~kirk/target', channels: ['beta'] } }, { token })),
   'mutation createTrack': async (role, token) => outcome(await store.execute(CreateTrackDocument, { input: { url: 'cs:~kirk/target', name: `track-${role}` } }, { token })),

@@ -546,9 +546,11 @@ describe('tracks', () => {
   it('lets writers create tracks matching a guardrail an admin set', async () => {
     const guarded = await kirk.charm('guarded', { revisions: 1, private: false });
     const url = guarded.url;
-    // lars may write to edge (as a grant would record it).
+    // lars may write to edge (as a grant would record it), and read unpublished: releasing
+    // a revision no channel has yet needs that (docs/security.md).
     const lars = await fixtures.user('lars');
     await store.database.db.prisma.aclEntry.create({ data: { entityId: guarded.id, channel: 'edge', kind: 'WRITE', principal: 'lars' } });
+    await store.database.db.prisma.aclEntry.create({ data: { entityId: guarded.id, channel: 'unpublished', kind: 'READ', principal: 'lars' } });
 
     const before = await store.execute(CreateTrackDocument, { input: { url, name: '2.0' } }, { token: lars.token });
     expect(before.data?.createTrack).toEqual({

@@ -83,7 +83,7 @@ export type PushInput = {
   url?: string | null | undefined;
 };
 
-/** Content for a resource the charm declares: exactly one of `file` (a file in a multipart request) or `uploadId` (from POST /uploads). An oci-image resource's content is a JSON or YAML descriptor {"image": "<registry/path:tag>", "digest": "sha256:<hex>"}. */
+/** Content for a resource the charm declares: exactly one of `file` (a file in a multipart request) or `uploadId` (from POST /uploads). An oci-image resource's content is a JSON or YAML descriptor {"image": "<registry/path:tag>", "digest": "sha256:<hex>"}, optionally with a private registry's "username" and "password": downloads show those only to callers who may push to the charm, everyone else gets image and digest. */
 export type PushResourceInput = {
   /** The content, sent as a part of a multipart request. */
   file?: File | null | undefined;
@@ -236,7 +236,7 @@ export type CliRevokeTokenMutation = { revokeToken:
 export type CliWhoamiQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CliWhoamiQuery = { viewer: { permissions: Array<string>, entities: Array<string>, channels: Array<string>, expiresAt: string | null, user: { username: string, displayName: string | null, isAdmin: boolean }, groups: Array<{ name: string }> } | null };
+export type CliWhoamiQuery = { viewer: { permissions: Array<string>, entities: Array<string>, channels: Array<string>, expiresAt: string | null, user: { username: string, displayName: string | null, isAdmin: boolean | null }, groups: Array<{ name: string }> } | null };
 
 export type CliTokensQueryVariables = Exact<{
   first?: number | null | undefined;

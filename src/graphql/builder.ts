@@ -41,7 +41,10 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       description: 'Looks up any object by its global id; null when missing or not visible to you.',
       args: { id: { description: 'A global id, as an `id` field answered it.' } },
-      resolve: async (_root, { id }, ctx, _info, resolveNode) => visibleNode(id.typename, await resolveNode(checkedGlobalId(id)), ctx),
+      resolve: (_root, { id }, ctx, _info, resolveNode) => {
+        const checked = checkedGlobalId(id);
+        return visibleNode(checked, async () => resolveNode(checked), ctx);
+      },
     },
     nodesQueryOptions: false,
     // Descriptions for the Relay boilerplate, which GraphiQL shows like any other field.

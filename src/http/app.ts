@@ -1,5 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -9,6 +10,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { authenticate } from '../services/accounts/authenticate.js';
+import { LoginThrottle } from '../services/accounts/login-throttle.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
 import { isDatabaseUnavailable } from '../services/prisma-errors.js';
@@ -18,6 +20,7 @@ import { alreadyReported, internalError, markHandled, reportUnexpected, serviceU
 import { requestIds } from './request-id.js';
 import { hideSuggestions, inputGuards } from './input-guards.js';
 import { strictMultipart } from './multipart.js';
+import { oneLoginPerRequest } from './one-login-per-request.js';
 
 export interface AppOptions {
   db: Database;
@@ -30,6 +33,17 @@ export interface AppOptions {
     /** Largest file in a multipart GraphQL request: Yoga reads those into memory, so big content goes through POST /uploads. */
     maxMultipartBytes: number;
   };
+  /**
+   * Origins (scheme://host[:port]) whose web pages may call the store from a
+   * browser with credentials (STORE_CORS_ORIGINS). Empty: same origin only.
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * Take the client address from the last X-Forwarded-For entry (the one the
+   * store's own reverse proxy added) rather than from the connection
+   * (STORE_TRUST_PROXY). Only behind a proxy: otherwise clients choose it.
+   */
+  trustProxy?: boolean;
   /** The clock; tests inject their own. */
   now?: () => Date;
   /** Receives the events of committed writes; an in-process bus by default. */
@@ -38,8 +52,28 @@ export interface AppOptions {
 
 /** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
 const MAX_TOKENS = 5000;
+/**
+ * Either header marks a request as sent by a program rather than by a form
+ * on another site: browsers cannot add custom headers to a cross-site form
+ * post without a CORS preflight, which only STORE_CORS_ORIGINS pass.
+ */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'] as const;
 
-export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
+/** What Node's http server passes along with each request (nothing when tests call `app.fetch`). */
+export interface StoreServerContext {
+  req?: { socket?: { remoteAddress?: string } };
+}
+
+export type StoreApp = YogaServerInstance<StoreServerContext, GraphQLContext>;
+
+/** The client's address: the connection's peer, or behind a trusted proxy the address the proxy saw. */
+function clientAddressOf(request: Request, server: StoreServerContext, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',').pop()?.trim();
+    if (forwarded) return forwarded;
+  }
+  return server.req?.socket?.remoteAddress ?? null;
+}
 
 /** /health answers while the process is up; /readiness only while the database answers too. */
 function healthRoutes(db: Database): Plugin {
@@ -90,7 +124,8 @@ export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
   const { db, logger } = options;
   const events = options.events ?? new InProcessEventBus();
-  const servicesFor = async (request: Request): Promise<ServiceContext> => ({
+  const loginThrottle = new LoginThrottle();
+  const servicesFor = async (request: Request, clientAddress: string | null = null): Promise<ServiceContext> => ({
     prisma: db.prisma,
     actor: await authenticate(db.prisma, request.headers.get('authorization'), now()),
     now,
@@ -98,8 +133,10 @@ export function createApp(options: AppOptions): StoreApp {
     blobs: options.blobs,
     events,
     logger,
+    clientAddress,
+    loginThrottle,
   });
-  return createYoga<Record<string, never>, GraphQLContext>({
+  return createYoga<StoreServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     // Yoga's multipart parser keeps files in memory; past this size it answers 413.
@@ -109,6 +146,14 @@ export function createApp(options: AppOptions): StoreApp {
     // Yoga refuses bodies past 25 MB by default: follow STORE_MAX_MULTIPART_BYTES instead.
     maxRequestBodySize: options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES,
     healthCheckEndpoint: '/__yoga_health',
+    // Yoga's default echoes any Origin with credentials allowed. Here only the
+    // configured origins get CORS headers; any other origin gets none, so a
+    // browser keeps that site's scripts from reading the answers.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (origin === null || !(options.corsOrigins ?? []).includes(origin)) return false;
+      return { origin, credentials: true, methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['authorization', 'content-type', ...CSRF_HEADERS], maxAge: 600 };
+    },
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug(args),
@@ -149,6 +194,10 @@ export function createApp(options: AppOptions): StoreApp {
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       requestIds(),
+      // Requests a browser sends cross-site without a preflight (multipart and
+      // url-encoded forms, text/plain, GET) must carry one of CSRF_HEADERS.
+      useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] }),
+      oneLoginPerRequest(),
       healthRoutes(db),
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),
@@ -165,9 +214,9 @@ export function createApp(options: AppOptions): StoreApp {
         blockFieldSuggestion: { enabled: true },
       }),
     ],
-    context: async ({ request }): Promise<GraphQLContext> => {
+    context: async ({ request, req }): Promise<GraphQLContext> => {
       try {
-        return { prisma: db.prisma, services: await servicesFor(request) };
+        return { prisma: db.prisma, services: await servicesFor(request, clientAddressOf(request, { req }, options.trustProxy ?? false)) };
       } catch (error) {
         if (error instanceof AuthenticationError) {
           throw new GraphQLError(error.message, {

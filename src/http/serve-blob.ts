@@ -43,6 +43,7 @@ export async function serveBlob(request: Request, download: Download, blobs: Blo
   }
   headers['content-length'] = String(end - start);
   if (request.method === 'HEAD') return new ResponseClass(null, { status, headers });
+  if (download.inline) return new ResponseClass(new Uint8Array(download.inline.subarray(start, end)), { status, headers });
   const source = await blobs.source(download.sha384);
   return new ResponseClass(source.openRange(start, end) as unknown as BodyInit, { status, headers });
 }

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db/database.js';
 import type { Logger } from 'pino';
 import type { ArchiveLimits } from '../domain/archive.js';
 import type { DomainEventPublisher } from './pipeline/events.js';
+import type { LoginThrottle } from './accounts/login-throttle.js';
 
 /** Who is calling: a signed-in user through one token. */
 export interface Actor {
@@ -57,4 +58,8 @@ export interface ServiceContext {
   /** Receives an event after each committed write. */
   events: DomainEventPublisher;
   logger: Pick<Logger, 'error' | 'warn'>;
+  /** The network address the request came from, when known (for throttling sign-ins). */
+  clientAddress?: string | null;
+  /** Failed sign-in counts of this process. */
+  loginThrottle?: LoginThrottle;
 }

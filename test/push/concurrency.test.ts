@@ -78,7 +78,7 @@ describe.runIf(testDatabaseKind() === 'postgres')('two server processes on one P
       form.set('operations', JSON.stringify({ query: print(PushDocument), variables: { input: { archive: null } } }));
       form.set('map', JSON.stringify({ 0: ['variables.input.archive'] }));
       form.set('0', new File([new Uint8Array(charmZip({ name: 'two-procs', revisionNote: `process ${i}` }))], 'charm.zip'));
-      const response = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${kirk}` }, body: form });
+      const response = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${kirk}`, 'x-graphql-yoga-csrf': '1' }, body: form });
       return (await response.json()) as { data?: { push: { __typename: string } } };
     };
     const results = await Promise.all(

@@ -101,6 +101,7 @@ export async function createTestStore(
     /** A database of the test's own instead of a fresh copy of the migrated one (the outage test's own PostgreSQL server). */
     database?: TestDatabase;
     events?: DomainEventPublisher;
+    corsOrigins?: string[];
   } = {},
 ): Promise<TestStore> {
   const database = options.database ?? (await createTestDatabase());
@@ -133,6 +134,7 @@ export async function createTestStore(
     blobs,
     settings,
     limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },
+    corsOrigins: options.corsOrigins,
     now,
     events: options.events,
   });
@@ -163,7 +165,9 @@ export async function createTestStore(
     form.set('operations', JSON.stringify({ query: print(document), variables }));
     form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
     names.forEach((name, index) => form.set(String(index), files[name]!));
-    const response = await app.fetch('http://store.test/graphql', { method: 'POST', headers: authorizationHeaders(opts), body: form });
+    // As every non-browser client must: multipart posts need a CSRF header (docs/security.md).
+    const headers = { ...authorizationHeaders(opts), 'x-graphql-yoga-csrf': '1' };
+    const response = await app.fetch('http://store.test/graphql', { method: 'POST', headers, body: form });
     const body = (await response.json()) as Omit<GraphQLResponse<never>, 'status'>;
     return { status: response.status, ...body } as GraphQLResponse<never>;
   };

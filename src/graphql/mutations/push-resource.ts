@@ -6,7 +6,7 @@ import { resultUnion } from '../mutation-field.js';
 
 const PushResourceInput = builder.inputType('PushResourceInput', {
   description:
-    'Content for a resource the charm declares: exactly one of `file` (a file in a multipart request) or `uploadId` (from POST /uploads). An oci-image resource\'s content is a JSON or YAML descriptor {"image": "<registry/path:tag>", "digest": "sha256:<hex>"}.',
+    'Content for a resource the charm declares: exactly one of `file` (a file in a multipart request) or `uploadId` (from POST /uploads). An oci-image resource\'s content is a JSON or YAML descriptor {"image": "<registry/path:tag>", "digest": "sha256:<hex>"}, optionally with a private registry\'s "username" and "password": downloads show those only to callers who may push to the charm, everyone else gets image and digest.',
   fields: (t) => ({
     url: t.string({ required: true, description: 'The charm, e.g. "cs:~kirk/foo" (no revision).' }),
     name: t.string({ required: true, description: 'The resource name, as declared under `resources` in metadata.yaml.' }),

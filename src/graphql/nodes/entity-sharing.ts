@@ -14,7 +14,7 @@ builder.prismaObjectFields('Entity', (t) => ({
     type: 'AuditEvent',
     cursor: 'id',
     nullable: true,
-    description: 'Every change to this charm or bundle, newest first. Owners and admins only: null for everyone else.',
+    description: 'Every change to this charm or bundle, newest first. Owners and admins only, with a token that may see everything the events show (no limits, or all of package-view-acl, -revisions, -releases and -metadata): null for everyone else.',
     resolve: async (query, entity, args, ctx) => {
       const access = await entityAccessLoader(ctx.services).load(entity.id);
       if (!access?.canReadAuditLog()) return null;

@@ -2,6 +2,7 @@ import { isScopedToken } from '../../services/authorization/caller.js';
 import type { Actor } from '../../services/context.js';
 import { builder } from '../builder.js';
 import { requireListedCursor } from '../cursors.js';
+import { markOwn } from '../own-account.js';
 
 export const ViewerType = builder.objectRef<Actor>('Viewer').implement({
   description: 'Who you are in this request (whoami): your user, your groups and the limits of the token in use.',
@@ -9,13 +10,13 @@ export const ViewerType = builder.objectRef<Actor>('Viewer').implement({
     user: t.prismaField({
       type: 'User',
       description: 'Your account.',
-      resolve: async (query, actor, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: actor.userId } }),
+      resolve: async (query, actor, _args, ctx) => markOwn(await ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: actor.userId } })),
     }),
     groups: t.prismaField({
       type: ['Group'],
       description: 'The groups you belong to right now (membership changes apply to the next request).',
-      resolve: (query, actor, _args, ctx) =>
-        ctx.prisma.group.findMany({ ...query, where: { members: { some: { userId: actor.userId } } }, orderBy: { name: 'asc' } }),
+      resolve: async (query, actor, _args, ctx) =>
+        (await ctx.prisma.group.findMany({ ...query, where: { members: { some: { userId: actor.userId } } }, orderBy: { name: 'asc' } })).map(markOwn),
     }),
     permissions: t.stringList({
       description: 'The permissions the token in use is limited to; empty when it carries all of your rights.',

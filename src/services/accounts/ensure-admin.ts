@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../db/database.js';
 import { validateAccountName, validateNewAccountName, validatePassword } from '../../domain/names.js';
 import { recordAudit } from '../audit.js';
-import { hashPassword, verifyPassword } from '../passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../passwords.js';
 import { isUniqueViolation } from '../prisma-errors.js';
 
 /**
@@ -20,7 +20,7 @@ export async function ensureAdmin(
   if (existing) {
     const passwordMatches = await verifyPassword(admin.password, existing.passwordHash);
     if (existing.isAdmin && passwordMatches) return 'unchanged';
-    const passwordHash = passwordMatches ? existing.passwordHash : await hashPassword(admin.password, scryptCost);
+    const passwordHash = passwordMatches && !needsRehash(existing.passwordHash, scryptCost) ? existing.passwordHash : await hashPassword(admin.password, scryptCost);
     await prisma.$transaction(async (tx) => {
       await tx.user.update({ where: { id: existing.id }, data: { isAdmin: true, passwordHash } });
       await recordAudit(tx, null, { action: 'bootstrap-admin', target: username, after: { isAdmin: true, passwordReset: !passwordMatches } }, now);

@@ -155,9 +155,17 @@ export class EntityAccess {
     return [...lists.values()].sort((a, b) => aclChannelOrder(a.channel) - aclChannelOrder(b.channel) || a.channel.localeCompare(b.channel));
   }
 
-  /** The audit log of the entity: owners and admins. */
+  /**
+   * The audit log of the entity: owners and admins, with a token that may
+   * see everything the log shows. Its events name every principal granted
+   * or revoked (what package-view-acl guards), every pushed revision,
+   * unpublished ones included (package-view-revisions), every release and
+   * close (package-view-releases), and tracks, names and privacy
+   * (package-view-metadata); so a token limited to some of these reads no
+   * audit log at all rather than a filtered one.
+   */
   canReadAuditLog(): boolean {
-    return this.tokenAllows('package-view') && this.isOwnerOrAdmin;
+    return this.isOwnerOrAdmin && AUDIT_LOG_PERMISSIONS.every((permission) => this.tokenAllows(permission));
   }
 
   /**
@@ -195,6 +203,9 @@ export class EntityAccess {
     throw new PermissionDeniedError(message);
   }
 }
+
+/** What a token must allow to read an entity's audit log: everything the events show. */
+export const AUDIT_LOG_PERMISSIONS: readonly Permission[] = ['package-view-acl', 'package-view-revisions', 'package-view-releases', 'package-view-metadata'];
 
 export function notFound(url: string): NotFoundError {
   return new NotFoundError(`No charm or bundle matches "${url}" (or you may not see it)`);

@@ -5,6 +5,8 @@ import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
+import { readableResourceRevisionIds } from '../entities/resource-access.js';
+import { canReadRevision } from '../entities/revision-access.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
 import { riskToDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
@@ -41,18 +43,28 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         where: { entityId_number: { entityId, number } },
         select: { id: true, metadata: true },
       });
-      if (!revision) throw new NotFoundError(`${access.url} has no revision ${number}: push it first, or pick one from its revisions`);
+      // Releasing makes a revision readable on the channel (and downloadable),
+      // so it needs read access to it: read on `unpublished`, or a release on a
+      // channel the caller may read. A revision the caller may not see gets the
+      // same answer as a missing one, so the error tells nothing about it.
+      if (!revision || !(await canReadRevision(ctx, access, revision.id, tx))) {
+        throw new NotFoundError(`${access.url} has no revision ${number}: push it first, or pick one from its revisions`);
+      }
 
       const declared = declaredResourceNames(revision.metadata);
       const resources = await tx.resource.findMany({
         where: { entityId, name: { in: declared } },
         select: { name: true, revisions: { select: { id: true, revision: true } } },
       });
+      // Likewise for resource revisions: those the caller may not see are
+      // neither pinnable nor counted in messages, nor picked as the default.
+      const readable = await readableResourceRevisionIds(tx, access);
+      const visible = (r: { id: number }) => readable === 'all' || readable.has(r.id);
       const pins = planResourcePins(
         what,
         declared,
         input.resources ?? [],
-        new Map(resources.map((resource) => [resource.name, resource.revisions.map((r) => r.revision)])),
+        new Map(resources.map((resource) => [resource.name, resource.revisions.filter(visible).map((r) => r.revision)])),
       );
       const pinnedIds = pins.map((pin) => {
         const resource = resources.find((r) => r.name === pin.name)!;

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { parseOciImageDescriptor } from '../../domain/archive.js';
 import type { ArchiveRequestPath, ResourceRequestPath } from '../../domain/download-paths.js';
 import type { ServiceContext } from '../context.js';
 import { lookupEntity } from '../entities/find-entity.js';
@@ -12,6 +15,8 @@ export interface Download {
   size: number;
   filename: string;
   contentType: string;
+  /** Content served from memory instead of the blob `sha384` (a redacted oci-image descriptor). */
+  inline?: Buffer;
 }
 
 /** The entity a download path names; its own url may not carry a revision. */
@@ -41,14 +46,41 @@ export async function findResourceDownload(ctx: ServiceContext, path: ResourceRe
   if (!access) return null;
   const resourceRevision = await ctx.prisma.resourceRevision.findFirst({
     where: { revision: path.revision, resource: { entityId: access.entity.id, name: path.resourceName } },
-    include: { resource: { select: { name: true } } },
+    include: { resource: { select: { name: true, type: true } } },
   });
   if (!resourceRevision || !(await canReadResourceRevision(ctx, access, resourceRevision.id))) return null;
+  const filename = `${access.entity.name}-${resourceRevision.resource.name}-${resourceRevision.revision}`;
+  if (resourceRevision.resource.type === 'oci-image' && !access.canWriteUnpublished()) {
+    return redactedDescriptor(ctx, resourceRevision.sha384, Number(resourceRevision.size), filename);
+  }
   return {
     sha384: resourceRevision.sha384,
     sha256: resourceRevision.sha256,
     size: Number(resourceRevision.size),
-    filename: `${access.entity.name}-${resourceRevision.resource.name}-${resourceRevision.revision}`,
+    filename,
     contentType: 'application/octet-stream',
+  };
+}
+
+/**
+ * An oci-image descriptor may hold a private registry's `username` and
+ * `password`. Those reach only callers who may push to the charm (who could
+ * have set them); every other reader gets `{"image", "digest"}`, which is
+ * what deploying needs: the cluster pulls with credentials its operator
+ * configured (docs/security.md). Readers always get this form, so they
+ * cannot tell whether the descriptor had credentials.
+ */
+async function redactedDescriptor(ctx: ServiceContext, sha384: string, size: number, filename: string): Promise<Download> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await ctx.blobs.source(sha384)).openRange(0, size) as Readable) chunks.push(chunk as Buffer);
+  const { image, digest } = parseOciImageDescriptor(Buffer.concat(chunks).toString('utf8'), 'descriptor');
+  const inline = Buffer.from(`${JSON.stringify({ image, digest })}\n`);
+  return {
+    sha384: createHash('sha384').update(inline).digest('hex'),
+    sha256: createHash('sha256').update(inline).digest('hex'),
+    size: inline.length,
+    filename,
+    contentType: 'application/json',
+    inline,
   };
 }

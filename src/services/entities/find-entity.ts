@@ -3,7 +3,8 @@ import { ValidationError } from '../../domain/errors.js';
 import { BUNDLE_SERIES, type EntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
 import type { ServiceContext } from '../context.js';
 import { getCaller } from '../authorization/caller.js';
-import { EntityAccess, notFound } from '../authorization/entity-access.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { EntityAccess, notFound, visibleEntityWhere } from '../authorization/entity-access.js';
 import { entityRowLoader, entityStateSelect } from './entity-rows.js';
 import { perRequest } from '../request-cache.js';
 
@@ -11,6 +12,14 @@ import { perRequest } from '../request-cache.js';
  * Finds the entity a url names (by `~owner/name`, or through the top-level
  * namespace) with the caller's access to it; null when it does not exist or
  * the caller may not see it. The series segment must agree with the kind.
+ *
+ * Private and missing must not be told apart by timing either, so both run
+ * the same statements by construction: the caller is loaded first (whether
+ * or not anything matches), and the visibility rule is part of the lookup's
+ * SQL (visibleEntityWhere), so an entity the caller may not see is never
+ * loaded and the answer is the same empty result as for a missing one. The
+ * check after loading (canView) is the same rule in code, a second line of
+ * defence. test/security/timing.test.ts compares the statements.
  */
 export async function findEntity(ctx: ServiceContext, url: EntityUrl): Promise<EntityAccess | null> {
   return (await findEntityState(ctx, url))?.access ?? null;
@@ -31,13 +40,15 @@ export async function findEntityForRead(ctx: ServiceContext, url: EntityUrl): Pr
 }
 
 async function findEntityState(ctx: ServiceContext, url: EntityUrl) {
-  const entity = url.owner
-    ? await ctx.prisma.entity.findFirst({ where: { name: url.name, namespace: { name: url.owner } }, select: entityStateSelect })
-    : (await ctx.prisma.topLevelName.findUnique({ where: { name: url.name }, select: { entity: { select: entityStateSelect } } }))?.entity;
+  const caller = await getCaller(ctx);
+  const named: Prisma.EntityWhereInput = url.owner
+    ? { name: url.name, namespace: { name: url.owner } }
+    : { topLevelName: { is: { name: url.name } } };
+  const entity = await ctx.prisma.entity.findFirst({ where: { AND: [named, visibleEntityWhere(caller)] }, select: entityStateSelect });
   if (!entity) return null;
   if (url.series === BUNDLE_SERIES && entity.kind !== 'BUNDLE') return null;
   if (url.series !== undefined && url.series !== BUNDLE_SERIES && entity.kind === 'BUNDLE') return null;
-  const access = new EntityAccess(entity, await getCaller(ctx));
+  const access = new EntityAccess(entity, caller);
   return access.canView() ? { access, row: entity } : null;
 }
 

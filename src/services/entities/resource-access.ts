@@ -1,3 +1,4 @@
+import type { Tx } from '../../db/database.js';
 import type { RiskName } from '../../domain/channel.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
@@ -13,4 +14,22 @@ export async function canReadResourceRevision(ctx: ServiceContext, access: Entit
     select: { track: true, risk: true },
   });
   return channels.some((channel) => access.canReadChannel(channel.track, channel.risk.toLowerCase() as RiskName));
+}
+
+/**
+ * The ids of the entity's resource revisions the caller may see, by the
+ * rule of canReadResourceRevision: 'all' for readers of `unpublished`,
+ * otherwise those pinned by a release on a channel the caller may read.
+ * Two statements whatever the number of resources.
+ */
+export async function readableResourceRevisionIds(db: Tx, access: EntityAccess): Promise<'all' | ReadonlySet<number>> {
+  if (access.canReadUnpublished()) return 'all';
+  const channels = await db.channel.findMany({ where: { entityId: access.entity.id }, select: { id: true, track: true, risk: true } });
+  const readable = channels.filter((channel) => access.canReadChannel(channel.track, channel.risk.toLowerCase() as RiskName)).map((channel) => channel.id);
+  if (readable.length === 0) return new Set();
+  const pinned = await db.resourceRevision.findMany({
+    where: { resource: { entityId: access.entity.id }, releases: { some: { release: { action: 'RELEASE', channelId: { in: readable } } } } },
+    select: { id: true },
+  });
+  return new Set(pinned.map((revision) => revision.id));
 }
