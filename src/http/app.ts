@@ -18,6 +18,8 @@ import { alreadyReported, internalError, markHandled, reportUnexpected, serviceU
 import { requestIds } from './request-id.js';
 import { hideSuggestions, inputGuards } from './input-guards.js';
 import { strictMultipart } from './multipart.js';
+import { DEFAULT_LIVE_SETTINGS, LiveUpdates, type LiveSettings } from '../services/live/live-updates.js';
+import { uiRoutes } from './ui-routes.js';
 
 export interface AppOptions {
   db: Database;
@@ -34,12 +36,26 @@ export interface AppOptions {
   now?: () => Date;
   /** Receives the events of committed writes; an in-process bus by default. */
   events?: DomainEventPublisher;
+  live?: LiveSettings;
 }
 
 /** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
 const MAX_TOKENS = 5000;
 
-export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext>;
+/** The Yoga app, plus this process's live updates (the WebSocket server and shutdown need them). */
+export type StoreApp = YogaServerInstance<Record<string, never>, GraphQLContext> & { live: LiveUpdates };
+
+/** What graphql-ws hands Yoga's context factory instead of a Request: the connection's parameters. */
+interface WebSocketInitialContext {
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+/** The Authorization of a graphql-ws connection: `{"authorization": "Bearer ..."}` in its connection parameters. */
+function connectionAuthorization(params: WebSocketInitialContext['connectionParams']): string | null {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : null;
+}
+
 
 /** /health answers while the process is up; /readiness only while the database answers too. */
 function healthRoutes(db: Database): Plugin {
@@ -89,17 +105,19 @@ function noDataWhenUnavailable(logger: Logger): Plugin {
 export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
   const { db, logger } = options;
-  const events = options.events ?? new InProcessEventBus();
-  const servicesFor = async (request: Request): Promise<ServiceContext> => ({
+  const live = new LiveUpdates(db, options.live ?? DEFAULT_LIVE_SETTINGS, logger);
+  const events = live.publisher(options.events ?? new InProcessEventBus());
+  const servicesWith = async (authorization: string | null): Promise<ServiceContext> => ({
     prisma: db.prisma,
-    actor: await authenticate(db.prisma, request.headers.get('authorization'), now()),
+    actor: await authenticate(db.prisma, authorization, now()),
     now,
     settings: options.settings,
     blobs: options.blobs,
     events,
     logger,
   });
-  return createYoga<Record<string, never>, GraphQLContext>({
+  const servicesFor = (request: Request) => servicesWith(request.headers.get('authorization'));
+  const yoga = createYoga<Record<string, never>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     // Yoga's multipart parser keeps files in memory; past this size it answers 413.
@@ -150,6 +168,7 @@ export function createApp(options: AppOptions): StoreApp {
     plugins: [
       requestIds(),
       healthRoutes(db),
+      uiRoutes(),
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),
       noDataWhenUnavailable(logger),
@@ -165,9 +184,18 @@ export function createApp(options: AppOptions): StoreApp {
         blockFieldSuggestion: { enabled: true },
       }),
     ],
-    context: async ({ request }): Promise<GraphQLContext> => {
+    context: async (initial): Promise<GraphQLContext> => {
+      // A Request over HTTP (and SSE); the connection parameters over graphql-ws (server.ts).
+      const request = initial.request as Request | undefined;
+      const authorization = request ? request.headers.get('authorization') : connectionAuthorization((initial as WebSocketInitialContext).connectionParams);
       try {
-        return { prisma: db.prisma, services: await servicesFor(request) };
+        return {
+          prisma: db.prisma,
+          services: await servicesWith(authorization),
+          authorization,
+          live,
+          lastEventId: request?.headers.get('last-event-id') ?? null,
+        };
       } catch (error) {
         if (error instanceof AuthenticationError) {
           throw new GraphQLError(error.message, {
@@ -178,6 +206,7 @@ export function createApp(options: AppOptions): StoreApp {
       }
     },
   });
+  return Object.assign(yoga, { live });
 }
 
 /**

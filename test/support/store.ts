@@ -13,6 +13,7 @@ import { createApp, type StoreApp } from '../../src/http/app.js';
 import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITE_RETRIES } from '../../src/config.js';
 import type { ServiceSettings } from '../../src/services/context.js';
 import type { DomainEventPublisher } from '../../src/services/pipeline/events.js';
+import type { LiveSettings } from '../../src/services/live/live-updates.js';
 import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -101,6 +102,7 @@ export async function createTestStore(
     /** A database of the test's own instead of a fresh copy of the migrated one (the outage test's own PostgreSQL server). */
     database?: TestDatabase;
     events?: DomainEventPublisher;
+    live?: LiveSettings;
   } = {},
 ): Promise<TestStore> {
   const database = options.database ?? (await createTestDatabase());
@@ -135,6 +137,7 @@ export async function createTestStore(
     limits: { maxQueryDepth: 12, maxQueryCost: 20000, maxMultipartBytes: limits.maxMultipartBytes },
     now,
     events: options.events,
+    live: options.live,
   });
 
   const execute: TestStore['execute'] = async (document, variables, opts = {}) => {
