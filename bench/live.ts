@@ -61,6 +61,7 @@ async function main(): Promise<void> {
         complete: () => undefined,
       });
     }
+    process.stderr.write(`${connected} of ${SUBSCRIBERS} connected\n`);
     const deadline = Date.now() + 120_000;
     while (connected < SUBSCRIBERS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     // The server subscribes each one after its WebSocket connects; give the last ones a moment.
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       if (!eventId) throw new Error('no event arrived');
+      process.stderr.write(`release ${index + 1}: ${arrivals.get(eventId)?.length ?? 0} deliveries\n`);
       seen.add(eventId);
       const times = arrivals.get(eventId) ?? [];
       delivered += times.length;
