@@ -41,6 +41,19 @@ export const DEFAULT_DATABASE_TUNING = {
   poolSize: 10,
   connectionWaitMs: 30_000,
   transactionTimeoutMs: 60_000,
+  /** Live updates: the first wait before the LISTEN connection reconnects; doubles up to listenReconnectMaxMs. */
+  listenReconnectMs: 100,
+  listenReconnectMaxMs: 5_000,
+};
+
+/** Live updates and webhooks (docs/live.md). */
+export const DEFAULT_LIVE_CONFIG = {
+  authRecheckSeconds: 30,
+  webhookAllowPrivate: false,
+  webhookRetryBaseMs: 10_000,
+  webhookRetryForSeconds: 24 * 3600,
+  webhookTimeoutMs: 10_000,
+  webhookPollMs: 2_000,
 };
 
 /** A transaction PostgreSQL rolled back for a deadlock (40P01) or serialization failure (40001) runs again. */
@@ -115,6 +128,17 @@ const environmentSchema = z
       .default('')
       .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
       .pipe(z.array(z.string().refine(isOrigin, 'must be a comma-separated list of origins such as https://dashboard.example.com (scheme, host and port only)'))),
+    STORE_LIVE_RECONNECT_MS: positiveInt(DEFAULT_DATABASE_TUNING.listenReconnectMs),
+    STORE_LIVE_RECONNECT_MAX_MS: positiveInt(DEFAULT_DATABASE_TUNING.listenReconnectMaxMs),
+    STORE_LIVE_AUTH_RECHECK_SECONDS: positiveInt(DEFAULT_LIVE_CONFIG.authRecheckSeconds),
+    STORE_WEBHOOK_ALLOW_PRIVATE: z
+      .enum(['true', 'false', '1', '0', ''])
+      .default('false')
+      .transform((value) => value === 'true' || value === '1'),
+    STORE_WEBHOOK_RETRY_BASE_MS: positiveInt(DEFAULT_LIVE_CONFIG.webhookRetryBaseMs),
+    STORE_WEBHOOK_RETRY_FOR_SECONDS: positiveInt(DEFAULT_LIVE_CONFIG.webhookRetryForSeconds),
+    STORE_WEBHOOK_TIMEOUT_MS: positiveInt(DEFAULT_LIVE_CONFIG.webhookTimeoutMs),
+    STORE_WEBHOOK_POLL_MS: positiveInt(DEFAULT_LIVE_CONFIG.webhookPollMs),
   })
   .superRefine((env, ctx) => {
     if ((env.STORE_ADMIN_USERNAME === undefined) !== (env.STORE_ADMIN_PASSWORD === undefined)) {
@@ -168,6 +192,22 @@ export interface StoreConfig {
   corsOrigins: string[];
   /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
   trustProxy: boolean;
+  live: LiveConfig;
+}
+
+export interface LiveConfig {
+  /** How often an idle subscription checks its token again. */
+  authRecheckSeconds: number;
+  /** Webhook targets may be private or loopback addresses (air-gapped networks); link-local and metadata addresses stay refused. */
+  webhookAllowPrivate: boolean;
+  /** The first retry of a failed delivery waits this long; each further one doubles. */
+  webhookRetryBaseMs: number;
+  /** A delivery is retried for this long after the change, then marked FAILED. */
+  webhookRetryForSeconds: number;
+  /** One delivery attempt's time limit. */
+  webhookTimeoutMs: number;
+  /** How often each process looks for due deliveries (new ones are also sent at once). */
+  webhookPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -220,9 +260,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
       poolSize: e.STORE_DB_POOL_SIZE,
       connectionWaitMs: e.STORE_DB_CONNECTION_WAIT_MS,
       transactionTimeoutMs: e.STORE_DB_TRANSACTION_TIMEOUT_MS,
+      listenReconnectMs: e.STORE_LIVE_RECONNECT_MS,
+      listenReconnectMaxMs: e.STORE_LIVE_RECONNECT_MAX_MS,
     },
     writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
     corsOrigins: e.STORE_CORS_ORIGINS,
     trustProxy: e.STORE_TRUST_PROXY,
+    live: {
+      authRecheckSeconds: e.STORE_LIVE_AUTH_RECHECK_SECONDS,
+      webhookAllowPrivate: e.STORE_WEBHOOK_ALLOW_PRIVATE,
+      webhookRetryBaseMs: e.STORE_WEBHOOK_RETRY_BASE_MS,
+      webhookRetryForSeconds: e.STORE_WEBHOOK_RETRY_FOR_SECONDS,
+      webhookTimeoutMs: e.STORE_WEBHOOK_TIMEOUT_MS,
+      webhookPollMs: e.STORE_WEBHOOK_POLL_MS,
+    },
   };
 }

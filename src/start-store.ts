@@ -67,10 +67,21 @@ export async function startStore(config: StoreConfig): Promise<void> {
       uploadTtlSeconds: config.uploadTtlSeconds,
       maxChannelsPerChange: config.maxChannelsPerChange,
       writes: config.writes,
+      webhooks: { allowPrivate: config.live.webhookAllowPrivate },
     },
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
+    live: {
+      authRecheckMs: config.live.authRecheckSeconds * 1000,
+      webhookDelivery: {
+        allowPrivate: config.live.webhookAllowPrivate,
+        retryBaseMs: config.live.webhookRetryBaseMs,
+        retryForMs: config.live.webhookRetryForSeconds * 1000,
+        timeoutMs: config.live.webhookTimeoutMs,
+        pollMs: config.live.webhookPollMs,
+      },
+    },
   });
   let server: RunningServer;
   try {

@@ -10,6 +10,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, migrationsAreApplied, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
 import { pgliteStartParams } from './pglite-options.js';
+import { changeChannelName, type Notifications, type NotificationSubscription, pgliteNotifications, postgresNotifications } from './notifications.js';
 
 export type { PrismaClient };
 
@@ -23,6 +24,8 @@ export interface Database {
   ping(): Promise<void>;
   /** Calls `listener` for every SQL statement Prisma sends; returns an unsubscribe function. */
   onStatement(listener: (sql: string) => void): () => void;
+  /** LISTEN/NOTIFY of this store (live updates); listeners stop when the database closes. */
+  readonly notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -103,14 +106,17 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
   }
   if (!options.migrateInChildProcess && !options.alreadyMigrated) await migratePglite(pglite);
   const { prisma, onStatement } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
+  const notifications = closedWithDatabase(pgliteNotifications(pglite, changeChannelName(undefined)));
   return {
     prisma,
     kind: 'pglite',
     onStatement,
+    notifications,
     ping: async () => {
       await pglite.query('SELECT 1');
     },
     close: async () => {
+      await notifications.stopAll();
       await prisma.$disconnect();
       await pglite.close();
     },
@@ -166,14 +172,25 @@ export async function openPostgresDatabase(
     throw error;
   }
   const { prisma, onStatement } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
+  // The listening connection is not pooled: it stays in LISTEN for the life of the process.
+  const { max: _max, ...clientConfig } = poolConfig;
+  const channel = changeChannelName(schema);
+  const notifications = closedWithDatabase(
+    postgresNotifications({ ...clientConfig, application_name: `charmstore-listen ${channel}` }, channel, {
+      initialBackoffMs: tuning.listenReconnectMs,
+      maxBackoffMs: tuning.listenReconnectMaxMs,
+    }),
+  );
   return {
     prisma,
     kind: 'postgres',
     onStatement,
+    notifications,
     ping: async () => {
       await pool.query('SELECT 1');
     },
     close: async () => {
+      await notifications.stopAll();
       await prisma.$disconnect();
       await pool.end();
     },
@@ -186,6 +203,29 @@ export function openDatabase(config: { databaseUrl: string | undefined; dataDir:
   return config.databaseUrl
     ? openPostgresDatabase(config.databaseUrl, undefined, options)
     : openPgliteDatabase(path.join(config.dataDir, 'pglite'), options);
+}
+
+/** Notifications whose listeners the database stops when it closes. */
+function closedWithDatabase(inner: Notifications): Notifications & { stopAll(): Promise<void> } {
+  const open = new Set<NotificationSubscription>();
+  return {
+    channel: inner.channel,
+    async listen(handlers) {
+      const subscription = await inner.listen(handlers);
+      open.add(subscription);
+      return {
+        backendPid: () => subscription.backendPid(),
+        stop: async () => {
+          open.delete(subscription);
+          await subscription.stop();
+        },
+      };
+    },
+    async stopAll() {
+      await Promise.all([...open].map((subscription) => subscription.stop()));
+      open.clear();
+    },
+  };
 }
 
 async function ensureWritableDirectory(dir: string): Promise<void> {

@@ -66,6 +66,9 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.queryType({ description: 'Reads: everything here obeys the same visibility rules.' });
+builder.subscriptionType({
+  description: 'Live updates, over Server-Sent Events (`Accept: text/event-stream`) or the graphql-ws WebSocket protocol at /graphql.',
+});
 builder.mutationType({
   description: 'Writes. Each takes one `input` and returns a union of its Success type and the typed errors it can fail with.',
 });

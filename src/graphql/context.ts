@@ -1,8 +1,15 @@
 import type { PrismaClient } from '../db/database.js';
 import type { ServiceContext } from '../services/context.js';
+import type { LiveUpdates } from '../services/live/live-updates.js';
 
 /** The per-request GraphQL context: the service context plus what resolvers need to load data. */
 export interface GraphQLContext {
   services: ServiceContext;
   prisma: PrismaClient;
+  /** The Authorization header (or graphql-ws connection parameter) as sent: subscriptions check it again at each event. */
+  authorization: string | null;
+  /** This process's live updates (subscriptions). */
+  live: LiveUpdates;
+  /** The SSE `Last-Event-ID` header, where a reconnecting EventSource names the last event it received. */
+  lastEventId: string | null;
 }

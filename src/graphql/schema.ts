@@ -56,6 +56,11 @@ import './mutations/register-name.js';
 import './mutations/unregister-name.js';
 import './mutations/reserve-name.js';
 import './mutations/promulgate.js';
+// Subscriptions
+import './nodes/entity-change.js';
+import './subscriptions/entity-changed.js';
+import './nodes/webhook.js';
+import './mutations/webhooks.js';
 
 /** The whole schema; this file only imports the type and field modules that register themselves. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -21,6 +21,8 @@ import { requestIds } from './request-id.js';
 import { hideSuggestions, inputGuards } from './input-guards.js';
 import { strictMultipart } from './multipart.js';
 import { oneLoginPerRequest } from './one-login-per-request.js';
+import { DEFAULT_LIVE_SETTINGS, LiveUpdates, type LiveSettings } from '../services/live/live-updates.js';
+import { uiRoutes } from './ui-routes.js';
 
 export interface AppOptions {
   db: Database;
@@ -48,6 +50,7 @@ export interface AppOptions {
   now?: () => Date;
   /** Receives the events of committed writes; an in-process bus by default. */
   events?: DomainEventPublisher;
+  live?: LiveSettings;
 }
 
 /** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
@@ -64,7 +67,6 @@ export interface StoreServerContext {
   req?: { socket?: { remoteAddress?: string } };
 }
 
-export type StoreApp = YogaServerInstance<StoreServerContext, GraphQLContext>;
 
 /** The client's address: the connection's peer, or behind a trusted proxy the address the proxy saw. */
 function clientAddressOf(request: Request, server: StoreServerContext, trustProxy: boolean): string | null {
@@ -73,6 +75,20 @@ function clientAddressOf(request: Request, server: StoreServerContext, trustProx
     if (forwarded) return forwarded;
   }
   return server.req?.socket?.remoteAddress ?? null;
+}
+
+/** The Yoga app, plus this process's live updates (the WebSocket server and shutdown need them). */
+export type StoreApp = YogaServerInstance<StoreServerContext, GraphQLContext> & { live: LiveUpdates };
+
+/** What graphql-ws hands Yoga's context factory instead of a Request: the connection's parameters. */
+interface WebSocketInitialContext {
+  connectionParams?: Readonly<Record<string, unknown>>;
+}
+
+/** The Authorization of a graphql-ws connection: `{"authorization": "Bearer ..."}` in its connection parameters. */
+function connectionAuthorization(params: WebSocketInitialContext['connectionParams']): string | null {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : null;
 }
 
 /** /health answers while the process is up; /readiness only while the database answers too. */
@@ -123,11 +139,12 @@ function noDataWhenUnavailable(logger: Logger): Plugin {
 export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
   const { db, logger } = options;
-  const events = options.events ?? new InProcessEventBus();
+  const live = new LiveUpdates(db, options.live ?? DEFAULT_LIVE_SETTINGS, logger);
+  const events = live.publisher(options.events ?? new InProcessEventBus());
   const loginThrottle = new LoginThrottle();
-  const servicesFor = async (request: Request, clientAddress: string | null = null): Promise<ServiceContext> => ({
+  const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
     prisma: db.prisma,
-    actor: await authenticate(db.prisma, request.headers.get('authorization'), now()),
+    actor: await authenticate(db.prisma, authorization, now()),
     now,
     settings: options.settings,
     blobs: options.blobs,
@@ -136,7 +153,8 @@ export function createApp(options: AppOptions): StoreApp {
     clientAddress,
     loginThrottle,
   });
-  return createYoga<StoreServerContext, GraphQLContext>({
+  const servicesFor = (request: Request, clientAddress: string | null = null) => servicesWith(request.headers.get('authorization'), clientAddress);
+  const yoga = createYoga<StoreServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     // Yoga's multipart parser keeps files in memory; past this size it answers 413.
@@ -199,6 +217,7 @@ export function createApp(options: AppOptions): StoreApp {
       useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] }),
       oneLoginPerRequest(),
       healthRoutes(db),
+      uiRoutes(),
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
       downloadRoutes(servicesFor, logger),
       noDataWhenUnavailable(logger),
@@ -214,9 +233,19 @@ export function createApp(options: AppOptions): StoreApp {
         blockFieldSuggestion: { enabled: true },
       }),
     ],
-    context: async ({ request, req }): Promise<GraphQLContext> => {
+    context: async (initial): Promise<GraphQLContext> => {
+      // A Request over HTTP (and SSE); the connection parameters over graphql-ws (server.ts).
+      const request = initial.request as Request | undefined;
+      const authorization = request ? request.headers.get('authorization') : connectionAuthorization((initial as WebSocketInitialContext).connectionParams);
+      const clientAddress = request ? clientAddressOf(request, { req: (initial as StoreServerContext).req }, options.trustProxy ?? false) : null;
       try {
-        return { prisma: db.prisma, services: await servicesFor(request, clientAddressOf(request, { req }, options.trustProxy ?? false)) };
+        return {
+          prisma: db.prisma,
+          services: await servicesWith(authorization, clientAddress),
+          authorization,
+          live,
+          lastEventId: request?.headers.get('last-event-id') ?? null,
+        };
       } catch (error) {
         if (error instanceof AuthenticationError) {
           throw new GraphQLError(error.message, {
@@ -227,6 +256,7 @@ export function createApp(options: AppOptions): StoreApp {
       }
     },
   });
+  return Object.assign(yoga, { live });
 }
 
 /**

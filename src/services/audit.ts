@@ -63,10 +63,11 @@ export interface AccountAuditRecord {
 
 export type AuditRecord = AccountAuditRecord | (EntityAuditEvent & { entityId?: number | null });
 
-/** Writes one audit event inside the caller's transaction, so it commits or fails with the change. */
-export async function recordAudit(tx: Tx, actor: Actor | null, audited: AuditRecord, at: Date): Promise<void> {
+/** Writes one audit event inside the caller's transaction, so it commits or fails with the change; returns its id. */
+export async function recordAudit(tx: Tx, actor: Actor | null, audited: AuditRecord, at: Date): Promise<number> {
   const record = audited as AccountAuditRecord;
-  await tx.auditEvent.create({
+  const { id } = await tx.auditEvent.create({
+    select: { id: true },
     data: {
       actorId: actor?.userId ?? null,
       tokenId: actor?.tokenId ?? null,
@@ -78,4 +79,5 @@ export async function recordAudit(tx: Tx, actor: Actor | null, audited: AuditRec
       createdAt: at,
     },
   });
+  return id;
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ArchiveLimits } from '../domain/archive.js';
 import type { DomainEventPublisher } from './pipeline/events.js';
 import type { LoginThrottle } from './accounts/login-throttle.js';
+import type { WebhookTargetPolicy } from '../domain/webhook-target.js';
 
 /** Who is calling: a signed-in user through one token. */
 export interface Actor {
@@ -37,6 +38,8 @@ export interface ServiceSettings {
   /** Most channels one release or closeChannels may name. */
   maxChannelsPerChange: number;
   writes: WriteSettings;
+  /** Which webhook targets are allowed; private ranges are refused when absent. */
+  webhooks?: WebhookTargetPolicy;
 }
 
 /** How the write pipeline retries a transaction PostgreSQL rolled back for a deadlock or serialization failure. */

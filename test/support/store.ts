@@ -13,6 +13,7 @@ import { createApp, type StoreApp } from '../../src/http/app.js';
 import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITE_RETRIES } from '../../src/config.js';
 import type { ServiceSettings } from '../../src/services/context.js';
 import type { DomainEventPublisher } from '../../src/services/pipeline/events.js';
+import type { LiveSettings } from '../../src/services/live/live-updates.js';
 import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -102,6 +103,7 @@ export async function createTestStore(
     database?: TestDatabase;
     events?: DomainEventPublisher;
     corsOrigins?: string[];
+    live?: LiveSettings;
   } = {},
 ): Promise<TestStore> {
   const database = options.database ?? (await createTestDatabase());
@@ -137,6 +139,7 @@ export async function createTestStore(
     corsOrigins: options.corsOrigins,
     now,
     events: options.events,
+    live: options.live,
   });
 
   const execute: TestStore['execute'] = async (document, variables, opts = {}) => {

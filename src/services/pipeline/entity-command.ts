@@ -24,7 +24,9 @@ import { withRetries } from './retry.js';
  *     INSIDE the transaction, after the lock, so a write that waited while
  *     its caller's access was revoked is refused;
  *  4. runs the use case's checks and writes (`execute`);
- *  5. records the use case's typed audit event in the same transaction;
+ *  5. records the use case's typed audit event in the same transaction, and
+ *     hands it to the publisher's recordInTransaction (live updates: NOTIFY,
+ *     webhook outbox), so those commit or roll back with the change;
  *  6. commits; a deadlock or serialization failure reruns 2-5 (bounded, with
  *     jitter; see retry.ts);
  *  7. clears the request's caches, so later fields and mutations of the same
@@ -129,7 +131,10 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
           // Invisible now (made private, access revoked meanwhile): as if it did not exist.
           if (!created && !access.canView()) throw target.create ? target.create.denied() : notFound(target.url);
           const result = await command.execute({ tx, row, access, caller, created, now });
-          await recordAudit(tx, ctx.actor, { ...result.audit, entityId: result.audit.entityId === undefined ? id : result.audit.entityId }, now);
+          const entityId = result.audit.entityId === undefined ? id : result.audit.entityId;
+          const eventId = await recordAudit(tx, ctx.actor, { ...result.audit, entityId }, now);
+          // Live updates: the NOTIFY and webhook outbox rows commit (or not) with the change.
+          await ctx.events.recordInTransaction?.(tx, { eventId, entityId, action: result.audit.action });
           return result;
         }),
       );

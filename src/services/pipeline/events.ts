@@ -1,3 +1,5 @@
+import type { Tx } from '../../db/database.js';
+
 /**
  * What a committed write changed, said small: the kind and ids, never the
  * data (a subscriber reads what it needs). Handed to the publisher after the
@@ -18,6 +20,15 @@ export type DomainEvent =
 
 export type DomainEventKind = DomainEvent['kind'];
 
+/** A change as its audit event recorded it, inside the command's transaction. */
+export interface RecordedChange {
+  /** The audit event's id: also the id of the live event and of webhook deliveries. */
+  eventId: number;
+  entityId: number | null;
+  /** The audit action (`release`, `push`, ...). */
+  action: string;
+}
+
 /**
  * Receives the events of committed writes. Publishing never undoes or fails
  * a write: the write pipeline logs a publisher's error and acknowledges the
@@ -25,6 +36,12 @@ export type DomainEventKind = DomainEvent['kind'];
  */
 export interface DomainEventPublisher {
   publish(event: DomainEvent): void | Promise<void>;
+  /**
+   * Called inside the command's transaction, after its audit event: writes
+   * that must commit or roll back with the change (a webhook outbox row, a
+   * NOTIFY, which PostgreSQL delivers at commit). A failure here fails the write.
+   */
+  recordInTransaction?(tx: Tx, change: RecordedChange): Promise<void>;
 }
 
 /** The in-process publisher: calls each subscriber in turn. */

@@ -1,0 +1,117 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { listen, type RunningServer } from '../../src/http/server.js';
+import type { StoreApp } from '../../src/http/app.js';
+
+/** Serves a test store's app over real HTTP (and WebSocket) on a free loopback port. */
+export function serve(app: StoreApp): Promise<RunningServer> {
+  return listen(app, '127.0.0.1', 0, pino({ level: 'silent' }));
+}
+
+export interface Collected<T> {
+  events: T[];
+  errors: unknown[];
+  completed: boolean;
+  /** Resolves once `predicate` holds for the events received (or fails after `timeoutMs`). */
+  waitFor(predicate: (events: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
+  /** Resolves once the subscription ended (completed or with an error). */
+  ended(timeoutMs?: number): Promise<void>;
+  stop(): void;
+}
+
+type Sink = { next(value: { data?: unknown; errors?: unknown }): void; error(error: unknown): void; complete(): void };
+type Subscribe = (sink: Sink) => () => void;
+
+function collect<T>(subscribe: Subscribe, pick: (data: any) => T): Collected<T> {
+  const collected: Collected<T> = {
+    events: [],
+    errors: [],
+    completed: false,
+    async waitFor(predicate, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(collected.events)) {
+        if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(collected.events)}; errors ${JSON.stringify(collected.errors)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return collected.events;
+    },
+    async ended(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!collected.completed && collected.errors.length === 0) {
+        if (Date.now() > deadline) throw new Error(`subscription did not end; received ${JSON.stringify(collected.events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    stop: () => undefined,
+  };
+  collected.stop = subscribe({
+    next: (value) => {
+      if (value.errors) collected.errors.push(value.errors);
+      if (value.data) collected.events.push(pick(value.data));
+    },
+    error: (error) => collected.errors.push(error),
+    complete: () => (collected.completed = true),
+  });
+  return collected;
+}
+
+/** A subscription over Server-Sent Events with the standard graphql-sse client (distinct connections mode). */
+export function subscribeSse<R, V extends Record<string, unknown>, T>(
+  baseUrl: string,
+  document: TypedDocumentNode<R, V>,
+  variables: V,
+  pick: (data: R) => T,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Collected<T> {
+  const client = createSseClient({
+    url: `${baseUrl}/graphql`,
+    retryAttempts: 0,
+    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+  });
+  return collect((sink) => {
+    const unsubscribe = client.subscribe({ query: print(document), variables }, sink as never);
+    return () => {
+      unsubscribe();
+      client.dispose();
+    };
+  }, pick);
+}
+
+/** A subscription over the graphql-ws WebSocket protocol with the standard client. */
+export function subscribeWs<R, V extends Record<string, unknown>, T>(
+  baseUrl: string,
+  document: TypedDocumentNode<R, V>,
+  variables: V,
+  pick: (data: R) => T,
+  options: { token?: string } = {},
+): Collected<T> {
+  const client = createWsClient({
+    url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
+  });
+  return collect((sink) => {
+    const unsubscribe = client.subscribe({ query: print(document), variables }, sink as never);
+    return () => {
+      unsubscribe();
+      void client.dispose();
+    };
+  }, pick);
+}
+
+/** Waits until the process listens for changes (a subscription is only live once its server LISTENs). */
+export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in time; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
