@@ -22,6 +22,7 @@ import { pushResourceErrors } from '../src/services/push/push-resource.js';
 import { pushErrors } from '../src/services/push/push.js';
 import { aclChangeErrors } from '../src/services/sharing/grant.js';
 import { setPrivateErrors } from '../src/services/sharing/set-private.js';
+import { webhookErrors } from '../src/services/live/webhooks.js';
 
 type ErrorClass = abstract new (...args: never[]) => StoreError;
 
@@ -55,6 +56,9 @@ const SERVICE_ERRORS: Record<string, readonly ErrorClass[]> = {
   revokeToken: revokeTokenErrors,
   login: loginErrors,
   logout: logoutErrors,
+  createWebhook: webhookErrors,
+  deleteWebhook: webhookErrors,
+  redeliverWebhook: webhookErrors,
 };
 
 function unionMembers(mutation: string): string[] {

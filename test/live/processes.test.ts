@@ -38,7 +38,8 @@ async function push(base: string, note: string): Promise<number> {
   form.set('operations', JSON.stringify({ query: 'mutation($input: PushInput!) { push(input: $input) { __typename ... on PushSuccess { revision { number } } ... on Error { message } } }', variables: { input: { archive: null, url } } }));
   form.set('map', JSON.stringify({ 0: ['variables.input.archive'] }));
   form.set('0', new File([new Uint8Array(charmZip({ name: 'live', revisionNote: note }))], 'live.zip'));
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  // Multipart posts need a CSRF header (docs/security.md).
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' }, body: form });
   const body = (await response.json()) as { data: { push: { __typename: string; revision: { number: number } } } };
   if (body.data.push.__typename !== 'PushSuccess') throw new Error(JSON.stringify(body));
   return body.data.push.revision.number;

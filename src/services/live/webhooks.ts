@@ -1,6 +1,6 @@
 import type { Tx } from '../../db/database.js';
 import { CHANGE_KINDS, type ChangeKind, changeKindOf } from '../../domain/change-kind.js';
-import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import type { WebhookTargetPolicy } from '../../domain/webhook-target.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
@@ -13,6 +13,9 @@ import { checkWebhookTarget } from './webhook-target.js';
 export const DEFAULT_WEBHOOK_POLICY: WebhookTargetPolicy = { allowPrivate: false };
 export const MIN_SECRET_LENGTH = 16;
 export const MAX_WEBHOOKS_PER_ENTITY = 20;
+
+/** What createWebhook, deleteWebhook and redeliverWebhook can refuse with. */
+export const webhookErrors = [AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError] as const;
 
 function requireManageWebhooks(access: EntityAccess): void {
   if (access.canManage('package-manage-metadata')) return;
