@@ -55,7 +55,8 @@ function serverEnv(): Record<string, string> {
 }
 
 async function graphql(server: ServerProcess, token: string | undefined, query: string, variables: Record<string, unknown>, files?: Record<string, Blob>) {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  // Every request carries the CSRF header that non-browser clients send (multipart posts need it).
+  const headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   let body: BodyInit;
   if (files) {
     const form = new FormData();
