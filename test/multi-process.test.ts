@@ -69,7 +69,8 @@ async function serverEnv(): Promise<Record<string, string>> {
 }
 
 async function graphql(server: ServerProcess, token: string | undefined, query: string, variables: Record<string, unknown>, files?: Record<string, Blob>) {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  // Multipart requests need a CSRF-prevention header (src/http/app.ts, CSRF_HEADERS).
+  const headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   let body: BodyInit;
   if (files) {
     const form = new FormData();
@@ -166,7 +167,7 @@ describe.skipIf(!postgres)('two store processes on one PostgreSQL and one S3 buc
 
       const waitForAcks = async (count: number) => {
         const started = Date.now();
-        while (acked.length + releases.length < count && Date.now() - started < 90_000) await new Promise((resolve) => setTimeout(resolve, 50));
+        while (acked.length + releases.length < count && Date.now() - started < 60_000) await new Promise((resolve) => setTimeout(resolve, 50));
       };
       await waitForAcks(12);
       // kill -9 one process mid-run; the other keeps serving; then a replacement joins.
