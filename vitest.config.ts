@@ -30,6 +30,7 @@ const SLOW = [
   'test/docs/api-guide.test.ts',
   'test/writes-pipeline.test.ts',
   'test/crash.test.ts',
+  'test/multi-process.test.ts',
   'test/faults.test.ts',
   'test/push/blob-collector-race.test.ts',
   'test/db/**/*.test.ts',

@@ -1,4 +1,4 @@
-import { FileBlobStore } from '../src/blobs/file-blob-store.js';
+import { blobLocation, openBlobStore } from '../src/blobs/open-blob-store.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { collectGarbage } from '../src/services/blobs/collect-garbage.js';
@@ -11,9 +11,9 @@ import { collectGarbage } from '../src/services/blobs/collect-garbage.js';
 const config = loadConfig();
 const db = await openDatabase(config);
 try {
-  const blobs = await FileBlobStore.open(config.blobDir);
+  const blobs = await openBlobStore(config);
   const report = await collectGarbage(db, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 });
-  process.stdout.write(`${JSON.stringify({ blobDir: config.blobDir, ...report })}\n`);
+  process.stdout.write(`${JSON.stringify({ blobs: blobLocation(config), ...report })}\n`);
 } finally {
   await db.close();
 }

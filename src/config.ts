@@ -92,6 +92,18 @@ const environmentSchema = z
     ),
     STORE_DATA_DIR: z.string().trim().min(1).default('./data'),
     STORE_BLOB_DIR: optionalString,
+    STORE_BLOB_BACKEND: z.enum(['file', 's3'], { error: 'expected file or s3' }).default('file'),
+    STORE_S3_BUCKET: optionalString,
+    STORE_S3_PREFIX: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9!_.*'()/-]*$/, 'use letters, digits and !_.*\'()/- only')
+        .optional(),
+    ),
+    STORE_S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// url' }).optional()),
+    STORE_S3_REGION: optionalString,
+    STORE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+    STORE_S3_PRESIGN_SECONDS: wholeNumber(0, 0, 7 * 24 * 3600, ' (0 serves downloads through the store; S3 signatures last 7 days at most)'),
     STORE_ADMIN_USERNAME: optionalString,
     STORE_ADMIN_PASSWORD: optionalString,
     STORE_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
@@ -148,6 +160,9 @@ const environmentSchema = z
         message: 'STORE_ADMIN_USERNAME and STORE_ADMIN_PASSWORD must be set together',
       });
     }
+    if (env.STORE_BLOB_BACKEND === 's3' && env.STORE_S3_BUCKET === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['STORE_S3_BUCKET'], message: 'required when STORE_BLOB_BACKEND=s3' });
+    }
   });
 
 /** "https://host[:port]" exactly as a browser sends it in the Origin header: no path, no trailing slash. */
@@ -166,7 +181,10 @@ export interface StoreConfig {
   /** A PostgreSQL server; undefined means the embedded PGlite database. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** The filesystem blob store's directory (STORE_BLOB_BACKEND=file). */
   blobDir: string;
+  /** Set when blobs live in an S3-compatible bucket instead of `blobDir`. */
+  s3: S3Settings | undefined;
   admin: { username: string; password: string } | undefined;
   tokenTtlSeconds: number;
   /** A branch with no release for this long is closed. */
@@ -210,6 +228,21 @@ export interface LiveConfig {
   webhookPollMs: number;
 }
 
+/** The S3 blob backend (src/blobs/s3-blob-store.ts); credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...). */
+export interface S3Settings {
+  bucket: string;
+  /** Prepended to every key ("" or ending in "/"), so several stores can share a bucket. */
+  prefix: string;
+  /** For MinIO, Ceph RGW and other S3-compatible servers; undefined means AWS. */
+  endpoint: string | undefined;
+  /** undefined lets the SDK read AWS_REGION and the profile (us-east-1 when nothing says). */
+  region: string | undefined;
+  /** bucket in the path (http://host/bucket/key) rather than the host name: MinIO and Ceph usually need it. */
+  forcePathStyle: boolean;
+  /** Downloads redirect to a presigned URL valid this long; 0 streams them through the store. */
+  presignSeconds: number;
+}
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
@@ -231,6 +264,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     databaseUrl: e.DATABASE_URL,
     dataDir,
     blobDir: path.resolve(e.STORE_BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    s3:
+      e.STORE_BLOB_BACKEND === 's3' && e.STORE_S3_BUCKET
+        ? {
+            bucket: e.STORE_S3_BUCKET,
+            prefix: e.STORE_S3_PREFIX === undefined ? '' : e.STORE_S3_PREFIX.replace(/\/*$/, '/').replace(/^\/+/, ''),
+            endpoint: e.STORE_S3_ENDPOINT,
+            region: e.STORE_S3_REGION,
+            forcePathStyle: e.STORE_S3_FORCE_PATH_STYLE === 'true',
+            presignSeconds: e.STORE_S3_PRESIGN_SECONDS,
+          }
+        : undefined,
     admin:
       e.STORE_ADMIN_USERNAME && e.STORE_ADMIN_PASSWORD
         ? { username: e.STORE_ADMIN_USERNAME, password: e.STORE_ADMIN_PASSWORD }

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { FileBlobStore } from './blobs/file-blob-store.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import { blobLocation, openBlobStore } from './blobs/open-blob-store.js';
 import type { StoreConfig } from './config.js';
 import { DatabaseStartupError, openDatabase, type Database } from './db/database.js';
 import { createApp } from './http/app.js';
@@ -38,18 +39,18 @@ export async function startStore(config: StoreConfig): Promise<void> {
     }
   }
 
-  let blobs: FileBlobStore;
+  let blobs: BlobStore;
   try {
-    blobs = await FileBlobStore.open(config.blobDir);
+    blobs = await openBlobStore(config);
   } catch (error) {
-    logger.fatal({ err: error, blobDir: config.blobDir }, `cannot use the blob directory ${config.blobDir}`);
+    logger.fatal({ err: error, blobs: blobLocation(config) }, `cannot use the blob store ${blobLocation(config)}`);
     await db.close();
     process.exit(1);
   }
   // Leftovers of a crash (a blob written, its revision never committed) go now;
   // in the background, so a large store does not delay start-up.
   collectGarbage(db, blobs, { now: new Date(), graceMs: config.blobGcGraceSeconds * 1000 }).then(
-    (report) => logger.info({ ...report, blobDir: config.blobDir }, 'blob garbage collected'),
+    (report) => logger.info({ ...report, blobs: blobLocation(config) }, 'blob garbage collected'),
     (error: unknown) => logger.error({ err: error }, 'blob garbage collection failed'),
   );
 

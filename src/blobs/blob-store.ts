@@ -32,6 +32,12 @@ export interface StoredBlob {
   modifiedAt: Date;
 }
 
+/** The response headers a redirected download must carry. */
+export interface DownloadRedirect {
+  contentDisposition: string;
+  contentType: string;
+}
+
 /** Raised by `stage` when the content is larger than allowed; nothing is kept. */
 export class BlobTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -59,4 +65,10 @@ export interface BlobStore {
   remove(sha384: string): Promise<void>;
   /** Drops staging leftovers (from crashed or abandoned writes) older than `before`; returns how many. */
   removeStaleStaging(before: Date): Promise<number>;
+  /**
+   * A short-lived URL the client may fetch the blob from directly (a
+   * presigned S3 URL), or null to stream it through the store. Optional:
+   * a backend that cannot redirect leaves it out.
+   */
+  downloadRedirect?(sha384: string, response: DownloadRedirect): Promise<string | null>;
 }

@@ -6,7 +6,9 @@ type ResponseConstructor = typeof Response;
 /**
  * Streams a blob as an HTTP response: Content-Length, a strong ETag (the
  * SHA-384), Digest and Repr-Digest/Content-Digest (SHA-256, RFC 9530),
- * Content-Disposition, single byte ranges (206/416) and If-None-Match (304).
+ * Content-Disposition, single byte ranges (206/416) and If-None-Match (304);
+ * or, when the blob store offers one, a redirect (302) to a short-lived URL
+ * of the bucket, which serves ranges itself.
  */
 export async function serveBlob(request: Request, download: Download, blobs: BlobStore, ResponseClass: ResponseConstructor): Promise<Response> {
   const etag = `"${download.sha384}"`;
@@ -23,6 +25,13 @@ export async function serveBlob(request: Request, download: Download, blobs: Blo
   };
   if (ifNoneMatchHits(request.headers.get('if-none-match'), etag)) {
     return new ResponseClass(null, { status: 304, headers: { etag, 'cache-control': headers['cache-control']! } });
+  }
+  // A presigned URL hands the bytes (ranges included) to the bucket. Not
+  // with If-Range: the bucket's ETag is not the store's, so it would send
+  // the whole content instead of the range.
+  if (request.method === 'GET' && blobs.downloadRedirect && request.headers.get('if-range') === null) {
+    const location = await blobs.downloadRedirect(download.sha384, { contentDisposition: headers['content-disposition']!, contentType: download.contentType });
+    if (location !== null) return new ResponseClass(null, { status: 302, headers: { location, etag, 'cache-control': 'private, no-store' } });
   }
   const size = download.size;
   const range = request.method === 'GET' ? requestedRange(request, etag, size) : null;

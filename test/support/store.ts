@@ -104,11 +104,13 @@ export async function createTestStore(
     events?: DomainEventPublisher;
     corsOrigins?: string[];
     live?: LiveSettings;
+    /** Another backend (test/blobs/s3.test.ts); the default is a filesystem store in a temporary directory. */
+    blobs?: BlobStore;
   } = {},
 ): Promise<TestStore> {
   const database = options.database ?? (await createTestDatabase());
   const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-blobs-'));
-  const blobs = await FileBlobStore.open(blobDir);
+  const blobs = options.blobs ?? (await FileBlobStore.open(blobDir));
   const limits = { ...DEFAULT_TEST_LIMITS, ...options.limits };
   const clock = {
     now: new Date('2026-01-01T00:00:00Z'),
