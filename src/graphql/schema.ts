@@ -17,6 +17,8 @@ import './nodes/entity-channels.js';
 import './nodes/entity-revisions.js';
 import './nodes/revision-channels.js';
 import './nodes/revision-download.js';
+import './nodes/base.js';
+import './nodes/revision-details.js';
 import './nodes/resolution.js';
 // Queries
 import './queries/viewer.js';
