@@ -138,3 +138,14 @@ export function basesInclude(bases: readonly Base[], platform: { name: string; c
       (base.architectures.includes(platform.architecture) || base.architectures.includes(ANY_ARCHITECTURE)),
   );
 }
+
+/**
+ * Whether a revision runs on a url's series segment ("cs:~kirk/jammy/foo"):
+ * it declares the series, or a base the series stands for (a charm packed
+ * today declares bases only).
+ */
+export function supportsSeries(revision: { series: readonly string[]; bases: readonly Base[] }, series: string): boolean {
+  if (revision.series.includes(series)) return true;
+  const base = SERIES_BASES[series];
+  return base !== undefined && revision.bases.some((candidate) => candidate.name === base.name && candidate.channel === base.channel);
+}
