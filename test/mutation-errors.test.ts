@@ -11,6 +11,7 @@ import { logoutErrors } from '../src/services/accounts/logout.js';
 import { revokeTokenErrors } from '../src/services/accounts/revoke-token.js';
 import { closeChannelsErrors } from '../src/services/channels/close-channels.js';
 import { createTrackErrors } from '../src/services/channels/create-track.js';
+import { promoteErrors } from '../src/services/channels/promote.js';
 import { releaseErrors } from '../src/services/channels/release.js';
 import { setDefaultTrackErrors } from '../src/services/channels/set-default-track.js';
 import { setTrackGuardrailErrors } from '../src/services/channels/set-track-guardrail.js';
@@ -35,6 +36,7 @@ const SERVICE_ERRORS: Record<string, readonly ErrorClass[]> = {
   push: pushErrors,
   pushResource: pushResourceErrors,
   release: releaseErrors,
+  promote: promoteErrors,
   closeChannels: closeChannelsErrors,
   createTrack: createTrackErrors,
   setDefaultTrack: setDefaultTrackErrors,

@@ -1,5 +1,7 @@
 import path from 'node:path/posix';
 import { parse as parseYaml } from 'yaml';
+import { BaseSyntaxError, basesFromSeries, type Base, mergeBases, parseBaseEntry, parseCharmcraftBases, parsePlatforms } from './bases.js';
+import { type CharmDetails, charmDetails, DetailSyntaxError } from './charm-details.js';
 import { entityNameProblem, isValidEntityName, parseEntityUrl } from './entity-url.js';
 import { ValidationError } from './errors.js';
 
@@ -30,9 +32,14 @@ export interface ArchiveLimits {
 export const METADATA_FILE = 'metadata.yaml';
 export const MANIFEST_FILE = 'manifest.yaml';
 export const BUNDLE_FILE = 'bundle.yaml';
+/** charmcraft's project file: bases/platforms, and all of the metadata for charms packed by charmcraft 3. */
+export const CHARMCRAFT_FILE = 'charmcraft.yaml';
+/** The version string charmcraft writes (from `git describe`) into the packed charm. */
+export const VERSION_FILE = 'version';
 /** The files whose text the checks need; each is read into memory, so it gets a small bound of its own. */
-export const DESCRIPTOR_FILES = [METADATA_FILE, MANIFEST_FILE, BUNDLE_FILE] as const;
+export const DESCRIPTOR_FILES = [METADATA_FILE, MANIFEST_FILE, BUNDLE_FILE, CHARMCRAFT_FILE, VERSION_FILE] as const;
 export const MAX_DESCRIPTOR_BYTES = 1024 * 1024;
+export const MAX_VERSION_BYTES = 1024;
 /** A symlink entry's content is its target path. */
 export const MAX_LINK_TARGET_BYTES = 4096;
 
@@ -45,30 +52,39 @@ export interface DeclaredResource {
   description: string | null;
 }
 
-export interface CharmBase {
-  name: string;
-  channel: string;
-  architectures: string[];
-}
+export type CharmBase = Base;
 
-export interface CharmInfo {
+export interface CharmInfo extends CharmDetails {
   kind: 'CHARM';
   name: string;
   summary: string;
   description: string;
   series: string[];
   resources: DeclaredResource[];
-  /** From manifest.yaml, when the archive has one. */
+  /**
+   * Where the revision runs: manifest.yaml's bases when the archive has
+   * them, else charmcraft.yaml's bases or platforms, else its series mapped
+   * to bases (src/domain/bases.ts).
+   */
   bases: CharmBase[];
+  /** The archive's `version` file, trimmed. */
+  version: string | null;
 }
 
 export interface BundleApplication {
   name: string;
   charm: string;
+  /** The channel the bundle deploys the charm from, when it says. */
+  channel: string | null;
+  /** The charm revision the bundle pins, when it says. */
+  revision: number | null;
+  /** `num_units` (or the older `scale`); null for subordinates, which have no units of their own. */
+  numUnits: number | null;
 }
 
 export interface BundleInfo {
   kind: 'BUNDLE';
+  version: string | null;
   /** bundle.yaml `name`, when given. */
   name: string | null;
   summary: string | null;
@@ -124,6 +140,8 @@ export interface DescriptorTexts {
   metadata?: string;
   manifest?: string;
   bundle?: string;
+  charmcraft?: string;
+  version?: string;
 }
 
 /** Turns the root descriptors into what the archive is: a charm (metadata.yaml) or a bundle (bundle.yaml). */
@@ -131,8 +149,11 @@ export function describeArchive(texts: DescriptorTexts, field: string, maxDeclar
   if (texts.metadata !== undefined && texts.bundle !== undefined) {
     throw archiveRefused(`it has both ${METADATA_FILE} (a charm) and ${BUNDLE_FILE} (a bundle) at its root; keep the one that says what it is`, field);
   }
-  if (texts.metadata !== undefined) return parseCharm(texts.metadata, texts.manifest, field, maxDeclaredResources);
-  if (texts.bundle !== undefined) return parseBundle(texts.bundle, field);
+  const version = texts.version === undefined || texts.version.trim() === '' ? null : texts.version.trim();
+  if (texts.metadata !== undefined || (texts.bundle === undefined && texts.charmcraft !== undefined)) {
+    return { ...parseCharm(texts, field, maxDeclaredResources), version };
+  }
+  if (texts.bundle !== undefined) return { ...parseBundle(texts.bundle, field), version };
   throw archiveRefused(`it has neither ${METADATA_FILE} (a charm) nor ${BUNDLE_FILE} (a bundle) at its root`, field);
 }
 
@@ -178,41 +199,74 @@ function parseSeries(value: unknown, file: string, field: string): string[] {
   return [...new Set(list as string[])];
 }
 
-function parseCharm(metadataText: string, manifestText: string | undefined, field: string, maxDeclaredResources: number): CharmInfo {
-  const metadata = parseDocument(metadataText, METADATA_FILE, field);
-  const name = requiredText(metadata, 'name', METADATA_FILE, field);
-  if (!isValidEntityName(name)) throw archiveRefused(`the name in ${METADATA_FILE} is refused: ${entityNameProblem(name)}`, field);
+/**
+ * A charm: its metadata comes from metadata.yaml, or from charmcraft.yaml
+ * when charmcraft 3 keeps it all there (then charmcraft.yaml must say
+ * `type: charm`).
+ */
+function parseCharm(texts: DescriptorTexts, field: string, maxDeclaredResources: number): Omit<CharmInfo, 'version'> {
+  const charmcraft = texts.charmcraft === undefined ? null : parseDocument(texts.charmcraft, CHARMCRAFT_FILE, field);
+  const file = texts.metadata !== undefined ? METADATA_FILE : CHARMCRAFT_FILE;
+  if (texts.metadata === undefined && charmcraft?.type !== 'charm') {
+    throw archiveRefused(`it has no ${METADATA_FILE}, and its ${CHARMCRAFT_FILE} does not say "type: charm"`, field);
+  }
+  const metadata = texts.metadata !== undefined ? parseDocument(texts.metadata, METADATA_FILE, field) : charmcraft!;
+  const name = requiredText(metadata, 'name', file, field);
+  if (!isValidEntityName(name)) throw archiveRefused(`the name in ${file} is refused: ${entityNameProblem(name)}`, field);
+  const series = parseSeries(metadata.series, file, field);
+  let details: CharmDetails;
+  try {
+    details = charmDetails(metadata);
+  } catch (error) {
+    if (error instanceof DetailSyntaxError) throw archiveRefused(`${file}: ${error.message}`, field);
+    throw error;
+  }
   return {
     kind: 'CHARM',
     name,
-    summary: requiredText(metadata, 'summary', METADATA_FILE, field),
-    description: requiredText(metadata, 'description', METADATA_FILE, field),
-    series: parseSeries(metadata.series, METADATA_FILE, field),
-    resources: parseResources(metadata.resources, field, maxDeclaredResources),
-    bases: manifestText === undefined ? [] : parseBases(manifestText, field),
+    summary: requiredText(metadata, 'summary', file, field),
+    description: requiredText(metadata, 'description', file, field),
+    series,
+    resources: parseResources(metadata.resources, field, maxDeclaredResources, file),
+    bases: charmBases(texts.manifest, charmcraft, series, field),
+    ...details,
   };
 }
 
-function parseResources(value: unknown, field: string, maxDeclaredResources: number): DeclaredResource[] {
+/** The first source that declares bases wins: manifest.yaml (what charmcraft packed for), charmcraft.yaml, series. */
+function charmBases(manifestText: string | undefined, charmcraft: Record<string, unknown> | null, series: string[], field: string): CharmBase[] {
+  const manifestBases = manifestText === undefined ? [] : parseBases(manifestText, field);
+  if (manifestBases.length > 0) return manifestBases;
+  try {
+    if (charmcraft?.platforms !== undefined && charmcraft.platforms !== null) return parsePlatforms(charmcraft.platforms, charmcraft.base);
+    if (charmcraft?.bases !== undefined && charmcraft.bases !== null) return parseCharmcraftBases(charmcraft.bases);
+  } catch (error) {
+    if (error instanceof BaseSyntaxError) throw archiveRefused(`${CHARMCRAFT_FILE}: ${error.message}`, field);
+    throw error;
+  }
+  return basesFromSeries(series);
+}
+
+function parseResources(value: unknown, field: string, maxDeclaredResources: number, file: string): DeclaredResource[] {
   if (value === undefined || value === null) return [];
-  if (!isRecord(value)) throw archiveRefused(`"resources" in ${METADATA_FILE} must be a mapping of resource names to their definitions`, field);
+  if (!isRecord(value)) throw archiveRefused(`"resources" in ${file} must be a mapping of resource names to their definitions`, field);
   const count = Object.keys(value).length;
   if (count > maxDeclaredResources) {
-    throw archiveRefused(`${METADATA_FILE} declares ${count} resources; a charm may declare at most ${maxDeclaredResources}`, field);
+    throw archiveRefused(`${file} declares ${count} resources; a charm may declare at most ${maxDeclaredResources}`, field);
   }
   return Object.entries(value).map(([name, definition]) => {
     if (!RESOURCE_NAME.test(name)) {
-      throw archiveRefused(`resource name "${name}" in ${METADATA_FILE} is not valid: use up to 64 letters, digits, "_" and "-", starting with a letter`, field);
+      throw archiveRefused(`resource name "${name}" in ${file} is not valid: use up to 64 letters, digits, "_" and "-", starting with a letter`, field);
     }
     const body = definition ?? {};
-    if (!isRecord(body)) throw archiveRefused(`resource "${name}" in ${METADATA_FILE} must be a mapping with a "type"`, field);
+    if (!isRecord(body)) throw archiveRefused(`resource "${name}" in ${file} must be a mapping with a "type"`, field);
     const type = body.type ?? 'file';
     if (typeof type !== 'string' || !(RESOURCE_TYPES as readonly string[]).includes(type)) {
-      throw archiveRefused(`resource "${name}" in ${METADATA_FILE} has type ${JSON.stringify(type)}; use "file" or "oci-image"`, field);
+      throw archiveRefused(`resource "${name}" in ${file} has type ${JSON.stringify(type)}; use "file" or "oci-image"`, field);
     }
     const description = body.description ?? null;
     if (description !== null && typeof description !== 'string') {
-      throw archiveRefused(`the description of resource "${name}" in ${METADATA_FILE} must be a string`, field);
+      throw archiveRefused(`the description of resource "${name}" in ${file} must be a string`, field);
     }
     return { name, type: type as ResourceType, description: description === null || description.trim() === '' ? null : description.trim() };
   });
@@ -223,17 +277,15 @@ function parseBases(manifestText: string, field: string): CharmBase[] {
   const bases = manifest.bases ?? [];
   const problem = `"bases" in ${MANIFEST_FILE} must be a list of {name, channel, architectures}`;
   if (!Array.isArray(bases)) throw archiveRefused(problem, field);
-  return bases.map((base) => {
-    if (!isRecord(base) || typeof base.name !== 'string' || (typeof base.channel !== 'string' && typeof base.channel !== 'number')) {
-      throw archiveRefused(problem, field);
-    }
-    const architectures = base.architectures ?? [];
-    if (!Array.isArray(architectures) || architectures.some((arch) => typeof arch !== 'string')) throw archiveRefused(problem, field);
-    return { name: base.name, channel: String(base.channel), architectures: architectures as string[] };
-  });
+  try {
+    return mergeBases(bases.map(parseBaseEntry));
+  } catch (error) {
+    if (error instanceof BaseSyntaxError) throw archiveRefused(problem, field);
+    throw error;
+  }
 }
 
-function parseBundle(text: string, field: string): BundleInfo {
+function parseBundle(text: string, field: string): Omit<BundleInfo, 'version'> {
   const bundle = parseDocument(text, BUNDLE_FILE, field);
   const applications = bundle.applications ?? bundle.services;
   if (!isRecord(applications) || Object.keys(applications).length === 0) {
@@ -259,9 +311,23 @@ function parseBundle(text: string, field: string): BundleInfo {
         if (error instanceof ValidationError) throw archiveRefused(`application "${application}" in ${BUNDLE_FILE}: ${error.message}`, field);
         throw error;
       }
-      return { name: application, charm: charm.trim() };
+      return { name: application, charm: charm.trim(), ...applicationPlacement(application, definition as Record<string, unknown>, field) };
     }),
   };
+}
+
+function applicationPlacement(application: string, definition: Record<string, unknown>, field: string) {
+  const { channel, revision } = definition;
+  const numUnits = definition.num_units ?? definition.scale ?? null;
+  if (channel !== undefined && channel !== null && typeof channel !== 'string') {
+    throw archiveRefused(`the "channel" of application "${application}" in ${BUNDLE_FILE} must be a string`, field);
+  }
+  for (const [key, value] of [['revision', revision], ['num_units', numUnits]] as const) {
+    if (value !== undefined && value !== null && !(Number.isInteger(value) && (value as number) >= 0)) {
+      throw archiveRefused(`the "${key}" of application "${application}" in ${BUNDLE_FILE} must be a whole number`, field);
+    }
+  }
+  return { channel: (channel as string | undefined) ?? null, revision: (revision as number | undefined) ?? null, numUnits: numUnits as number | null };
 }
 
 /**
@@ -276,6 +342,14 @@ export function archiveMetadata(info: ArchiveInfo): Record<string, unknown> {
         name: info.name,
         resources: Object.fromEntries(info.resources.map(({ name, type, description }) => [name, { type, description }])),
         bases: info.bases,
+        links: info.links,
+        maintainers: info.maintainers,
+        assumes: info.assumes,
+        containers: info.containers,
+        subordinate: info.subordinate,
+        provides: info.provides,
+        requires: info.requires,
+        peers: info.peers,
       }
     : { kind: 'bundle', name: info.name, applications: info.applications };
 }
@@ -283,7 +357,8 @@ export function archiveMetadata(info: ArchiveInfo): Record<string, unknown> {
 /** The content of an oci-image resource: where the image is and which exact image it is. */
 export interface OciImageDescriptor {
   image: string;
-  digest: string;
+  /** Null only in Juju's form with an unpinned image (a tag), which Juju itself accepts. */
+  digest: string | null;
 }
 
 export const MAX_OCI_DESCRIPTOR_BYTES = 64 * 1024;
@@ -311,6 +386,7 @@ export function parseOciImageDescriptor(text: string, field: string): OciImageDe
     throw new ValidationError(`The oci-image descriptor is not valid JSON or YAML; ${hint}`, field);
   }
   if (!isRecord(document)) throw new ValidationError(`The oci-image descriptor must be a mapping; ${hint}`, field);
+  if ('ImageName' in document) return parseJujuOciImageDocument(document, field);
   const unknown = Object.keys(document).filter((key) => !['image', 'digest', 'username', 'password'].includes(key));
   if (unknown.length > 0) throw new ValidationError(`The oci-image descriptor has unknown keys (${unknown.join(', ')}); ${hint}`, field);
   const { image, digest } = document;
@@ -330,4 +406,24 @@ export function parseOciImageDescriptor(text: string, field: string): OciImageDe
     throw new ValidationError(`The oci-image descriptor's image reference is pinned to ${pinned} but "digest" says ${digest}; make them agree`, field);
   }
   return { image, digest };
+}
+
+/**
+ * Juju's own resource document, as `juju attach-resource` and the old
+ * charm store took it: {"ImageName": "<reference[@sha256:...]>",
+ * "Username": ..., "Password": ...}. The digest, when there is one, is the
+ * reference's pin.
+ */
+function parseJujuOciImageDocument(document: Record<string, unknown>, field: string): OciImageDescriptor {
+  const hint = 'Juju\'s form is {"ImageName": "<registry/path:tag or @sha256:digest>", "Username": "...", "Password": "..."}';
+  const unknown = Object.keys(document).filter((key) => !['ImageName', 'Username', 'Password'].includes(key));
+  if (unknown.length > 0) throw new ValidationError(`The oci-image descriptor has unknown keys (${unknown.join(', ')}); ${hint}`, field);
+  const image = document.ImageName;
+  if (typeof image !== 'string' || !IMAGE_REFERENCE.test(image)) {
+    throw new ValidationError(`The oci-image descriptor's "ImageName" is missing or not an image reference; ${hint}`, field);
+  }
+  for (const key of ['Username', 'Password'] as const) {
+    if (document[key] !== undefined && typeof document[key] !== 'string') throw new ValidationError(`The oci-image descriptor's "${key}" must be a string`, field);
+  }
+  return { image, digest: image.split('@')[1] ?? null };
 }

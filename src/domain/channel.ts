@@ -76,7 +76,8 @@ export function trackNameProblem(name: string): string {
 
 /**
  * Parses `[track/]risk[/branch]`. A lone risk uses `defaultTrack`; a lone
- * other word is that track's stable risk; `risk/branch` uses the default track.
+ * other word is that track's stable risk; `risk/branch` (a risk, then any
+ * word, risk words included) uses the default track.
  */
 export function parseChannel(input: string, defaultTrack: string, field = 'channel'): ChannelName {
   const fail = (why: string): never => {
@@ -100,13 +101,16 @@ export function parseChannel(input: string, defaultTrack: string, field = 'chann
     }
   } else if (parts.length === 2) {
     const [first, second] = parts as [string, string];
-    if (toRisk(second)) {
-      track = first;
-      riskWord = second;
-    } else if (toRisk(first)) {
+    // A risk first is always risk/branch, even when the branch is a risk
+    // word ("stable/edge" = latest/stable/edge, as juju, snapd and charmcraft
+    // read it): no track may be named like a risk, so nothing else is meant.
+    if (toRisk(first)) {
       track = defaultTrack;
       riskWord = first;
       branch = second;
+    } else if (toRisk(second)) {
+      track = first;
+      riskWord = second;
     } else {
       return fail(`neither "${first}" nor "${second}" is a risk`);
     }

@@ -36,7 +36,7 @@ function isFileLike(value: unknown): value is File {
 }
 
 builder.scalarType('JSON', {
-  description: 'Any JSON value (used for the before/after summaries of audit events).',
+  description: 'Any JSON value (the before/after summaries of audit events, a charm\'s `assumes` expressions).',
   serialize: (value) => value,
   parseValue: (value) => value,
 });

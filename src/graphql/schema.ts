@@ -17,6 +17,8 @@ import './nodes/entity-channels.js';
 import './nodes/entity-revisions.js';
 import './nodes/revision-channels.js';
 import './nodes/revision-download.js';
+import './nodes/base.js';
+import './nodes/revision-details.js';
 import './nodes/resolution.js';
 // Queries
 import './queries/viewer.js';
@@ -42,6 +44,7 @@ import './mutations/remove-group-member.js';
 import './mutations/push.js';
 import './mutations/push-resource.js';
 import './mutations/release.js';
+import './mutations/promote.js';
 import './mutations/close-channels.js';
 import './mutations/create-track.js';
 import './mutations/set-default-track.js';

@@ -17,6 +17,8 @@ interface EntityAuditPayloads {
   'push-resource': { after: { revision: number; sha384: string; size: number } };
   'push-resource-duplicate': { after: { revision: number; sha384: string } };
   release: { after: { channels: string[]; resources: Array<{ name: string; revision: number }> } };
+  /** `from` is the channel whose release was copied (after fall-back). */
+  promote: { after: { from: string; channels: string[]; resources: Array<{ name: string; revision: number }> } };
   'close-channels': { after: { closed: string[] } };
   'create-track': { after: { track: string } };
   'set-default-track': { before: { defaultTrack: string }; after: { defaultTrack: string } };

@@ -47,7 +47,18 @@ describe('describeArchive', () => {
         { name: 'img', type: 'oci-image', description: null },
         { name: 'data', type: 'file', description: null },
       ],
-      bases: [{ name: 'ubuntu', channel: '22.04', architectures: [] }],
+      // A base that names no architectures runs on any ("all").
+      bases: [{ name: 'ubuntu', channel: '22.04', architectures: ['all'] }],
+      version: null,
+      title: null,
+      links: { documentation: [], issues: [], source: [], website: [], contact: [] },
+      maintainers: [],
+      assumes: [],
+      containers: [],
+      subordinate: false,
+      provides: [],
+      requires: [],
+      peers: [],
     });
   });
 
@@ -59,8 +70,32 @@ describe('describeArchive', () => {
       summary: 'A wiki.',
       description: 'A wiki.\nWith a database.',
       series: [],
-      applications: [{ name: 'wiki', charm: 'cs:mediawiki-3' }],
+      applications: [{ name: 'wiki', charm: 'cs:mediawiki-3', channel: null, revision: null, numUnits: null }],
+      version: null,
     });
+  });
+
+  it('takes the metadata from charmcraft.yaml when the charm has no metadata.yaml, and bases from its platforms', () => {
+    const info = describeArchive(
+      {
+        charmcraft: 'type: charm\nname: foo\nsummary: s\ndescription: d\nplatforms:\n  ubuntu@24.04:amd64:\nrequires:\n  db: {interface: pgsql}\n',
+        version: ' 1.2-4-gdeadbee\n',
+      },
+      'archive',
+    );
+    expect(info).toMatchObject({ kind: 'CHARM', name: 'foo', version: '1.2-4-gdeadbee', bases: [{ name: 'ubuntu', channel: '24.04', architectures: ['amd64'] }] });
+    expect(info.kind === 'CHARM' && info.requires).toEqual([{ name: 'db', interface: 'pgsql' }]);
+    expect(() => describeArchive({ charmcraft: 'type: bundle\nname: foo\n' }, 'archive')).toThrow('its charmcraft.yaml does not say "type: charm"');
+    expect(() => describeArchive({ charmcraft: 'type: charm\nname: foo\nsummary: s\ndescription: d\nplatforms:\n  amd64:\n' }, 'archive')).toThrow('platform "amd64" names no base');
+  });
+
+  it('maps series to bases when nothing else declares them; refuses relations without an interface', () => {
+    const info = describeArchive({ metadata: 'name: foo\nsummary: s\ndescription: d\nseries: [focal, bionic]\n' }, 'archive');
+    expect(info.kind === 'CHARM' && info.bases).toEqual([
+      { name: 'ubuntu', channel: '20.04', architectures: ['all'] },
+      { name: 'ubuntu', channel: '18.04', architectures: ['all'] },
+    ]);
+    expect(() => describeArchive({ metadata: 'name: foo\nsummary: s\ndescription: d\nprovides:\n  db: {}\n' }, 'archive')).toThrow('endpoint "db" in "provides" needs an "interface"');
   });
 
   it('refuses YAML alias bombs', () => {

@@ -35,6 +35,9 @@ describe('parseChannel', () => {
     // risk/branch uses the default track.
     ['stable/hotfix-1', { track: 'latest', risk: 'stable', branch: 'hotfix-1' }, 'latest/stable/hotfix-1'],
     ['rc/fix_2', { track: 'latest', risk: 'candidate', branch: 'fix_2' }, 'latest/candidate/fix_2'],
+    // A risk first is risk/branch even when the branch is a risk word, as juju, snapd and charmcraft read it.
+    ['stable/edge', { track: 'latest', risk: 'stable', branch: 'edge' }, 'latest/stable/edge'],
+    ['edge/beta', { track: 'latest', risk: 'edge', branch: 'beta' }, 'latest/edge/beta'],
     // track/risk/branch
     ['1.2/stable/hotfix-342443', { track: '1.2', risk: 'stable', branch: 'hotfix-342443' }, '1.2/stable/hotfix-342443'],
     ['2.0/edge/Feature.X', { track: '2.0', risk: 'edge', branch: 'Feature.X' }, '2.0/edge/Feature.X'],
@@ -68,7 +71,6 @@ describe('parseChannel', () => {
     ['latest/nightly/fix', '"nightly" is not a risk'],
     ['latest/Stable', 'neither "latest" nor "Stable" is a risk'],
     ['EDGE', '"EDGE" is not a valid track name: use at most 28 letters and digits, optionally separated by single ".", "_" or "-", and neither a risk name nor "unpublished"'],
-    ['stable/edge', '"stable" is not a valid track name: use at most 28 letters and digits, optionally separated by single ".", "_" or "-", and neither a risk name nor "unpublished"'],
     ['unpublished', '"unpublished" holds every revision and cannot be released to'],
     ['unpublished/edge', '"unpublished" holds every revision and cannot be released to'],
     [`${'x'.repeat(29)}/edge`, `"${'x'.repeat(29)}" is not a valid track name: use at most 28 letters and digits, optionally separated by single ".", "_" or "-", and neither a risk name nor "unpublished"`],

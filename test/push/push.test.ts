@@ -50,7 +50,8 @@ describe('the target id (the seed\'s permutations, as kirk in charm-examples)', 
   it('accepts the older "services" key in bundle.yaml and stores the applications', async () => {
     const success = await pushOk(store, kirk, bundleZip({ legacyServices: true, applications: { web: 'cs:~kirk/apache2' } }), 'bundle/legacy');
     const row = await store.database.db.prisma.revision.findFirstOrThrow({ where: { entity: { name: 'legacy' } } });
-    expect(row.metadata).toEqual({ kind: 'bundle', name: null, applications: [{ name: 'web', charm: 'cs:~kirk/apache2' }] });
+    expect(row.metadata).toEqual({ kind: 'bundle', name: null, applications: [{ name: 'web', charm: 'cs:~kirk/apache2', channel: null, revision: null, numUnits: 1 }] });
+    expect(row.bases).toEqual([]);
     expect(success.revision.entity.kind).toBe('BUNDLE');
   });
 
@@ -83,7 +84,17 @@ describe('the target id (the seed\'s permutations, as kirk in charm-examples)', 
       name: 'meta',
       resources: { db: { type: 'oci-image', description: 'The database image' } },
       bases: [{ name: 'ubuntu', channel: '22.04', architectures: ['amd64'] }],
+      links: { documentation: [], issues: [], source: [], website: [], contact: [] },
+      maintainers: [],
+      assumes: [],
+      containers: [],
+      subordinate: false,
+      provides: [],
+      requires: [],
+      peers: [],
     });
+    // The bases have a column of their own, which reads use.
+    expect(row.bases).toEqual([{ name: 'ubuntu', channel: '22.04', architectures: ['amd64'] }]);
   });
 
   it('pushes to a charm url with a series the charm supports', async () => {

@@ -103,6 +103,24 @@ describe('pushResource', () => {
     });
   });
 
+  it("accepts Juju's own oci-image document ({ImageName, Username, Password}) and checks it the same way", async () => {
+    const juju = await pushResourceFile(kirk, 'app-image', JSON.stringify({ ImageName: `registry.jujucharms.com/charm/webapp/image@${DIGEST}`, Username: 'docker-registry', Password: 'token' }));
+    expect(juju.data?.pushResource).toMatchObject({ __typename: 'PushResourceSuccess', resourceRevision: { name: 'app-image' } });
+    const tagged = await pushResourceFile(kirk, 'app-image', 'ImageName: ghcr.io/team/webapp:1.2\n');
+    expect(tagged.data?.pushResource).toMatchObject({ __typename: 'PushResourceSuccess' });
+    const hint = 'Juju\'s form is {"ImageName": "<registry/path:tag or @sha256:digest>", "Username": "...", "Password": "..."}';
+    for (const [content, message] of [
+      [JSON.stringify({ ImageName: 'Not An Image' }), `The oci-image descriptor's "ImageName" is missing or not an image reference; ${hint}`],
+      [JSON.stringify({ ImageName: 'webapp:1', digest: DIGEST }), `The oci-image descriptor has unknown keys (digest); ${hint}`],
+      [JSON.stringify({ ImageName: 'webapp:1', Password: 7 }), 'The oci-image descriptor\'s "Password" must be a string'],
+    ]) {
+      await expectNothingChanged(async () => {
+        const result = await pushResourceFile(kirk, 'app-image', content!);
+        expect(result.data?.pushResource).toEqual({ __typename: 'ValidationError', field: 'file', message });
+      });
+    }
+  });
+
   it('refuses a resource the charm does not declare', async () => {
     await expectNothingChanged(async () => {
       const result = await pushResourceFile(kirk, 'database', 'x');

@@ -71,3 +71,24 @@ describe('an oci-image descriptor with registry credentials', () => {
     expect(await response.text()).toBe(DESCRIPTOR);
   });
 });
+
+describe("Juju's form of the descriptor ({ImageName, Username, Password})", () => {
+  it('reaches readers as image and digest only, too', async () => {
+    const juju = JSON.stringify({ ImageName: `registry.example.com/team/app@${DIGEST}`, Username: 'juju-robot', Password: 'juju-registry-secret' });
+    const pushed = await store.executeMultipart(
+      PushResourceDocument,
+      { input: { url: 'cs:~kirk/app', name: 'image', file: null } },
+      { 'input.file': new File([juju], 'image.json') },
+      { token: tokens.kirk },
+    );
+    expect(pushed.data?.pushResource).toMatchObject({ __typename: 'PushResourceSuccess', resourceRevision: { revision: 1 } });
+    const released = await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/app', revision: 0, channels: ['beta'], resources: [{ name: 'image', revision: 1 }] } }, { token: tokens.kirk });
+    expect(released.data?.release.__typename).toBe('ReleaseSuccess');
+    const response = await store.request('/resources/~kirk/app/image/1');
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({ image: `registry.example.com/team/app@${DIGEST}`, digest: DIGEST });
+    expect(body).not.toMatch(/juju-robot|juju-registry-secret/);
+    expect(await (await store.request('/resources/~kirk/app/image/1', { token: tokens.kirk })).text()).toBe(juju);
+  });
+});

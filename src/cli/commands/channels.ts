@@ -4,6 +4,7 @@ import { collect, parseCount, storeCommand, UsageError } from '../context.js';
 import {
   CliCloseChannelsDocument,
   CliCreateTrackDocument,
+  CliPromoteDocument,
   CliReleaseDocument,
   CliResolveDocument,
   CliSetDefaultTrackDocument,
@@ -48,23 +49,11 @@ export function addChannelCommands(program: Command, io: CliIo): void {
         .requiredOption('--to <channel>', 'a channel to release it to (repeatable)', collect, []),
     async ([url], options, context) => {
       const store = await context.client();
-      // The store has no promote mutation yet: read what `from` serves, then release exactly that.
-      const served = (await store.execute(CliResolveDocument, { url: url!, channel: options.from })).resolve;
-      if (served.__typename !== 'Resolution') throw new StoreCallError(`Nothing to promote from ${options.from}: ${served.message}`, served.__typename);
-      const { releases } = expectSuccess(
-        (
-          await store.execute(CliReleaseDocument, {
-            input: {
-              url: url!,
-              revision: served.revision.number,
-              channels: options.to,
-              resources: served.resources.map((resource) => ({ name: resource.name, revision: resource.revision })),
-            },
-          })
-        ).release,
-        'ReleaseSuccess',
+      const { from, releases } = expectSuccess(
+        (await store.execute(CliPromoteDocument, { input: { url: url!, from: options.from, to: options.to } })).promote,
+        'PromoteSuccess',
       );
-      context.print.result({ from: served.channel, releases }, () => `From ${served.channel}: ${describeReleases(served.revision.url, releases)}`);
+      context.print.result({ from, releases }, () => `From ${from}: ${describeReleases(releases[0]?.revision?.url ?? url!, releases)}`);
     },
   );
 

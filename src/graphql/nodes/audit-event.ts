@@ -5,7 +5,7 @@ export const AuditEventNode = builder.prismaObject('AuditEvent', {
   description: 'One change to the store: who did what, to what, when, with a summary of before and after.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The event number; later events have larger ones.' }),
-    action: t.exposeString('action', { description: 'What was done, e.g. "grant", "revoke", "set-private", "promulgate", "register-name", "push", "release".' }),
+    action: t.exposeString('action', { description: 'What was done, e.g. "grant", "revoke", "set-private", "promulgate", "register-name", "push", "release", "promote".' }),
     actor: t.string({
       nullable: true,
       description: 'The username of who did it; null for the store itself (start-up).',

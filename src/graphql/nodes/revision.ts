@@ -26,6 +26,6 @@ export const RevisionNode = builder.prismaNode('Revision', {
     }),
     summary: t.exposeString('summary', { nullable: true, description: 'One line from metadata.yaml (charms) or the bundle description.' }),
     description: t.exposeString('description', { nullable: true, description: 'The longer description from metadata.yaml.' }),
-    series: t.exposeStringList('series', { description: 'The series (or bases) the revision supports; empty for bundles.' }),
+    series: t.exposeStringList('series', { description: 'The series the metadata declares (old charms); charms packed today declare bases instead (see bases). Empty for bundles.' }),
   }),
 });

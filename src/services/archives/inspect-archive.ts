@@ -6,7 +6,10 @@ import {
   type ArchiveInfo,
   type ArchiveLimits,
   BUNDLE_FILE,
+  CHARMCRAFT_FILE,
   DESCRIPTOR_FILES,
+  MAX_VERSION_BYTES,
+  VERSION_FILE,
   type DescriptorTexts,
   MANIFEST_FILE,
   MAX_DESCRIPTOR_BYTES,
@@ -98,7 +101,7 @@ async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: str
 
     const symlink = isSymlinkEntry(entry.externalFileAttributes);
     const descriptor = (DESCRIPTOR_FILES as readonly string[]).includes(normalPath);
-    const descriptorLimit = normalPath === METADATA_FILE ? limits.maxMetadataBytes : MAX_DESCRIPTOR_BYTES;
+    const descriptorLimit = normalPath === METADATA_FILE ? limits.maxMetadataBytes : normalPath === VERSION_FILE ? MAX_VERSION_BYTES : MAX_DESCRIPTOR_BYTES;
     const keepBytes = symlink ? MAX_LINK_TARGET_BYTES : descriptor ? descriptorLimit : 0;
     const { bytes, kept } = await inflate(zip, entry, name, keepBytes, limits.maxEntryBytes, limits.maxUncompressedBytes - total, limits, field);
     total += bytes;
@@ -112,6 +115,8 @@ async function readEntries(zip: yauzl.ZipFile, limits: ArchiveLimits, field: str
       if (normalPath === METADATA_FILE) texts.metadata = text;
       else if (normalPath === MANIFEST_FILE) texts.manifest = text;
       else if (normalPath === BUNDLE_FILE) texts.bundle = text;
+      else if (normalPath === CHARMCRAFT_FILE) texts.charmcraft = text;
+      else if (normalPath === VERSION_FILE) texts.version = text;
     }
   }
 }

@@ -1,4 +1,5 @@
-import { formatChannel } from '../../domain/channel.js';
+import type { Tx } from '../../db/database.js';
+import { type ChannelName, formatChannel } from '../../domain/channel.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { declaredResourceNames, planResourcePins, type ResourcePin } from '../../domain/resource-pins.js';
 import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
@@ -72,30 +73,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       });
 
       // Everything is validated; from here on only writes.
-      const releases: ReleaseRow[] = [];
-      for (const channel of channels) {
-        const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
-        const pointer = { revisionId: revision.id, closed: false, lastReleasedAt: now, updatedAt: now };
-        const channelRow = await tx.channel.upsert({
-          where: { entityId_track_risk_branch: key },
-          create: { ...key, ...pointer },
-          update: pointer,
-          select: { id: true },
-        });
-        releases.push(
-          await tx.release.create({
-            data: {
-              channelId: channelRow.id,
-              entityId,
-              action: 'RELEASE',
-              revisionId: revision.id,
-              createdAt: now,
-              createdById: actor.userId,
-              resources: { create: pinnedIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
-            },
-          }),
-        );
-      }
+      const releases = await appendReleases(tx, { entityId, channels, revisionId: revision.id, resourceRevisionIds: pinnedIds, now, actorId: actor.userId });
       return {
         result: releases,
         audit: { action: 'release', target: what, after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })) } },
@@ -103,6 +81,43 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       };
     },
   });
+}
+
+/**
+ * Points each channel at the revision and appends a release entry with its
+ * resource pins to each channel's history: the writes of release and
+ * promote, run inside their entity command.
+ */
+export async function appendReleases(
+  tx: Tx,
+  what: { entityId: number; channels: readonly ChannelName[]; revisionId: number; resourceRevisionIds: readonly number[]; now: Date; actorId: number },
+): Promise<ReleaseRow[]> {
+  const { entityId, revisionId, now } = what;
+  const releases: ReleaseRow[] = [];
+  for (const channel of what.channels) {
+    const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
+    const pointer = { revisionId, closed: false, lastReleasedAt: now, updatedAt: now };
+    const channelRow = await tx.channel.upsert({
+      where: { entityId_track_risk_branch: key },
+      create: { ...key, ...pointer },
+      update: pointer,
+      select: { id: true },
+    });
+    releases.push(
+      await tx.release.create({
+        data: {
+          channelId: channelRow.id,
+          entityId,
+          action: 'RELEASE',
+          revisionId,
+          createdAt: now,
+          createdById: what.actorId,
+          resources: { create: what.resourceRevisionIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
+        },
+      }),
+    );
+  }
+  return releases;
 }
 
 /** The revision comes from the url (`cs:~kirk/foo-9`) or the `revision` field; both must agree. */

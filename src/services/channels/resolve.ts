@@ -1,5 +1,6 @@
 import { type ChannelName, formatChannel, parseChannel } from '../../domain/channel.js';
-import { parseEntityUrl } from '../../domain/entity-url.js';
+import { type Base, supportsSeries } from '../../domain/bases.js';
+import { BUNDLE_SERIES, parseEntityUrl } from '../../domain/entity-url.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { describeChannels, type RefreshAction, refreshAction } from '../../domain/fallback.js';
 import { notFound } from '../authorization/entity-access.js';
@@ -66,6 +67,17 @@ export async function resolveChannel(
   }
 
   const revisionNumber = state.revisionNumbers.get(status.effectiveRevision)!;
+  // The contract: a url's series segment must be one of the revision's
+  // series. Only such urls cost the extra statement.
+  if (url.series !== undefined && url.series !== BUNDLE_SERIES) {
+    const revision = await ctx.prisma.revision.findUniqueOrThrow({ where: { id: status.effectiveRevision }, select: { series: true, bases: true } });
+    const bases = revision.bases as unknown as Base[];
+    if (!supportsSeries({ series: revision.series, bases }, url.series)) {
+      throw new NotFoundError(
+        `${formatChannel(served)} of ${access.url} serves revision ${revisionNumber}, which does not run on series "${url.series}" (it declares ${describeSupport(revision.series, bases)}); drop the series from the url to get it anyway`,
+      );
+    }
+  }
   return {
     entityId: access.entity.id,
     revisionId: status.effectiveRevision,
@@ -75,4 +87,9 @@ export async function resolveChannel(
     servingChannelId: state.rowIds.get(formatChannel(served))!,
     action: refreshAction(input.currentRevision, revisionNumber),
   };
+}
+
+function describeSupport(series: string[], bases: Base[]): string {
+  const named = [...series, ...bases.map((base) => `${base.name}@${base.channel}`)];
+  return named.length ? named.join(', ') : 'neither series nor bases';
 }
