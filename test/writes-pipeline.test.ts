@@ -299,7 +299,7 @@ describe('limits, checked before any lock is taken', () => {
     const defaults = loadConfig({});
     expect(defaults.archiveLimits).toMatchObject({ maxMetadataBytes: 64 * 1024, maxDeclaredResources: 100 });
     expect(defaults.maxChannelsPerChange).toBe(50);
-    expect(defaults.database).toEqual({ poolSize: 10, connectionWaitMs: 30_000, transactionTimeoutMs: 60_000 });
+    expect(defaults.database).toMatchObject({ poolSize: 10, connectionWaitMs: 30_000, transactionTimeoutMs: 60_000 });
     expect(defaults.writes).toEqual({ retries: 5, retryBaseDelayMs: 25 });
     const tuned = loadConfig({
       STORE_MAX_METADATA_BYTES: '1024',
