@@ -41,7 +41,7 @@ export class FileBlobStore implements BlobStore {
     // write and each message to the hashing thread has a fixed cost.
     const flush = async () => {
       if (pendingBytes === 0) return;
-      const batch = new Uint8Array(pendingBytes);
+      const batch = digester.allocate(pendingBytes);
       let offset = 0;
       for (const chunk of pending) {
         batch.set(chunk, offset);
