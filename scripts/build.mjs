@@ -12,10 +12,17 @@ import { build } from 'esbuild';
 const root = path.resolve(import.meta.dirname, '..');
 const src = path.join(root, 'src');
 const dist = path.join(root, 'dist');
-const entryPoints = (await fs.readdir(src, { recursive: true }))
-  .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-  .map((file) => path.join(src, file));
+const files = [];
+for (const entry of await fs.readdir(src, { recursive: true, withFileTypes: true })) {
+  if (entry.isFile()) files.push(path.relative(src, path.join(entry.parentPath, entry.name)));
+}
+const entryPoints = files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')).map((file) => path.join(src, file));
 await fs.rm(dist, { recursive: true, force: true });
+// Everything else (the web UI's page and script, read next to the module that serves them) is copied as is.
+for (const file of files.filter((name) => !name.endsWith('.ts'))) {
+  await fs.mkdir(path.dirname(path.join(dist, file)), { recursive: true });
+  await fs.copyFile(path.join(src, file), path.join(dist, file));
+}
 await build({
   entryPoints,
   outdir: dist,

@@ -179,6 +179,10 @@ describe('the server process', () => {
       }
       const login = await graphql(`http://127.0.0.1:${port}`, LOGIN, { u: ADMIN_ENV.STORE_ADMIN_USERNAME, p: ADMIN_ENV.STORE_ADMIN_PASSWORD });
       expect(login.body.data?.login.__typename).toBe('LoginSuccess');
+      // Files the build copies rather than compiles (the web UI, read next to its module).
+      const page = await fetch(`http://127.0.0.1:${port}/ui/live.js`);
+      expect(page.status).toBe(200);
+      expect((await page.text()).length).toBeGreaterThan(0);
       // The server is node running dist/main.js, with no TypeScript loader.
       const commandLines = await Promise.all((await processesWithMarker(marker)).map((pid) => fs.readFile(`/proc/${pid}/cmdline`, 'utf8').then((text) => text.split('\0'), () => [])));
       const server = commandLines.find((words) => words[0] === process.execPath || words[0] === 'node');
