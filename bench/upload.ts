@@ -5,6 +5,10 @@
  * peak RSS below 256 MiB, i.e. the body is streamed to the blob store, never
  * held in memory.
  *
+ * BENCH_SERVER=source runs the server through tsx instead of dist/ (built by
+ * `npm ci` / `npm run build`). The throughput is also given as a ratio to
+ * `sha384sum` reading the same bytes from a pipe.
+ *
  * Scenarios, each a fresh server process: the embedded database on its first
  * start (an empty data directory: PGlite creates the database) and on a
  * restart (the common production case); then, when DATABASE_URL or
@@ -31,6 +35,9 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
 const TARGET_RSS_MIB = 256;
+// BENCH_SERVER=source runs the TypeScript through tsx (`npm run dev`); by default the compiled dist/ (`npm start`).
+const SERVER_ARGS =
+  process.env.BENCH_SERVER === 'source' ? ['--import', 'tsx', path.join(ROOT, 'src/main.ts')] : ['--enable-source-maps', path.join(ROOT, 'dist/main.js')];
 const ADMIN = { username: 'bench-admin', password: 'bench-password-1' };
 
 async function freePort(): Promise<number> {
@@ -93,6 +100,18 @@ function post(url: string, token: string, body: Readable, length: number): Promi
   });
 }
 
+/** `sha384sum` over the same generated body through a pipe: the throughput an upload is compared with. */
+async function sha384sumMiBps(): Promise<number | null> {
+  const started = process.hrtime.bigint();
+  const child = spawn('sha384sum', [], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const finished = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('exit', (code) => resolve(code === 0 ? SIZE_MIB / (Number(process.hrtime.bigint() - started) / 1e9) : null));
+  });
+  generatedBody(SIZE_MIB).pipe(child.stdin).on('error', () => undefined);
+  return finished;
+}
+
 interface Scenario {
   name: string;
   /** Environment selecting the database; STORE_DATA_DIR is set for every scenario. */
@@ -119,7 +138,7 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const launched = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, SERVER_ARGS, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -226,9 +245,14 @@ async function main(): Promise<void> {
     }
   }
 
-  process.stdout.write(`${JSON.stringify({ uploadedMiB: SIZE_MIB, targetPeakRssMiB: TARGET_RSS_MIB, results }, null, 2)}\n\n`);
-  const columns = ['scenario', 'start-up s', 'start-up peak MiB', 'idle RSS MiB', 'upload peak MiB', 'upload growth MiB', 'MiB/s'];
-  const rows = results.map((r) => [r.scenario, r.startupSeconds, r.startupPeakRssMiB, r.idleRssMiB, r.uploadPeakRssMiB, r.uploadGrowthMiB, r.throughputMiBps].map(String));
+  const baseline = await sha384sumMiBps();
+  const ratio = (r: ScenarioResult) => (baseline ? Number((r.throughputMiBps / baseline).toFixed(2)) : null);
+  const server = process.env.BENCH_SERVER === 'source' ? 'source (tsx)' : 'compiled (dist/)';
+  process.stdout.write(
+    `${JSON.stringify({ server, uploadedMiB: SIZE_MIB, targetPeakRssMiB: TARGET_RSS_MIB, sha384sumMiBps: baseline && round1(baseline), results: results.map((r) => ({ ...r, ofSha384sum: ratio(r) })) }, null, 2)}\n\n`,
+  );
+  const columns = ['scenario', 'start-up s', 'start-up peak MiB', 'idle RSS MiB', 'upload peak MiB', 'upload growth MiB', 'MiB/s', 'x sha384sum'];
+  const rows = results.map((r) => [r.scenario, r.startupSeconds, r.startupPeakRssMiB, r.idleRssMiB, r.uploadPeakRssMiB, r.uploadGrowthMiB, r.throughputMiBps, ratio(r) ?? '-'].map(String));
   const widths = columns.map((column, i) => Math.max(column.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [columns, ...rows]) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
   if (!url) process.stdout.write('(set DATABASE_URL or TEST_DATABASE_URL to measure PostgreSQL too)\n');

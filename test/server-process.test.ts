@@ -156,6 +156,43 @@ describe('the server process', () => {
     expect(first.output()).toContain('second signal: exiting now');
   }, timeLimitFor(1));
 
+  it('`npm start` runs the compiled build: from an empty database it migrates (in a compiled child) and serves', async () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    // What `npm ci` does through `prepare`; rebuilt here so the test never runs a stale dist/.
+    const built = spawn('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+    expect(await new Promise((resolve) => built.on('exit', resolve))).toBe(0);
+    const port = await freePort();
+    const marker = `${process.env[TEST_RUN_MARKER]}/npm-start-${randomBytes(4).toString('hex')}`;
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: root,
+      env: { ...process.env, ...(await databaseEnv({ empty: true })), ...ADMIN_ENV, PORT: String(port), STORE_SCRYPT_COST: '1024', [TEST_RUN_MARKER]: marker },
+      stdio: 'ignore',
+      detached: true,
+    });
+    try {
+      const deadline = Date.now() + 2 * SERVER_START_MS;
+      for (;;) {
+        const healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        if (healthy) break;
+        if (Date.now() > deadline || npm.exitCode !== null) throw new Error('npm start did not start the server');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const login = await graphql(`http://127.0.0.1:${port}`, LOGIN, { u: ADMIN_ENV.STORE_ADMIN_USERNAME, p: ADMIN_ENV.STORE_ADMIN_PASSWORD });
+      expect(login.body.data?.login.__typename).toBe('LoginSuccess');
+      // Files the build copies rather than compiles (the web UI, read next to its module).
+      const page = await fetch(`http://127.0.0.1:${port}/ui/live.js`);
+      expect(page.status).toBe(200);
+      expect((await page.text()).length).toBeGreaterThan(0);
+      // The server is node running dist/main.js, with no TypeScript loader.
+      const commandLines = await Promise.all((await processesWithMarker(marker)).map((pid) => fs.readFile(`/proc/${pid}/cmdline`, 'utf8').then((text) => text.split('\0'), () => [])));
+      const server = commandLines.find((words) => words[0] === process.execPath || words[0] === 'node');
+      expect(server).toContain('dist/main.js');
+      expect(server!.join(' ')).not.toContain('tsx');
+    } finally {
+      killProcessGroup(npm.pid);
+    }
+  }, timeLimitFor(2));
+
   it('stops when `npm start` gets SIGTERM (npm passes the signal to the server)', async () => {
     const port = await freePort();
     const marker = `${process.env[TEST_RUN_MARKER]}/npm-start-${randomBytes(4).toString('hex')}`;

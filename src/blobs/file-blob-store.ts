@@ -1,13 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobStore, ByteSource, StagedBlob, StoredBlob } from './blob-store.js';
 import { BlobTooLargeError } from './blob-store.js';
+import { inlineDigester, workerDigester } from './content-digests.js';
 
 const SHA384_HEX = /^[0-9a-f]{96}$/;
 const STAGING = '.staging';
+const BATCH_BYTES = 1024 * 1024;
 
 /**
  * Blobs as files: `<dir>/<first two hex digits>/<sha384>`. Content is
@@ -30,26 +32,47 @@ export class FileBlobStore implements BlobStore {
 
   async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    const sha384 = createHash('sha384');
-    const sha256 = createHash('sha256');
+    // Streamed content (POST /uploads) is hashed in a worker thread; content already in memory on this one.
+    const digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
     let size = 0;
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    // Written and hashed in batches of BATCH_BYTES: a request body arrives in chunks of ~64 KiB, and each
+    // write and each message to the hashing thread has a fixed cost.
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const batch = digester.allocate(pendingBytes);
+      let offset = 0;
+      for (const chunk of pending) {
+        batch.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      pending = [];
+      pendingBytes = 0;
+      await file.write(batch);
+      await digester.update(batch);
+    };
     const file = await fs.open(stagingPath, 'wx');
+    let digests;
     try {
       for await (const chunk of content) {
         size += chunk.byteLength;
         if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        sha384.update(chunk);
-        sha256.update(chunk);
-        await file.write(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= BATCH_BYTES) await flush();
       }
+      await flush();
+      digests = await digester.digest();
       await file.sync();
     } catch (error) {
+      digester.abort();
       await file.close().catch(() => undefined);
       await fs.rm(stagingPath, { force: true });
       throw error;
     }
     await file.close();
-    const digest = { sha384: sha384.digest('hex'), sha256: sha256.digest('hex'), size };
+    const digest = { ...digests, size };
     let discarded = false;
     return {
       ...digest,

@@ -45,10 +45,12 @@ export class MigrationChildError extends Error {
  * exited, so a PGlite data directory is closed again when this resolves.
  */
 export async function migrateInChildProcess(target: MigrationTarget): Promise<ApplyMigrationsResult> {
-  const child = fork(fileURLToPath(new URL('./migrate-child.ts', import.meta.url)), {
-    // The child runs TypeScript like we do. An absolute URL, so that it does
-    // not depend on the working directory.
-    execArgv: ['--import', import.meta.resolve('tsx')],
+  // The child runs what we run: the compiled module from dist/ (`npm start`),
+  // or the TypeScript source through tsx (development, tests).
+  const compiled = import.meta.url.endsWith('.js');
+  const child = fork(fileURLToPath(new URL(compiled ? './migrate-child.js' : './migrate-child.ts', import.meta.url)), {
+    // An absolute URL, so that it does not depend on the working directory.
+    execArgv: compiled ? [] : ['--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let report: MigrationChildReport | undefined;

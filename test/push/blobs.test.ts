@@ -40,7 +40,7 @@ describe('POST /uploads', () => {
     const stored = await fs.readFile(path.join(store.blobDir, receipt.sha384.slice(0, 2), receipt.sha384));
     expect(stored.equals(expected)).toBe(true);
     const row = await store.database.db.prisma.upload.findUniqueOrThrow({ where: { id: receipt.uploadId } });
-    expect(row).toMatchObject({ sha384: receipt.sha384, size: BigInt(expected.length), usedAt: null });
+    expect(row).toMatchObject({ sha384: receipt.sha384, sha256: createHash('sha256').update(expected).digest('hex'), size: BigInt(expected.length), usedAt: null });
   });
 
   it('needs a signed-in user and POST', async () => {

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "AclEntry_principal_entityId_idx" ON "AclEntry"("principal", "entityId");

@@ -1,0 +1,59 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobTooLargeError } from '../../src/blobs/blob-store.js';
+import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
+
+// The blob store hashes streamed content (POST /uploads) in a worker thread, in batches, with a bound on
+// the bytes in flight; content in memory on the calling thread. Both must give the digests of the bytes.
+let dir: string;
+let blobs: FileBlobStore;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'content-digests-'));
+  blobs = await FileBlobStore.open(dir);
+});
+afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+/** Random content of ~20 MiB (more than the hashing thread may have in flight) in chunks of uneven sizes, some views on a larger buffer. */
+function unevenChunks(): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < 300; i += 1) {
+    const backing = randomBytes(70_000 + ((i * 7919) % 60_000) + 16);
+    chunks.push(i % 3 === 0 ? backing.subarray(16) : backing);
+  }
+  return chunks;
+}
+
+async function* streamed(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) yield chunk;
+}
+
+function digestsOf(content: Buffer) {
+  return { sha384: createHash('sha384').update(content).digest('hex'), sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
+}
+
+describe('staging content', () => {
+  it('gives the SHA-384 and SHA-256 of streamed content and of content in memory, and writes every byte', async () => {
+    const chunks = unevenChunks();
+    const whole = Buffer.concat(chunks);
+    const fromStream = await blobs.stage(streamed(chunks), 64 * 1024 * 1024);
+    const fromMemory = await blobs.stage(chunks, 64 * 1024 * 1024);
+    const empty = await blobs.stage(streamed([]), 1);
+    try {
+      expect(fromStream).toMatchObject(digestsOf(whole));
+      expect(fromMemory).toMatchObject(digestsOf(whole));
+      expect(empty).toMatchObject(digestsOf(Buffer.alloc(0)));
+      await fromStream.commit();
+      expect((await fs.readFile(blobs.pathOf(fromStream.sha384))).equals(whole)).toBe(true);
+    } finally {
+      await Promise.all([fromStream.discard(), fromMemory.discard(), empty.discard()]);
+    }
+  });
+
+  it('refuses streamed content past the limit and leaves nothing staged', async () => {
+    await expect(blobs.stage(streamed(unevenChunks()), 10 * 1024 * 1024)).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await fs.readdir(path.join(dir, '.staging'))).toEqual([]);
+  });
+});
