@@ -84,6 +84,8 @@ describe('operations', () => {
     expect(sample(after, 'charmstore_download_bytes_total', { kind: 'archive' })).toBe(archive.length);
     expect(sample(after, 'charmstore_upload_bytes_total')).toBe(1000);
     expect(after).toContain('charmstore_db_pool_waiting');
+    expect(sample(after, 'charmstore_live_subscribers')).toBe(0);
+    expect(after).toContain('# TYPE charmstore_webhook_deliveries_total counter');
   });
 
   it('/metrics asks for the bearer token when STORE_METRICS_TOKEN is set', async () => {

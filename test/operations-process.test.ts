@@ -57,7 +57,8 @@ describe('operations of the server process', () => {
       form.set('operations', JSON.stringify({ query: 'mutation($input: PushInput!) { push(input: $input) { __typename } }', variables: { input: { archive: null, url: 'cs:~root/foo' } } }));
       form.set('map', JSON.stringify({ 0: ['variables.input.archive'] }));
       form.set('0', new File([new Uint8Array(charmZip({ name: 'foo' }))], 'foo.zip'));
-      const pushed = await fetch(`${first.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      // A multipart request carries a CSRF header (docs/security.md).
+      const pushed = await fetch(`${first.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' }, body: form });
       expect(((await pushed.json()) as any).data.push.__typename).toBe('PushSuccess');
       for (let i = 0; i < 2; i++) expect((await fetch(`${first.url}/archives/~root/foo/0`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       expect(await downloadsByRevision(first.url, token)).toEqual({ rows: [] }); // the interval is an hour away

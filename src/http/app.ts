@@ -162,6 +162,9 @@ export function createApp(options: AppOptions): StoreApp {
   const events = live.publisher(options.events ?? new InProcessEventBus());
   const loginThrottle = new LoginThrottle();
   const metrics = options.metrics ?? new StoreMetrics(db);
+  metrics.observedGauge('charmstore_live_subscribers', 'Live-update subscriptions open in this process (SSE and WebSocket).', () => live.feed.listenerCount);
+  const webhookAttempts = metrics.counter('charmstore_webhook_deliveries_total', 'Webhook delivery attempts by this process, by outcome (delivered, retry, failed: given up).', ['outcome']);
+  if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
   const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
     prisma: db.prisma,
     actor: noteUser(await authenticate(db.prisma, authorization, now())),

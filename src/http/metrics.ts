@@ -99,6 +99,19 @@ export class StoreMetrics {
     return (this.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
+  /** A gauge whose value is read at each scrape. */
+  observedGauge(name: string, help: string, read: () => number): void {
+    if (this.registry.getSingleMetric(name)) return;
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /** The label for a client-chosen operation name, bounded in length and in number. */
   operationLabel(name: string | null | undefined): string {
     if (!name) return 'anonymous';
