@@ -96,7 +96,8 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
  */
 function isCountedDownload(request: Request, response: Response): boolean {
   if (request.method !== 'GET') return false;
-  return response.status === 200 || (response.status === 206 && (response.headers.get('content-range') ?? '').startsWith('bytes 0-'));
+  // 302: the bucket serves the bytes (S3 presigned url), counted when handed out.
+  return response.status === 200 || response.status === 302 || (response.status === 206 && (response.headers.get('content-range') ?? '').startsWith('bytes 0-'));
 }
 
 /**
