@@ -106,6 +106,8 @@ const environmentSchema = z
     STORE_S3_PRESIGN_SECONDS: wholeNumber(0, 0, 7 * 24 * 3600, ' (0 serves downloads through the store; S3 signatures last 7 days at most)'),
     STORE_ADMIN_USERNAME: optionalString,
     STORE_ADMIN_PASSWORD: optionalString,
+    STORE_METRICS_TOKEN: optionalString,
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
     STORE_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     STORE_BRANCH_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     STORE_TOKEN_MAX_TTL_SECONDS: positiveInt(365 * 24 * 60 * 60),
@@ -132,6 +134,7 @@ const environmentSchema = z
     STORE_DB_POOL_SIZE: positiveInt(DEFAULT_DATABASE_TUNING.poolSize),
     STORE_DB_CONNECTION_WAIT_MS: positiveInt(DEFAULT_DATABASE_TUNING.connectionWaitMs),
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
+    STORE_DOWNLOAD_STATS_FLUSH_SECONDS: positiveInt(60),
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
     STORE_TRUST_PROXY: z.stringbool().default(false),
@@ -186,6 +189,10 @@ export interface StoreConfig {
   /** Set when blobs live in an S3-compatible bucket instead of `blobDir`. */
   s3: S3Settings | undefined;
   admin: { username: string; password: string } | undefined;
+  /** When set, GET /metrics asks for it as a bearer token; unset, /metrics is public. */
+  metricsToken: string | undefined;
+  /** An OTLP endpoint: when set, requests are traced with OpenTelemetry. */
+  otlpEndpoint: string | undefined;
   tokenTtlSeconds: number;
   /** A branch with no release for this long is closed. */
   branchTtlSeconds: number;
@@ -203,6 +210,8 @@ export interface StoreConfig {
   uploadTtlSeconds: number;
   /** Unreferenced blobs younger than this are left for a later collection (saves work; safety comes from blob locks, see collect-garbage.ts). */
   blobGcGraceSeconds: number;
+  /** How often in-memory download counts are added to the database (and at shutdown). */
+  downloadStatsFlushSeconds: number;
   maxChannelsPerChange: number;
   database: DatabaseTuning;
   writes: { retries: number; retryBaseDelayMs: number };
@@ -275,6 +284,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
             presignSeconds: e.STORE_S3_PRESIGN_SECONDS,
           }
         : undefined,
+    metricsToken: e.STORE_METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     admin:
       e.STORE_ADMIN_USERNAME && e.STORE_ADMIN_PASSWORD
         ? { username: e.STORE_ADMIN_USERNAME, password: e.STORE_ADMIN_PASSWORD }
@@ -299,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     maxMultipartBytes: e.STORE_MAX_MULTIPART_BYTES,
     uploadTtlSeconds: e.STORE_UPLOAD_TTL_SECONDS,
     blobGcGraceSeconds: e.STORE_BLOB_GC_GRACE_SECONDS,
+    downloadStatsFlushSeconds: e.STORE_DOWNLOAD_STATS_FLUSH_SECONDS,
     maxChannelsPerChange: e.STORE_MAX_CHANNELS_PER_CHANGE,
     database: {
       poolSize: e.STORE_DB_POOL_SIZE,

@@ -25,8 +25,14 @@ async function main(): Promise<void> {
     if (error instanceof StartupCheckError) fail(error.message, 1);
     throw error;
   }
+  // Tracing patches http and pg as they load, so it starts before the app is imported; without an endpoint its packages are never loaded.
+  let stopTracing: (() => Promise<void>) | undefined;
+  if (config.otlpEndpoint) {
+    const [{ startTracing }, { createLogger }] = await Promise.all([import('./tracing.js'), import('./logger.js')]);
+    stopTracing = await startTracing(config.otlpEndpoint, createLogger(config.logLevel));
+  }
   const { startStore } = await import('./start-store.js');
-  await startStore(config);
+  await startStore(config, { stopTracing });
 }
 
 function fail(message: string, exitCode: number): never {

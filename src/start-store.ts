@@ -7,6 +7,7 @@ import { createApp } from './http/app.js';
 import { listen, type RunningServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { ensureAdmin } from './services/accounts/ensure-admin.js';
+import { DownloadCounter } from './services/downloads/download-counter.js';
 import { collectGarbage } from './services/blobs/collect-garbage.js';
 import { StoreError } from './domain/errors.js';
 import { listenProblem } from './startup-checks.js';
@@ -16,7 +17,7 @@ import { listenProblem } from './startup-checks.js';
  * directory's lock and the port: database (migrated), first admin, HTTP
  * server, and shutdown on SIGTERM/SIGINT.
  */
-export async function startStore(config: StoreConfig): Promise<void> {
+export async function startStore(config: StoreConfig, hooks: { stopTracing?: () => Promise<void> } = {}): Promise<void> {
   const logger = createLogger(config.logLevel);
 
   let db: Database;
@@ -26,6 +27,8 @@ export async function startStore(config: StoreConfig): Promise<void> {
     logger.fatal({ err: error }, error instanceof DatabaseStartupError ? error.message : 'cannot open the database');
     process.exit(1);
   }
+  // Prisma's own warnings and errors, as JSON lines like every other.
+  db.onPrismaLog((level, message, target) => logger[level]({ target, source: 'prisma' }, message));
   logger.info({ database: db.kind, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'database ready');
 
   if (config.admin) {
@@ -54,10 +57,14 @@ export async function startStore(config: StoreConfig): Promise<void> {
     (error: unknown) => logger.error({ err: error }, 'blob garbage collection failed'),
   );
 
+  const downloadCounter = new DownloadCounter(db.prisma, logger);
+  downloadCounter.start(config.downloadStatsFlushSeconds * 1000);
   const app = createApp({
     db,
     logger,
     blobs,
+    downloadCounter,
+    metricsToken: config.metricsToken,
     settings: {
       tokenTtlSeconds: config.tokenTtlSeconds,
       maxTokenTtlSeconds: config.maxTokenTtlSeconds,
@@ -114,7 +121,10 @@ export async function startStore(config: StoreConfig): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     await server.close(Math.floor(config.shutdownTimeoutMs * DRAIN_SHARE_OF_SHUTDOWN));
+    // After the last download finished, before the database closes.
+    await downloadCounter.stop();
     await db.close();
+    await hooks.stopTracing?.();
     logger.info('stopped');
     process.exit(0);
   };

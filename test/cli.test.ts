@@ -180,6 +180,19 @@ describe('the charmstore CLI', () => {
     const resolved = (await ok(['resolve', 'cs:~kirk/wiki', '--format', 'json'], ANONYMOUS)).json();
     expect(resolved).toMatchObject({ channel: 'latest/stable', revision: { url: 'cs:~kirk/wiki-0' }, resources: [{ name: 'config', revision: 0 }] });
 
+    // Downloads show in status --metrics once flushed (the archive was downloaded once above, without a channel).
+    expect((await store.request('/archives/~kirk/wiki/0?channel=latest%2Fstable')).status).toBe(200);
+    await store.downloadCounter.flush();
+    const metrics = (await ok(['status', 'cs:~kirk/wiki', '--metrics', '7', '--format', 'json'])).json();
+    expect(metrics.downloads).toMatchObject({ byChannel: [{ key: '', count: 1 }, { key: 'latest/stable', count: 1 }], byRevision: [{ key: '0', count: 2 }] });
+    expect(metrics.downloads.byDay).toEqual([{ key: new Date().toISOString().slice(0, 10), count: 2 }]);
+    const metricsText = await ok(['status', 'cs:~kirk/wiki', '--metrics']);
+    expect(metricsText.stdout).toMatch(/Downloads from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\): 2/);
+    expect(metricsText.stdout).toMatch(/latest\/stable\s+1/);
+    const refused = await cli(['status', 'cs:~kirk/wiki', '--metrics'], ANONYMOUS);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/package-view-metrics/);
+
     // Listings parse as JSON.
     expect((await ok(['revisions', 'cs:~kirk/wiki', '--format', 'json'])).json()).toMatchObject([
       { number: 0, createdBy: 'kirk', channels: expect.arrayContaining(['latest/stable', 'latest/beta', 'latest/edge']) },

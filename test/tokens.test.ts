@@ -76,7 +76,7 @@ describe('createToken', () => {
   });
 
   it.each([
-    [{ permissions: ['package-fly'] }, 'permissions', 'Unknown permission "package-fly"; use package-view, package-view-revisions, package-view-releases, package-view-acl, package-view-metadata, package-manage, package-manage-revisions, package-manage-releases, package-manage-acl, package-manage-metadata, account-register-package, account-view-packages'],
+    [{ permissions: ['package-fly'] }, 'permissions', 'Unknown permission "package-fly"; use package-view, package-view-revisions, package-view-releases, package-view-acl, package-view-metadata, package-view-metrics, package-manage, package-manage-revisions, package-manage-releases, package-manage-acl, package-manage-metadata, account-register-package, account-view-packages'],
     [{ channels: ['edge/fix'] }, 'channels', '"edge/fix" is ambiguous as a token channel: name the track of the branch, e.g. "latest/edge/fix"'],
     [{ channels: ['a/b/c/d'] }, 'channels', expect.stringContaining('"a/b/c/d" is not a valid channel')],
     [{ ttlSeconds: 0 }, 'ttlSeconds', 'ttlSeconds must be between 1 and 31536000 (the configured maximum)'],

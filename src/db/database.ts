@@ -26,8 +26,25 @@ export interface Database {
   onStatement(listener: (sql: string) => void): () => void;
   /** LISTEN/NOTIFY of this store (live updates); listeners stop when the database closes. */
   readonly notifications: Notifications;
+  /**
+   * Calls `listener` for each of Prisma's own warnings and errors (which it
+   * would otherwise print as plain text among the JSON log lines).
+   */
+  onPrismaLog(listener: PrismaLogListener): () => void;
+  /** The connection pool's counters for /metrics (PostgreSQL); null for PGlite, which has one connection. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
 }
+
+export interface PoolStats {
+  /** Connections running a query or transaction. */
+  inUse: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
+}
+
+export type PrismaLogListener = (level: 'info' | 'warn' | 'error', message: string, target: string) => void;
 
 export class DatabaseStartupError extends Error {}
 
@@ -59,7 +76,12 @@ function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) 
   const listeners = new Set<QueryListener>();
   const client = new PrismaClient({
     adapter,
-    log: [{ emit: 'event', level: 'query' }] as const,
+    log: [
+      { emit: 'event', level: 'query' },
+      { emit: 'event', level: 'info' },
+      { emit: 'event', level: 'warn' },
+      { emit: 'event', level: 'error' },
+    ] as const,
     // Waiting for a connection (PGlite has one, and runs one transaction at a
     // time) takes as long as the pool lets it; see DEFAULT_DATABASE_TUNING.
     transactionOptions: { maxWait: tuning.connectionWaitMs, timeout: tuning.transactionTimeoutMs },
@@ -67,6 +89,16 @@ function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) 
   client.$on('query', (event) => {
     for (const listener of listeners) listener(event.query);
   });
+  const logListeners = new Set<PrismaLogListener>();
+  for (const level of ['info', 'warn', 'error'] as const) {
+    client.$on(level, (event) => {
+      for (const listener of logListeners) listener(level, event.message, event.target);
+    });
+  }
+  const onPrismaLog = (listener: PrismaLogListener) => {
+    logListeners.add(listener);
+    return () => void logListeners.delete(listener);
+  };
   // The log option only changes the client's type parameters; the rest of
   // the code base works with the plain client type.
   const prisma = client as unknown as PrismaClient;
@@ -74,7 +106,7 @@ function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) 
     listeners.add(listener);
     return () => void listeners.delete(listener);
   };
-  return { prisma, onStatement };
+  return { prisma, onStatement, onPrismaLog };
 }
 
 /** The embedded PostgreSQL, persisted under `dir` (or in memory when `dir` is undefined). */
@@ -105,13 +137,15 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
     throw cannotOpenPglite(dir, error);
   }
   if (!options.migrateInChildProcess && !options.alreadyMigrated) await migratePglite(pglite);
-  const { prisma, onStatement } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
+  const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
   const notifications = closedWithDatabase(pgliteNotifications(pglite, changeChannelName(undefined)));
   return {
     prisma,
     kind: 'pglite',
     onStatement,
     notifications,
+    onPrismaLog,
+    poolStats: () => null,
     ping: async () => {
       await pglite.query('SELECT 1');
     },
@@ -171,7 +205,7 @@ export async function openPostgresDatabase(
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const { prisma, onStatement } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
+  const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
   // The listening connection is not pooled: it stays in LISTEN for the life of the process.
   const { max: _max, ...clientConfig } = poolConfig;
   const channel = changeChannelName(schema);
@@ -186,6 +220,8 @@ export async function openPostgresDatabase(
     kind: 'postgres',
     onStatement,
     notifications,
+    onPrismaLog,
+    poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     ping: async () => {
       await pool.query('SELECT 1');
     },

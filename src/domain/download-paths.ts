@@ -80,3 +80,11 @@ function revisionOf(text: string): number | null {
   if (!/^\d{1,9}$/.test(text)) return null;
   return Number(text);
 }
+
+/** The query parameter a download url names its channel with, for the download statistics. */
+export const DOWNLOAD_CHANNEL_PARAMETER = 'channel';
+
+/** A download url carrying the channel it was resolved through: `/archives/~kirk/foo/9?channel=latest%2Fstable`. */
+export function withDownloadChannel(downloadPath: string, fullChannel: string): string {
+  return `${downloadPath}?${DOWNLOAD_CHANNEL_PARAMETER}=${encodeURIComponent(fullChannel)}`;
+}

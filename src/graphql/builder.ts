@@ -17,6 +17,7 @@ export const builder = new SchemaBuilder<{
   DefaultInputFieldRequiredness: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    Date: { Input: string; Output: string };
     File: { Input: File; Output: never };
     JSON: { Input: unknown; Output: unknown };
   };

@@ -16,6 +16,20 @@ builder.scalarType('DateTime', {
   },
 });
 
+builder.scalarType('Date', {
+  description: 'A calendar day in UTC, as "YYYY-MM-DD" (e.g. "2026-11-21").',
+  serialize: (value) => value,
+  parseValue: (value) => parseDay(value),
+  parseLiteral: (ast) => parseDay(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+function parseDay(value: unknown): string {
+  const day = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null;
+  // Date rolls "2026-02-30" over into March: a real day prints back as itself.
+  if (!day || Number.isNaN(day.getTime()) || !day.toISOString().startsWith(value as string)) throw new GraphQLError('Date must be a day as "YYYY-MM-DD"');
+  return value as string;
+}
+
 builder.scalarType('File', {
   description: 'An uploaded file, sent as a part of a multipart request (GraphQL multipart request spec).',
   serialize: () => {

@@ -30,6 +30,7 @@ import './nodes/acl-entry.js';
 import './nodes/audit-event.js';
 import './nodes/access-token.js';
 import './nodes/entity-sharing.js';
+import './nodes/entity-downloads.js';
 // Queries
 import './queries/viewer.js';
 import './queries/entity.js';

@@ -14,15 +14,21 @@ import { LoginThrottle } from '../services/accounts/login-throttle.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
 import { isDatabaseUnavailable } from '../services/prisma-errors.js';
+import type { DownloadCounter } from '../services/downloads/download-counter.js';
 import { downloadRoutes, uploadRoute } from './blob-routes.js';
 import { GRAPHIQL_TABS } from './graphiql-tabs.js';
-import { alreadyReported, internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
+import { internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
+import { accessLog } from './access-log.js';
+import { compression } from './compression.js';
+import { graphqlMetrics, metricsRoute, StoreMetrics } from './metrics.js';
 import { requestIds } from './request-id.js';
 import { hideSuggestions, inputGuards } from './input-guards.js';
 import { strictMultipart } from './multipart.js';
 import { oneLoginPerRequest } from './one-login-per-request.js';
 import { DEFAULT_LIVE_SETTINGS, LiveUpdates, type LiveSettings } from '../services/live/live-updates.js';
 import { uiRoutes } from './ui-routes.js';
+import { yogaLogger } from './yoga-logging.js';
+import { requestContext } from '../request-context.js';
 
 export interface AppOptions {
   db: Database;
@@ -51,6 +57,12 @@ export interface AppOptions {
   /** Receives the events of committed writes; an in-process bus by default. */
   events?: DomainEventPublisher;
   live?: LiveSettings;
+  /** Counts downloads for the statistics; the caller starts and stops its flushing. */
+  downloadCounter: DownloadCounter;
+  /** The Prometheus metrics; a registry of the app's own by default. */
+  metrics?: StoreMetrics;
+  /** When set, GET /metrics asks for this bearer token (STORE_METRICS_TOKEN); otherwise it is public. */
+  metricsToken?: string;
 }
 
 /** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
@@ -135,6 +147,13 @@ function noDataWhenUnavailable(logger: Logger): Plugin {
   };
 }
 
+/** Remembers the signed-in user of the request being handled, for its access log line. */
+function noteUser<A extends { userId: number } | null>(actor: A): A {
+  const current = requestContext.getStore();
+  if (current && actor) current.userId = actor.userId;
+  return actor;
+}
+
 /** The whole HTTP surface of the store as a fetch handler (`app.fetch` in tests, Node's http server in production). */
 export function createApp(options: AppOptions): StoreApp {
   const now = options.now ?? (() => new Date());
@@ -142,9 +161,13 @@ export function createApp(options: AppOptions): StoreApp {
   const live = new LiveUpdates(db, options.live ?? DEFAULT_LIVE_SETTINGS, logger);
   const events = live.publisher(options.events ?? new InProcessEventBus());
   const loginThrottle = new LoginThrottle();
+  const metrics = options.metrics ?? new StoreMetrics(db);
+  metrics.observedGauge('charmstore_live_subscribers', 'Live-update subscriptions open in this process (SSE and WebSocket).', () => live.feed.listenerCount);
+  const webhookAttempts = metrics.counter('charmstore_webhook_deliveries_total', 'Webhook delivery attempts by this process, by outcome (delivered, retry, failed: given up).', ['outcome']);
+  if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
   const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
     prisma: db.prisma,
-    actor: await authenticate(db.prisma, authorization, now()),
+    actor: noteUser(await authenticate(db.prisma, authorization, now())),
     now,
     settings: options.settings,
     blobs: options.blobs,
@@ -173,16 +196,7 @@ export function createApp(options: AppOptions): StoreApp {
       return { origin, credentials: true, methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['authorization', 'content-type', ...CSRF_HEADERS], maxAge: 600 };
     },
     landingPage: false,
-    logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      // Yoga logs every error it masks; maskError below has logged those already, with the request id.
-      error: (...args) => {
-        if (args.length === 1 && alreadyReported(args[0])) return;
-        logger.error(args);
-      },
-    },
+    logging: yogaLogger(logger),
     maskedErrors: {
       maskError: (error) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
@@ -212,14 +226,17 @@ export function createApp(options: AppOptions): StoreApp {
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       requestIds(),
+      accessLog(logger, metrics),
+      metricsRoute(metrics, options.metricsToken),
       // Requests a browser sends cross-site without a preflight (multipart and
       // url-encoded forms, text/plain, GET) must carry one of CSRF_HEADERS.
       useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] }),
       oneLoginPerRequest(),
       healthRoutes(db),
       uiRoutes(),
-      uploadRoute(servicesFor, options.settings.maxUploadBytes, logger),
-      downloadRoutes(servicesFor, logger),
+      uploadRoute(servicesFor, options.settings.maxUploadBytes, logger, metrics),
+      downloadRoutes(servicesFor, options.downloadCounter, logger, metrics),
+      graphqlMetrics(metrics),
       noDataWhenUnavailable(logger),
       inputGuards({ maxNesting: Math.max(64, 4 * options.limits.maxQueryDepth), maxTokens: MAX_TOKENS }),
       hideSuggestions(),
@@ -232,6 +249,8 @@ export function createApp(options: AppOptions): StoreApp {
         maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
+      // Last: it replaces the response the others have finished (headers included).
+      compression(),
     ],
     context: async (initial): Promise<GraphQLContext> => {
       // A Request over HTTP (and SSE); the connection parameters over graphql-ws (server.ts).

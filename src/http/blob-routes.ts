@@ -1,12 +1,15 @@
 import type { Plugin } from 'graphql-yoga';
 import { BlobTooLargeError } from '../blobs/blob-store.js';
-import { downloadPathProblem, parseArchivePath, parseResourcePath, ARCHIVES_PREFIX, RESOURCES_PREFIX } from '../domain/download-paths.js';
+import { countedDownloadChannel } from '../domain/download-channel.js';
+import { downloadPathProblem, parseArchivePath, parseResourcePath, ARCHIVES_PREFIX, DOWNLOAD_CHANNEL_PARAMETER, RESOURCES_PREFIX } from '../domain/download-paths.js';
 import { AuthenticationError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services/context.js';
 import { findArchiveDownload, findResourceDownload } from '../services/downloads/find-download.js';
+import type { DownloadCounter } from '../services/downloads/download-counter.js';
 import { createUpload } from '../services/uploads/create-upload.js';
 import { faultResponse } from './faults.js';
+import type { StoreMetrics } from './metrics.js';
 import { serveBlob } from './serve-blob.js';
 
 /** Builds the service context of a request (authenticating its bearer token). */
@@ -37,7 +40,7 @@ async function servicesOrUnauthorized(servicesFor: ServicesFor, request: Request
  * hashed (never held in memory whole); answers `{uploadId, sha384, size,
  * expiresAt}` for one later push or pushResource.
  */
-export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, logger: Logger): Plugin {
+export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, logger: Logger, metrics: StoreMetrics): Plugin {
   const answer = async (request: Request, ResponseClass: typeof Response): Promise<Response> => {
     if (request.method !== 'POST') return jsonError(ResponseClass, 405, 'Send the content with POST /uploads', { allow: 'POST' });
     const ctx = await servicesOrUnauthorized(servicesFor, request, ResponseClass);
@@ -49,6 +52,7 @@ export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, lo
     if (!request.body) return jsonError(ResponseClass, 400, 'The upload has no body: send the content as the raw request body');
     try {
       const receipt = await createUpload(ctx, chunksOf(request.body));
+      metrics.uploadBytes.inc(receipt.size);
       return new ResponseClass(
         JSON.stringify({ uploadId: receipt.uploadId, sha384: receipt.sha384, size: receipt.size, expiresAt: receipt.expiresAt.toISOString() }),
         { status: 201, headers: { 'content-type': 'application/json' } },
@@ -86,12 +90,23 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
 }
 
 /**
+ * A download counts once: a GET answered whole (200) or from its first byte
+ * (206 for a range starting at 0); the later ranges of a resumed or
+ * parallel download, HEAD and 304 do not count.
+ */
+function isCountedDownload(request: Request, response: Response): boolean {
+  if (request.method !== 'GET') return false;
+  // 302: the bucket serves the bytes (S3 presigned url), counted when handed out.
+  return response.status === 200 || response.status === 302 || (response.status === 206 && (response.headers.get('content-range') ?? '').startsWith('bytes 0-'));
+}
+
+/**
  * `GET`/`HEAD` `/archives/<entity url path>/<revision>` and
  * `/resources/<entity url path>/<resource>/<revision>`: the same bearer
  * authentication and visibility as the API; whatever the caller may not
  * read is 404, exactly like what does not exist.
  */
-export function downloadRoutes(servicesFor: ServicesFor, logger: Logger): Plugin {
+export function downloadRoutes(servicesFor: ServicesFor, counter: DownloadCounter, logger: Logger, metrics: StoreMetrics): Plugin {
   const answer = async (request: Request, url: URL, isArchive: boolean, ResponseClass: typeof Response): Promise<Response> => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return jsonError(ResponseClass, 405, 'Downloads are GET (or HEAD) requests', { allow: 'GET, HEAD' });
@@ -109,7 +124,14 @@ export function downloadRoutes(servicesFor: ServicesFor, logger: Logger): Plugin
       download = path && (await findResourceDownload(ctx, path));
     }
     if (!download) return jsonError(ResponseClass, 404, `Nothing to download at ${url.pathname} (or you may not see it)`);
-    return serveBlob(request, download, ctx.blobs, ResponseClass);
+    const response = await serveBlob(request, download, ctx.blobs, ResponseClass);
+    if (request.method === 'GET' && (response.status === 200 || response.status === 206)) {
+      metrics.downloadBytes.inc({ kind: isArchive ? 'archive' : 'resource' }, Number(response.headers.get('content-length') ?? 0));
+    }
+    if (isCountedDownload(request, response)) {
+      counter.record({ ...download.counted, channel: countedDownloadChannel(url.searchParams.get(DOWNLOAD_CHANNEL_PARAMETER)) });
+    }
+    return response;
   };
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {

@@ -18,7 +18,7 @@ export function requestIds(): Plugin {
       request: ({ request }, handle) => {
         const offered = request.headers.get(REQUEST_ID_HEADER);
         const requestId = offered !== null && ACCEPTED_REQUEST_ID.test(offered) ? offered : randomUUID();
-        return requestContext.run({ requestId }, handle);
+        return requestContext.run({ requestId, startedAt: performance.now() }, handle);
       },
     },
     onResponse({ response }) {

@@ -14,6 +14,7 @@ import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITE_RETRIES } from '../../src/config.js
 import type { ServiceSettings } from '../../src/services/context.js';
 import type { DomainEventPublisher } from '../../src/services/pipeline/events.js';
 import type { LiveSettings } from '../../src/services/live/live-updates.js';
+import { DownloadCounter } from '../../src/services/downloads/download-counter.js';
 import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -84,6 +85,8 @@ export interface TestStore {
   ): Promise<GraphQLResponse<R>>;
   /** A raw HTTP request to the app (uploads, downloads). */
   request(pathname: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** The app's download counter (tests flush it instead of waiting for an interval). */
+  downloadCounter: DownloadCounter;
   close(): Promise<void>;
 }
 
@@ -106,6 +109,7 @@ export async function createTestStore(
     live?: LiveSettings;
     /** Another backend (test/blobs/s3.test.ts); the default is a filesystem store in a temporary directory. */
     blobs?: BlobStore;
+    metricsToken?: string;
   } = {},
 ): Promise<TestStore> {
   const database = options.database ?? (await createTestDatabase());
@@ -132,7 +136,9 @@ export async function createTestStore(
     writes: DEFAULT_WRITE_RETRIES,
     ...options.settings,
   };
+  const downloadCounter = new DownloadCounter(database.db.prisma, pino({ level: 'silent' }), now);
   const app = createApp({
+    downloadCounter,
     db: options.wrapDatabase ? options.wrapDatabase(database.db) : database.db,
     logger: options.logger ?? pino({ level: 'silent' }),
     blobs,
@@ -142,6 +148,7 @@ export async function createTestStore(
     now,
     events: options.events,
     live: options.live,
+    metricsToken: options.metricsToken,
   });
 
   const execute: TestStore['execute'] = async (document, variables, opts = {}) => {
@@ -195,7 +202,9 @@ export async function createTestStore(
     execute,
     executeMultipart,
     request,
+    downloadCounter,
     close: async () => {
+      await downloadCounter.stop();
       await database.drop();
       await fs.rm(blobDir, { recursive: true, force: true });
     },

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { expectSuccess, StoreCallError } from '../client.js';
+import { expectSuccess, StoreCallError, type StoreClient } from '../client.js';
 import { collect, parseCount, storeCommand, UsageError } from '../context.js';
 import {
   CliCloseChannelsDocument,
   CliCreateTrackDocument,
   CliPromoteDocument,
+  CliDownloadsDocument,
+  type CliDownloadsFragment,
   CliReleaseDocument,
   CliResolveDocument,
   CliSetDefaultTrackDocument,
@@ -70,14 +72,18 @@ export function addChannelCommands(program: Command, io: CliIo): void {
     },
   );
 
-  storeCommand<{ history?: number | true }>(
+  storeCommand<{ history?: number | true; metrics?: number | true }>(
     program,
     io,
     'status <url>',
-    'Show the channel map: per track, what each channel serves and its resources (--history: the releases too).',
-    (command) => command.option('--history [count]', 'also list the latest releases of each channel (default 10)', parseCount('--history')),
+    'Show the channel map: per track, what each channel serves and its resources (--history: the releases too; --metrics: downloads).',
+    (command) =>
+      command
+        .option('--history [count]', 'also list the latest releases of each channel (default 10)', parseCount('--history'))
+        .option('--metrics [days]', `also show downloads per channel, revision and day over the last days (default ${DEFAULT_METRICS_DAYS}; owners and admins)`, parseCount('--metrics')),
     async ([url], options, context) => {
       const store = await context.client();
+      const downloads = options.metrics === undefined ? undefined : await fetchDownloads(store, url!, options.metrics === true ? DEFAULT_METRICS_DAYS : options.metrics);
       const historyCount = options.history === undefined ? 1 : options.history === true ? 10 : options.history;
       const { entity } = await store.execute(CliStatusDocument, { url: url!, history: historyCount });
       if (!entity) throw new StoreCallError(`No charm or bundle ${url} (or it is not visible to you)`, 'NotFoundError');
@@ -99,7 +105,7 @@ export function addChannelCommands(program: Command, io: CliIo): void {
       }
       const history = options.history === undefined ? [] : entity.tracks.flatMap((track) => track.channels.flatMap((channel) => channel.history.edges.map((edge) => edge.node)));
       history.sort((a, b) => b.releasedAt.localeCompare(a.releasedAt));
-      context.print.result(statusJson(entity, options.history !== undefined), () =>
+      context.print.result({ ...statusJson(entity, options.history !== undefined), ...(downloads ? { downloads } : {}) }, () =>
         [
           table(['Track', 'Channel', 'Revision', 'Resources', 'Expires at'], rows),
           ...(options.history === undefined
@@ -118,6 +124,7 @@ export function addChannelCommands(program: Command, io: CliIo): void {
                   ]),
                 ),
               ]),
+          ...(downloads ? ['', downloadsText(downloads)] : []),
         ].join('\n'),
       );
     },
@@ -217,4 +224,39 @@ function statusJson<C extends { revision?: unknown; history: { edges: Array<{ no
       }),
     })),
   };
+}
+
+/** What `status --metrics` covers unless told: the last 30 days, today included. */
+const DEFAULT_METRICS_DAYS = 30;
+
+interface DownloadsReport {
+  from: string;
+  to: string;
+  byChannel: Array<{ key: string; count: number }>;
+  byRevision: Array<{ key: string; count: number }>;
+  byDay: Array<{ key: string; count: number }>;
+}
+
+/** The download counts of the last `days` days (UTC), or the store's refusal as an error. */
+async function fetchDownloads(store: StoreClient, url: string, days: number): Promise<DownloadsReport> {
+  const to = new Date();
+  const from = new Date(to.getTime() - (days - 1) * 86_400_000);
+  const range = { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+  const { entity } = await store.execute(CliDownloadsDocument, { url, ...range });
+  if (!entity) throw new StoreCallError(`No charm or bundle ${url} (or it is not visible to you)`, 'NotFoundError');
+  const rows = (result: CliDownloadsFragment) => {
+    if (result.__typename !== 'DownloadStatistics') throw new StoreCallError(result.message, result.__typename);
+    return result.rows.map(({ key, count }) => ({ key, count }));
+  };
+  return { ...range, byChannel: rows(entity.byChannel), byRevision: rows(entity.byRevision), byDay: rows(entity.byDay) };
+}
+
+function downloadsText(report: DownloadsReport): string {
+  const total = report.byDay.reduce((sum, row) => sum + row.count, 0);
+  return [
+    `Downloads from ${report.from} to ${report.to} (UTC): ${total}`,
+    table(['Channel', 'Downloads'], report.byChannel.map((row) => [row.key || '(none)', String(row.count)])),
+    table(['Revision', 'Downloads'], report.byRevision.map((row) => [row.key, String(row.count)])),
+    table(['Day', 'Downloads'], report.byDay.map((row) => [row.key, String(row.count)])),
+  ].join('\n');
 }

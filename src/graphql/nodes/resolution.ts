@@ -1,3 +1,4 @@
+import { archiveDownloadPath, withDownloadChannel } from '../../domain/download-paths.js';
 import type { Resolution } from '../../services/channels/resolve.js';
 import { builder } from '../builder.js';
 import type { Entity, ResourceRevision, Revision } from '../../generated/prisma/client.js';
@@ -27,6 +28,18 @@ export const ResolutionType = builder.objectRef<Resolution>('Resolution').implem
       // The serving channel's pointer: the revision resolved.
       resolve: async (query, resolution, _args, ctx) =>
         (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'revision', query })) as Revision,
+    }),
+    downloadUrl: t.string({
+      description:
+        'Where to download the archive, with the serving channel for the download statistics: "/archives/~kirk/foo/9?channel=latest%2Fstable".',
+      resolve: async (resolution, _args, ctx) => {
+        const revision = await ctx.prisma.revision.findUniqueOrThrow({
+          where: { id: resolution.revisionId },
+          select: { number: true, entity: { select: { name: true, kind: true, namespace: { select: { name: true } } } } },
+        });
+        const entity = { owner: revision.entity.namespace.name, name: revision.entity.name, isBundle: revision.entity.kind === 'BUNDLE' };
+        return withDownloadChannel(archiveDownloadPath(entity, revision.number), resolution.channel);
+      },
     }),
     channel: t.exposeString('channel', { description: 'The full channel that served it, after fall-back (e.g. "latest/stable").' }),
     requestedChannel: t.exposeString('requestedChannel', { description: 'The full form of the channel asked for ("1.2" -> "1.2/stable").' }),

@@ -155,6 +155,11 @@ export class EntityAccess {
     return [...lists.values()].sort((a, b) => aclChannelOrder(a.channel) - aclChannelOrder(b.channel) || a.channel.localeCompare(b.channel));
   }
 
+  /** Download statistics: owners and admins, with a token allowing package-view-metrics. */
+  canViewMetrics(): boolean {
+    return this.tokenAllows('package-view-metrics') && this.isOwnerOrAdmin;
+  }
+
   /**
    * The audit log of the entity: owners and admins, with a token that may
    * see everything the log shows. Its events name every principal granted

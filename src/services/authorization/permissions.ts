@@ -9,6 +9,7 @@ export const PERMISSIONS = [
   'package-view-releases',
   'package-view-acl',
   'package-view-metadata',
+  'package-view-metrics',
   'package-manage',
   'package-manage-revisions',
   'package-manage-releases',

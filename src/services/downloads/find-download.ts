@@ -7,6 +7,7 @@ import { lookupEntity } from '../entities/find-entity.js';
 import { canReadResourceRevision } from '../entities/resource-access.js';
 import { canReadRevision } from '../entities/revision-access.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
+import type { CountedDownload } from './download-counter.js';
 
 /** A blob the caller may download, with what the response needs to describe it. */
 export interface Download {
@@ -17,6 +18,8 @@ export interface Download {
   contentType: string;
   /** Content served from memory instead of the blob `sha384` (a redacted oci-image descriptor). */
   inline?: Buffer;
+  /** What the download statistics count it as (its channel comes from the request). */
+  counted: Omit<CountedDownload, 'channel'>;
 }
 
 /** The entity a download path names; its own url may not carry a revision. */
@@ -37,6 +40,7 @@ export async function findArchiveDownload(ctx: ServiceContext, path: ArchiveRequ
     size: Number(revision.size),
     filename: `${access.entity.name}-${revision.number}.zip`,
     contentType: 'application/zip',
+    counted: { entityId: access.entity.id, resourceName: '', revision: revision.number },
   };
 }
 
@@ -51,7 +55,11 @@ export async function findResourceDownload(ctx: ServiceContext, path: ResourceRe
   if (!resourceRevision || !(await canReadResourceRevision(ctx, access, resourceRevision.id))) return null;
   const filename = `${access.entity.name}-${resourceRevision.resource.name}-${resourceRevision.revision}`;
   if (resourceRevision.resource.type === 'oci-image' && !access.canWriteUnpublished()) {
-    return redactedDescriptor(ctx, resourceRevision.sha384, Number(resourceRevision.size), filename);
+    return redactedDescriptor(ctx, resourceRevision.sha384, Number(resourceRevision.size), filename, {
+      entityId: access.entity.id,
+      resourceName: resourceRevision.resource.name,
+      revision: resourceRevision.revision,
+    });
   }
   return {
     sha384: resourceRevision.sha384,
@@ -59,6 +67,7 @@ export async function findResourceDownload(ctx: ServiceContext, path: ResourceRe
     size: Number(resourceRevision.size),
     filename,
     contentType: 'application/octet-stream',
+    counted: { entityId: access.entity.id, resourceName: resourceRevision.resource.name, revision: resourceRevision.revision },
   };
 }
 
@@ -70,7 +79,7 @@ export async function findResourceDownload(ctx: ServiceContext, path: ResourceRe
  * configured (docs/security.md). Readers always get this form, so they
  * cannot tell whether the descriptor had credentials.
  */
-async function redactedDescriptor(ctx: ServiceContext, sha384: string, size: number, filename: string): Promise<Download> {
+async function redactedDescriptor(ctx: ServiceContext, sha384: string, size: number, filename: string, counted: Download['counted']): Promise<Download> {
   const chunks: Buffer[] = [];
   for await (const chunk of (await ctx.blobs.source(sha384)).openRange(0, size) as Readable) chunks.push(chunk as Buffer);
   const { image, digest } = parseOciImageDescriptor(Buffer.concat(chunks).toString('utf8'), 'descriptor');
@@ -82,5 +91,6 @@ async function redactedDescriptor(ctx: ServiceContext, sha384: string, size: num
     filename,
     contentType: 'application/json',
     inline,
+    counted,
   };
 }

@@ -53,6 +53,8 @@ export class WebhookWorker {
   private stopped = false;
   /** Identifies this process's leases in the logs. */
   readonly workerId = randomUUID();
+  /** Told the outcome of each delivery attempt (the /metrics counter). */
+  onAttempt: (outcome: 'delivered' | 'retry' | 'failed') => void = () => undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -165,6 +167,7 @@ export class WebhookWorker {
         where: { id: delivery.id },
         data: { status: 'DELIVERED', deliveredAt: now, lastStatusCode: statusCode, lastError: null },
       });
+      this.onAttempt('delivered');
       return;
     }
     const backoff = Math.min(MAX_BACKOFF_MS, this.settings.retryBaseMs * 2 ** (delivery.attempts - 1));
@@ -174,6 +177,7 @@ export class WebhookWorker {
       where: { id: delivery.id },
       data: { status: givingUp ? 'FAILED' : 'PENDING', nextAttemptAt: next, lastStatusCode: statusCode, lastError: problem.slice(0, 500) },
     });
+    this.onAttempt(givingUp ? 'failed' : 'retry');
     if (givingUp) this.logger.warn({ deliveryId: delivery.id, problem }, 'webhooks: giving up on a delivery');
   }
 }
