@@ -71,7 +71,7 @@ async function sendFile<R>(index: number, document: TypedDocumentNode<R, never>,
     form.set('operations', JSON.stringify({ query: print(document), variables }));
     form.set('map', JSON.stringify({ 0: [`variables.${path}`] }));
     form.set('0', file);
-    const response = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${kirk.token}` }, body: form });
+    const response = await fetch(`${second.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${kirk.token}`, 'x-graphql-yoga-csrf': '1' }, body: form });
     return ((await response.json()) as { data: R }).data;
   }
   return (await store.executeMultipart(document, variables as never, { [path]: file }, { token: kirk.token })).data!;

@@ -39,7 +39,7 @@ describe.skipIf(!enabled)('the live channel-map page', () => {
     form.set('operations', JSON.stringify({ query: 'mutation($input: PushInput!) { push(input: $input) { __typename } }', variables: { input: { archive: null, url: CHARM } } }));
     form.set('map', JSON.stringify({ 0: ['variables.input.archive'] }));
     form.set('0', new File([new Uint8Array(charmZip({ name: 'livepage', revisionNote: note }))], 'c.zip'));
-    const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' }, body: form });
     expect(((await response.json()) as { data: { push: { __typename: string } } }).data.push.__typename).toBe('PushSuccess');
   }
 
