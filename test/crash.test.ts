@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPgliteDatabase, openPostgresDatabase, type Database } from '../src/db/database.js';
 import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
-import { startServer, type ServerProcess } from './support/process.js';
+import { serverGraphql, startServer } from './support/process.js';
 import { charmZip } from './support/zip.js';
 
 /**
@@ -54,24 +54,6 @@ function serverEnv(): Record<string, string> {
   return { ...env, DATABASE_URL: url.toString() };
 }
 
-async function graphql(server: ServerProcess, token: string | undefined, query: string, variables: Record<string, unknown>, files?: Record<string, Blob>) {
-  // Every request carries the CSRF header that non-browser clients send (multipart posts need it).
-  const headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  let body: BodyInit;
-  if (files) {
-    const form = new FormData();
-    const names = Object.keys(files);
-    form.set('operations', JSON.stringify({ query, variables }));
-    form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
-    names.forEach((name, index) => form.set(String(index), files[name]!, 'file'));
-    body = form;
-  } else {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify({ query, variables });
-  }
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body });
-  return (await response.json()) as { data?: Record<string, any> | null; errors?: unknown[] };
-}
 
 const PUSH = 'mutation($input: PushInput!) { push(input: $input) { __typename ... on PushSuccess { revision { number sha384 } } ... on Error { message } } }';
 const PUSH_RESOURCE =
@@ -95,7 +77,7 @@ describe('kill -9 during mixed writes', () => {
       const server = await startServer(serverEnv());
       try {
         if (!token) {
-          const login = await graphql(server, undefined, 'mutation { login(input: {username: "root", password: "correct-horse-battery"}) { ... on LoginSuccess { token } } }', {});
+          const login = await serverGraphql(server, undefined, 'mutation { login(input: {username: "root", password: "correct-horse-battery"}) { ... on LoginSuccess { token } } }', {});
           token = login.data?.login.token as string;
         }
         let running = true;
@@ -110,19 +92,19 @@ describe('kill -9 during mixed writes', () => {
               const op = latest ? (w + step) % 3 : 0;
               if (op === 0) {
                 const archive = charmZip({ name: entity, resources: { data: { type: 'file' } }, revisionNote: randomBytes(8).toString('hex') });
-                const result = await graphql(server, token, PUSH, { input: { url, archive: null } }, { 'input.archive': new Blob([new Uint8Array(archive)]) });
+                const result = await serverGraphql(server, token, PUSH, { input: { url, archive: null } }, { 'input.archive': new Blob([new Uint8Array(archive)]) });
                 const push = result.data?.push;
                 const sha384 = createHash('sha384').update(archive).digest('hex');
                 if (push?.__typename === 'PushSuccess') pushes.push({ entity, number: push.revision.number, sha384 });
               } else if (op === 1) {
                 const content = randomBytes(2048);
-                const result = await graphql(server, token, PUSH_RESOURCE, { input: { url, name: 'data', file: null } }, { 'input.file': new Blob([new Uint8Array(content)]) });
+                const result = await serverGraphql(server, token, PUSH_RESOURCE, { input: { url, name: 'data', file: null } }, { 'input.file': new Blob([new Uint8Array(content)]) });
                 const pushed = result.data?.pushResource;
                 // The digest of what was sent, not what the server says: the final check compares it with what is stored.
                 const sha384 = createHash('sha384').update(content).digest('hex');
                 if (pushed?.__typename === 'PushResourceSuccess') resources.push({ entity, revision: pushed.resourceRevision.revision, sha384 });
               } else {
-                const result = await graphql(server, token, RELEASE, { input: { url: `${url}-${latest!.number}`, channels: ['edge', 'beta'] } });
+                const result = await serverGraphql(server, token, RELEASE, { input: { url: `${url}-${latest!.number}`, channels: ['edge', 'beta'] } });
                 if (result.data?.release.__typename === 'ReleaseSuccess') releases.push({ entity, revision: latest!.number });
               }
             } catch {

@@ -8,7 +8,7 @@ import { S3BlobStore } from '../src/blobs/s3-blob-store.js';
 import { openPostgresDatabase, type Database } from '../src/db/database.js';
 import { collectGarbage, type GarbageReport } from '../src/services/blobs/collect-garbage.js';
 import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
-import { startServer, type ServerProcess } from './support/process.js';
+import { serverGraphql, startServer, type ServerProcess } from './support/process.js';
 import { startS3Server, type TestS3Server } from './support/s3.js';
 import { charmZip } from './support/zip.js';
 
@@ -68,24 +68,6 @@ async function serverEnv(): Promise<Record<string, string>> {
   return { ...ADMIN, ...s3.env(PREFIX), DATABASE_URL: url.toString(), STORE_DATA_DIR: dataDir, STORE_BLOB_GC_GRACE_SECONDS: '1', STORE_LOG_LEVEL: 'warn', STORE_DB_POOL_SIZE: '4' };
 }
 
-async function graphql(server: ServerProcess, token: string | undefined, query: string, variables: Record<string, unknown>, files?: Record<string, Blob>) {
-  // Multipart requests need a CSRF-prevention header (src/http/app.ts, CSRF_HEADERS).
-  const headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  let body: BodyInit;
-  if (files) {
-    const form = new FormData();
-    const names = Object.keys(files);
-    form.set('operations', JSON.stringify({ query, variables }));
-    form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
-    names.forEach((name, index) => form.set(String(index), files[name]!, 'file'));
-    body = form;
-  } else {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify({ query, variables });
-  }
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body });
-  return (await response.json()) as { data?: Record<string, any> | null; errors?: unknown[] };
-}
 
 async function download(server: ServerProcess, token: string, downloadUrl: string): Promise<string> {
   const response = await fetch(new URL(new URL(downloadUrl, 'http://x').pathname, server.url), { headers: { authorization: `Bearer ${token}` } });
@@ -103,7 +85,7 @@ describe.skipIf(!postgres)('two store processes on one PostgreSQL and one S3 buc
     const collectorDb: Database = await openPostgresDatabase(testDatabaseUrl(), schema);
     const blobs = new S3BlobStore({ client: s3.client, bucket: s3.bucket, prefix: PREFIX, presignSeconds: 0 });
     try {
-      const login = await graphql(servers[0]!, undefined, 'mutation { login(input: {username: "root", password: "correct-horse-battery"}) { ... on LoginSuccess { token } } }', {});
+      const login = await serverGraphql(servers[0]!, undefined, 'mutation { login(input: {username: "root", password: "correct-horse-battery"}) { ... on LoginSuccess { token } } }', {});
       const token = login.data?.login.token as string;
       expect(token).toBeTruthy();
 
@@ -122,13 +104,13 @@ describe.skipIf(!postgres)('two store processes on one PostgreSQL and one S3 buc
               const archive = charmZip({ name: entity, resources: { data: { type: 'file' } }, revisionNote: randomBytes(8).toString('hex') });
               let result;
               if (op === 0) {
-                result = await graphql(next(), token, PUSH, { input: { url, archive: null } }, { 'input.archive': new Blob([new Uint8Array(archive)]) });
+                result = await serverGraphql(next(), token, PUSH, { input: { url, archive: null } }, { 'input.archive': new Blob([new Uint8Array(archive)]) });
               } else {
                 // Upload to one process, push on the other.
                 const uploaded = await fetch(`${next().url}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(archive) });
                 if (uploaded.status !== 201) continue;
                 const { uploadId } = (await uploaded.json()) as { uploadId: string };
-                result = await graphql(next(), token, PUSH, { input: { url, uploadId } });
+                result = await serverGraphql(next(), token, PUSH, { input: { url, uploadId } });
               }
               const push = result.data?.push;
               if (push?.__typename === 'PushSuccess') {
@@ -137,14 +119,14 @@ describe.skipIf(!postgres)('two store processes on one PostgreSQL and one S3 buc
               }
             } else if (op === 2) {
               const content = randomBytes(4096);
-              const result = await graphql(next(), token, PUSH_RESOURCE, { input: { url, name: 'data', file: null } }, { 'input.file': new Blob([new Uint8Array(content)]) });
+              const result = await serverGraphql(next(), token, PUSH_RESOURCE, { input: { url, name: 'data', file: null } }, { 'input.file': new Blob([new Uint8Array(content)]) });
               const pushed = result.data?.pushResource;
               if (pushed?.__typename === 'PushResourceSuccess') {
                 const sha384 = createHash('sha384').update(content).digest('hex');
                 acked.push({ kind: 'resource', entity, number: pushed.resourceRevision.revision, sha384, downloadUrl: pushed.resourceRevision.downloadUrl });
               }
             } else {
-              const result = await graphql(next(), token, RELEASE, { input: { url: `${url}-${latest!.number}`, channels: ['edge', 'beta'] } });
+              const result = await serverGraphql(next(), token, RELEASE, { input: { url: `${url}-${latest!.number}`, channels: ['edge', 'beta'] } });
               if (result.data?.release.__typename === 'ReleaseSuccess') releases.push({ entity, number: latest!.number });
               // And a download, from whichever process comes next, of something acknowledged by either.
               const earlier = acked[Math.floor(Math.random() * acked.length)]!;

@@ -110,3 +110,26 @@ export async function startServer(env: Record<string, string>, options: { startM
     },
   };
 }
+
+/**
+ * One GraphQL request to a spawned server: JSON, or a multipart request when
+ * `files` maps variable paths (e.g. `input.archive`) to their content. Every
+ * request carries the CSRF header non-browser clients send (multipart needs it).
+ */
+export async function serverGraphql(server: ServerProcess, token: string | undefined, query: string, variables: Record<string, unknown>, files?: Record<string, Blob>) {
+  const headers: Record<string, string> = { 'x-graphql-yoga-csrf': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  let body: BodyInit;
+  if (files) {
+    const form = new FormData();
+    const names = Object.keys(files);
+    form.set('operations', JSON.stringify({ query, variables }));
+    form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
+    names.forEach((name, index) => form.set(String(index), files[name]!, 'file'));
+    body = form;
+  } else {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify({ query, variables });
+  }
+  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers, body });
+  return (await response.json()) as { data?: Record<string, any> | null; errors?: unknown[] };
+}
