@@ -75,6 +75,12 @@ const wholeNumber = (fallback: number, min: number, max?: number, why = '') => {
 const SCRYPT_COST_EXPECTED = 'expected a power of two from 1024 (2^10) to 1073741824 (2^30), such as 32768';
 
 const positiveInt = (fallback: number) => wholeNumber(fallback, 1);
+/** An on/off setting: exactly `true` or `false`, as the settings table documents. */
+const booleanSetting = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
 
 // Sizes are reported through GraphQL's 32-bit Int (the contract's `size: Int!`), so no stored file may be larger.
 const MAX_REPORTABLE_SIZE = 2 ** 31 - 1;
@@ -102,7 +108,7 @@ const environmentSchema = z
     ),
     STORE_S3_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// url' }).optional()),
     STORE_S3_REGION: optionalString,
-    STORE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+    STORE_S3_FORCE_PATH_STYLE: booleanSetting(false),
     STORE_S3_PRESIGN_SECONDS: wholeNumber(0, 0, 7 * 24 * 3600, ' (0 serves downloads through the store; S3 signatures last 7 days at most)'),
     STORE_ADMIN_USERNAME: optionalString,
     STORE_ADMIN_PASSWORD: optionalString,
@@ -137,7 +143,7 @@ const environmentSchema = z
     STORE_DOWNLOAD_STATS_FLUSH_SECONDS: positiveInt(60),
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
-    STORE_TRUST_PROXY: z.stringbool().default(false),
+    STORE_TRUST_PROXY: booleanSetting(false),
     STORE_CORS_ORIGINS: z
       .string()
       .default('')
@@ -146,10 +152,7 @@ const environmentSchema = z
     STORE_LIVE_RECONNECT_MS: positiveInt(DEFAULT_DATABASE_TUNING.listenReconnectMs),
     STORE_LIVE_RECONNECT_MAX_MS: positiveInt(DEFAULT_DATABASE_TUNING.listenReconnectMaxMs),
     STORE_LIVE_AUTH_RECHECK_SECONDS: positiveInt(DEFAULT_LIVE_CONFIG.authRecheckSeconds),
-    STORE_WEBHOOK_ALLOW_PRIVATE: z
-      .enum(['true', 'false', '1', '0', ''])
-      .default('false')
-      .transform((value) => value === 'true' || value === '1'),
+    STORE_WEBHOOK_ALLOW_PRIVATE: booleanSetting(false),
     STORE_WEBHOOK_RETRY_BASE_MS: positiveInt(DEFAULT_LIVE_CONFIG.webhookRetryBaseMs),
     STORE_WEBHOOK_RETRY_FOR_SECONDS: positiveInt(DEFAULT_LIVE_CONFIG.webhookRetryForSeconds),
     STORE_WEBHOOK_TIMEOUT_MS: positiveInt(DEFAULT_LIVE_CONFIG.webhookTimeoutMs),
@@ -280,7 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
             prefix: e.STORE_S3_PREFIX === undefined ? '' : e.STORE_S3_PREFIX.replace(/\/*$/, '/').replace(/^\/+/, ''),
             endpoint: e.STORE_S3_ENDPOINT,
             region: e.STORE_S3_REGION,
-            forcePathStyle: e.STORE_S3_FORCE_PATH_STYLE === 'true',
+            forcePathStyle: e.STORE_S3_FORCE_PATH_STYLE,
             presignSeconds: e.STORE_S3_PRESIGN_SECONDS,
           }
         : undefined,
