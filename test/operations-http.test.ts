@@ -141,8 +141,9 @@ describe('operations', () => {
       expect(gzBody.data).toEqual(plainBody.data);
     });
 
-    it('serves GraphiQL compressed with an ETag that revalidates to 304', async () => {
-      store = await createTestStore();
+    it('serves GraphiQL compressed with an ETag that revalidates to 304, and logs the 304', async () => {
+      const { lines, logger } = capturingLogger();
+      store = await createTestStore({ logger });
       const page = await store.request('/graphql', { headers: { accept: 'text/html', 'accept-encoding': 'br' } });
       expect(page.status).toBe(200);
       expect(page.headers.get('content-encoding')).toBe('br');
@@ -155,6 +156,10 @@ describe('operations', () => {
       const gzip = await store.request('/graphql', { headers: { accept: 'text/html', 'accept-encoding': 'gzip', 'if-none-match': etag } });
       expect(gzip.status).toBe(200); // another encoding, another representation
       expect(gzip.headers.get('content-encoding')).toBe('gzip');
+      const logged = lines.filter((line) => line.msg === ACCESS_LOG_MESSAGE && line.path === '/graphql').map((line) => line.status);
+      expect(logged).toEqual([200, 304, 200]);
+      const metrics = await (await store.request('/metrics')).text();
+      expect(metrics).toMatch(/route="graphiql",status="304"/);
     }, 120_000);
 
     it('never compresses downloads: Range and the content ETag keep working', async () => {

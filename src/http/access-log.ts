@@ -19,7 +19,8 @@ export function accessLog(logger: Logger, metrics: StoreMetrics): Plugin {
       if (!store) return;
       const url = new URL(request.url, 'http://store');
       const durationMs = performance.now() - store.startedAt;
-      const isGraphiQL = (response.headers.get('content-type') ?? '').startsWith('text/html');
+      // A 304 revalidating the GraphiQL page has no content type: the request says what was asked.
+      const isGraphiQL = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html') && routeOf(url.pathname) === 'graphql';
       const route = isGraphiQL ? 'graphiql' : routeOf(url.pathname);
       metrics.httpRequests.inc({ method: request.method, route, status: String(response.status) });
       metrics.httpDuration.observe({ route }, durationMs / 1000);

@@ -226,7 +226,6 @@ export function createApp(options: AppOptions): StoreApp {
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     plugins: [
       requestIds(),
-      accessLog(logger, metrics),
       metricsRoute(metrics, options.metricsToken),
       // Requests a browser sends cross-site without a preflight (multipart and
       // url-encoded forms, text/plain, GET) must carry one of CSRF_HEADERS.
@@ -249,8 +248,10 @@ export function createApp(options: AppOptions): StoreApp {
         maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
-      // Last: it replaces the response the others have finished (headers included).
+      // It replaces the response the others have finished (headers included).
       compression(),
+      // After compression, so the line and the metrics show the status sent (a GraphiQL revalidation is a 304).
+      accessLog(logger, metrics),
     ],
     context: async (initial): Promise<GraphQLContext> => {
       // A Request over HTTP (and SSE); the connection parameters over graphql-ws (server.ts).
