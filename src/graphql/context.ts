@@ -12,4 +12,6 @@ export interface GraphQLContext {
   live: LiveUpdates;
   /** The SSE `Last-Event-ID` header, where a reconnecting EventSource names the last event it received. */
   lastEventId: string | null;
+  /** The id of the change a subscription resolver is delivering; src/http/event-ids.ts puts it into the result. */
+  deliveredEventId: string | null;
 }

@@ -20,6 +20,7 @@ import { GRAPHIQL_TABS } from './graphiql-tabs.js';
 import { internalError, markHandled, reportUnexpected, serviceUnavailableError } from './faults.js';
 import { accessLog } from './access-log.js';
 import { compression } from './compression.js';
+import { eventIds } from './event-ids.js';
 import { graphqlMetrics, metricsRoute, StoreMetrics } from './metrics.js';
 import { requestIds } from './request-id.js';
 import { hideSuggestions, inputGuards } from './input-guards.js';
@@ -248,6 +249,7 @@ export function createApp(options: AppOptions): StoreApp {
         maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
+      eventIds(),
       // It replaces the response the others have finished (headers included).
       compression(),
       // After compression, so the line and the metrics show the status sent (a GraphiQL revalidation is a 304).
@@ -265,6 +267,7 @@ export function createApp(options: AppOptions): StoreApp {
           authorization,
           live,
           lastEventId: request?.headers.get('last-event-id') ?? null,
+          deliveredEventId: null,
         };
       } catch (error) {
         if (error instanceof AuthenticationError) {

@@ -63,6 +63,41 @@ describe('entityChanged', () => {
     }
   });
 
+  it('names each change in an SSE id: line and in extensions.eventId, so a reconnecting client can send it back as Last-Event-ID', async () => {
+    const aborted = new AbortController();
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      signal: aborted.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      // No eventId in the selection: the id comes anyway.
+      body: JSON.stringify({ query: 'subscription { entityChanged(urls: ["' + foo.url + '"]) { kind } }' }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const giveUp = setTimeout(() => aborted.abort(), 60_000);
+    try {
+      await listening(1);
+      await release(foo.url, ['edge'], 2);
+      while (!/data: [^\n]*\n\n/.test(text)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += chunk.value;
+      }
+    } finally {
+      clearTimeout(giveUp);
+      aborted.abort();
+    }
+    const message = text.split('\n\n').find((block) => block.includes('data: '))!;
+    const lines = message.split('\n');
+    const id = lines.find((line) => line.startsWith('id: '))?.slice('id: '.length);
+    const data = JSON.parse(lines.find((line) => line.startsWith('data: '))!.slice('data: '.length)) as { data: unknown; extensions: { eventId: string } };
+    expect(lines).toContain('event: next');
+    expect(data.data).toEqual({ entityChanged: { kind: 'RELEASE' } });
+    expect(id).toMatch(/^\d+$/);
+    expect(data.extensions.eventId).toBe(id);
+  });
+
   it('delivers over the graphql-ws WebSocket protocol, for the named entities only', async () => {
     const sub = subscribeWs(server.url, EntityChangedDocument, { urls: [foo.url] }, pickChange, { token: kirk.token });
     try {

@@ -19,8 +19,9 @@ function asGraphQLError(error: unknown): unknown {
   return error;
 }
 
-function itemResolver(item: SubscriptionItem) {
+function itemResolver(item: SubscriptionItem, _args: unknown, ctx: GraphQLContext) {
   if ('ended' in item) throw asGraphQLError(item.ended);
+  ctx.deliveredEventId = String(item.change.eventId);
   return item.change;
 }
 
