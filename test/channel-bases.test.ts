@@ -8,8 +8,10 @@ import {
   PromoteBasesDocument,
   PushResourceDocument,
   ReleaseDocument,
+  ReleasePinsDocument,
   ResolveDocument,
   ResolveOnBaseDocument,
+  SetResourceArchitecturesDocument,
 } from './generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { expectStoreUnchanged, pushOk } from './support/push.js';
@@ -263,6 +265,68 @@ describe('a real multi-base charm released per build', () => {
       '22.04/amd64': [0, 0, null], '22.04/arm64': [3, 3, null], '22.04/s390x': [2, 2, null],
       '24.04/amd64': [0, 0, null], '24.04/arm64': [3, 3, null], '24.04/s390x': [2, 2, null],
     });
+  });
+});
+
+describe('resource revisions for some architectures', () => {
+  const url = '~kirk/imaged';
+  const oci = { image: { type: 'file', description: 'The workload image' } };
+  const setArchitectures = (input: { url: string; name: string; revision: number; architectures: string[] }) =>
+    store.execute(SetResourceArchitecturesDocument, { input }, { token: kirk });
+  const release = (revision: number, resources?: Array<{ name: string; revision: number }>) =>
+    store.execute(ReleasePinsDocument, { input: { url, revision, channels: ['stable'], resources } }, { token: kirk });
+
+  beforeAll(async () => {
+    await pushOk(store, kirk, charm('imaged', [ubuntu('22.04', 'amd64')], 'amd64', oci), url); // 0
+    await pushOk(store, kirk, charm('imaged', [ubuntu('22.04', 'arm64')], 'arm64', oci), url); // 1
+    await pushResource(url, 'image', 'amd64 image'); // 0
+    await pushResource(url, 'image', 'arm64 image'); // 1
+  });
+
+  it('records the architectures a resource revision is for, and pins by default the newest one fitting each build', async () => {
+    expect((await setArchitectures({ url, name: 'image', revision: 0, architectures: ['amd64'] })).data?.setResourceArchitectures).toEqual({
+      __typename: 'SetResourceArchitecturesSuccess',
+      resourceRevision: { name: 'image', revision: 0, architectures: ['amd64'] },
+    });
+    await setArchitectures({ url, name: 'image', revision: 1, architectures: ['arm64'] });
+    expect((await release(0)).data?.release).toMatchObject({ releases: [{ revision: { number: 0 }, resources: [{ name: 'image', revision: 0, architectures: ['amd64'] }] }] });
+    expect((await release(1)).data?.release).toMatchObject({ releases: [{ revision: { number: 1 }, resources: [{ name: 'image', revision: 1, architectures: ['arm64'] }] }] });
+    expect(await resolveOn(url, 'stable', on('22.04', 'amd64'))).toMatchObject({ revision: { number: 0 }, resources: [{ name: 'image', revision: 0 }] });
+    expect(await resolveOn(url, 'stable', on('22.04', 'arm64'))).toMatchObject({ revision: { number: 1 }, resources: [{ name: 'image', revision: 1 }] });
+  });
+
+  it('refuses to pin a resource revision made for other architectures, and changes nothing', async () => {
+    await expectStoreUnchanged(store, async () => {
+      expect((await release(0, [{ name: 'image', revision: 1 }])).data?.release).toEqual({
+        __typename: 'ValidationError',
+        field: 'resources',
+        message: 'Resource "image" revision 1 is for arm64, but cs:~kirk/imaged-0 runs on amd64: pin a revision for those architectures, or change its architectures with setResourceArchitectures',
+      });
+    });
+  });
+
+  it('refuses bad architectures and unknown revisions with typed errors, changing nothing', async () => {
+    await expectStoreUnchanged(store, async () => {
+      expect((await setArchitectures({ url, name: 'image', revision: 0, architectures: ['AMD 64'] })).data?.setResourceArchitectures).toMatchObject({
+        __typename: 'ValidationError',
+        field: 'architectures',
+      });
+      expect((await setArchitectures({ url, name: 'image', revision: 0, architectures: ['all'] })).data?.setResourceArchitectures).toMatchObject({
+        __typename: 'ValidationError',
+        field: 'architectures',
+      });
+      expect((await setArchitectures({ url, name: 'image', revision: 7, architectures: ['amd64'] })).data?.setResourceArchitectures).toMatchObject({
+        __typename: 'NotFoundError',
+        message: 'cs:~kirk/imaged has no revision 7 of resource "image"',
+      });
+      expect((await setArchitectures({ url, name: 'nope', revision: 0, architectures: [] })).data?.setResourceArchitectures).toMatchObject({ __typename: 'NotFoundError' });
+    });
+  });
+
+  it('lets only those who may push resources set architectures', async () => {
+    const spock = await createUserAndLogin(store, await loginAdmin(store), 'spock');
+    const result = await store.execute(SetResourceArchitecturesDocument, { input: { url, name: 'image', revision: 0, architectures: [] } }, { token: spock });
+    expect(['NotFoundError', 'PermissionDeniedError']).toContain(result.data?.setResourceArchitectures.__typename);
   });
 });
 

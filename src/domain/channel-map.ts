@@ -44,6 +44,11 @@ export function platformsToBases(platforms: readonly Platform[]): Base[] {
   return mergeBases(platforms.filter((platform) => !isAnyPlatform(platform)).map((p) => ({ name: p.name, channel: p.channel, architectures: [p.architecture] })));
 }
 
+/** The specific architectures of platforms (not "all", not "any"): what resource revisions pinned with them must be for. */
+export function platformArchitectures(platforms: readonly Platform[]): string[] {
+  return [...new Set(platforms.map((platform) => platform.architecture).filter((architecture) => architecture !== '' && architecture !== ANY_ARCHITECTURE))].sort();
+}
+
 /** Whether an entry for `held` serves a client on `wanted` when nothing more specific does. */
 function covers(held: Platform, wanted: Platform): boolean {
   if (isAnyPlatform(held)) return true;

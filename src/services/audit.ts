@@ -15,6 +15,7 @@ interface EntityAuditPayloads {
   push: { after: { revision: number; sha384: string; size: number; createdEntity: boolean } };
   'push-duplicate': { after: { revision: number; sha384: string } };
   'push-resource': { after: { revision: number; sha384: string; size: number } };
+  'set-resource-architectures': { before: { architectures: string[] }; after: { architectures: string[] } };
   'push-resource-duplicate': { after: { revision: number; sha384: string } };
   release: { after: { channels: string[]; resources: Array<{ name: string; revision: number }> } };
   /** `from` is the channel whose release was copied (after fall-back). */

@@ -1,10 +1,10 @@
 import type { Tx } from '../../db/database.js';
 import { type ChannelName, formatChannel } from '../../domain/channel.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
-import { declaredResourceNames, planResourcePins, type ResourcePin } from '../../domain/resource-pins.js';
+import { checkPinArchitectures, declaredResourceNames, planResourcePins, resourceFits, type ResourcePin } from '../../domain/resource-pins.js';
 import type { Prisma, Release as ReleaseRow } from '../../generated/prisma/client.js';
 import type { Base } from '../../domain/bases.js';
-import { ANY_PLATFORM, type Platform, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
+import { ANY_PLATFORM, type Platform, platformArchitectures, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
@@ -59,8 +59,11 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       const declared = declaredResourceNames(revision.metadata);
       const resources = await tx.resource.findMany({
         where: { entityId, name: { in: declared } },
-        select: { name: true, revisions: { select: { id: true, revision: true } } },
+        select: { name: true, revisions: { select: { id: true, revision: true, architectures: true } } },
       });
+      // The revision occupies the platforms it declares in each channel; other platforms keep their entries.
+      const platforms = revisionPlatforms(revision.bases as unknown as Base[]);
+      const architectures = platformArchitectures(platforms);
       // Likewise for resource revisions: those the caller may not see are
       // neither pinnable nor counted in messages, nor picked as the default.
       const readable = await readableResourceRevisionIds(tx, access);
@@ -70,15 +73,13 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         declared,
         input.resources ?? [],
         new Map(resources.map((resource) => [resource.name, resource.revisions.filter(visible).map((r) => r.revision)])),
+        new Map(resources.map((resource) => [resource.name, resource.revisions.filter((r) => visible(r) && resourceFits(r.architectures, architectures)).map((r) => r.revision)])),
       );
-      const pinnedIds = pins.map((pin) => {
-        const resource = resources.find((r) => r.name === pin.name)!;
-        return resource.revisions.find((r) => r.revision === pin.revision)!.id;
-      });
+      const pinned = pins.map((pin) => ({ ...pin, ...resources.find((r) => r.name === pin.name)!.revisions.find((r) => r.revision === pin.revision)! }));
+      checkPinArchitectures(what, architectures, pinned);
+      const pinnedIds = pinned.map((pin) => pin.id);
 
       // Everything is validated; from here on only writes.
-      // The revision occupies the platforms it declares in each channel; other platforms keep their entries.
-      const platforms = revisionPlatforms(revision.bases as unknown as Base[]);
       const releases = await appendReleases(tx, {
         entityId,
         channels,
