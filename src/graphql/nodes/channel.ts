@@ -3,6 +3,7 @@ import { BaseRef } from './base.js';
 import { builder } from '../builder.js';
 import { requireListedCursor } from '../cursors.js';
 import { loadHistory } from '../loaders/histories.js';
+import { loadEntryPins } from '../loaders/entry-pins.js';
 import { loadRevision } from '../loaders/revisions.js';
 
 export const RiskEnum = builder.enumType('Risk', {
@@ -39,6 +40,11 @@ export const ChannelBaseType = builder.objectRef<ChannelBaseView>('ChannelBase')
       description:
         'What a deploy on this platform gets: the channel\'s own entry, else what the next more stable risk serves to the platform (fall-back per platform); null if nothing (you may read).',
       resolve: (query, entry, _args, ctx, info) => loadRevision(ctx, info, query, entry.effectiveRevisionId),
+    }),
+    resources: t.prismaField({
+      type: ['ResourceRevision'],
+      description: 'The resource revisions pinned with this channel\'s own entry (by the release that set it); empty without one.',
+      resolve: (query, entry, _args, ctx, info) => loadEntryPins(ctx, info, query, entry),
     }),
     follows: t.exposeString('follows', {
       nullable: true,

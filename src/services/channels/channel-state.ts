@@ -78,6 +78,10 @@ export interface ChannelBaseView {
   base: Base | null;
   /** This channel's own entry; null when it has none for the platform (closed, never released there). */
   revisionId: number | null;
+  /** The release that set the own entry (its pins); null without one, or for a pointer written before channel maps (then: the channel's newest release). */
+  releaseId: number | null;
+  /** The Channel row, for the newest release of a pointer written before channel maps. */
+  channelRowId: number | null;
   /** What a deploy on this platform gets after falling back per platform; null if nothing (you may read). */
   effectiveRevisionId: number | null;
   /** When the channel has no entry of its own: the channel serving the platform; null if none. */
@@ -194,6 +198,8 @@ export function channelView(access: EntityAccess, state: EntityChannels, status:
         return {
           base: isAnyPlatform(platform) ? null : { name: platform.name, channel: platform.channel, architectures: [platform.architecture] },
           revisionId: perPlatform.revision?.revisionId ?? null,
+          releaseId: perPlatform.revision?.releaseId ?? null,
+          channelRowId: state.rowIds.get(name) ?? null,
           effectiveRevisionId: by ? (perPlatform.effectiveRevision?.revisionId ?? null) : null,
           follows: perPlatform.revision === null && by ? formatChannel(by) : null,
         };
