@@ -273,6 +273,27 @@ describe('the charmstore CLI', () => {
     expect(quiet.stderr).not.toContain('Uploading');
   });
 
+  it('shows a Base column in status when a channel map holds several platforms', async () => {
+    for (const architecture of ['amd64', 'arm64']) {
+      const dir = path.join(workDir, `multi-${architecture}`);
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, 'metadata.yaml'), 'name: multi\nsummary: Two builds\ndescription: One per architecture.\n');
+      await fs.writeFile(path.join(dir, 'manifest.yaml'), `bases:\n  - name: ubuntu\n    channel: "22.04"\n    architectures: [${architecture}]\n`);
+      await fs.writeFile(path.join(dir, 'dispatch'), `#!/bin/sh\necho ${architecture}\n`, { mode: 0o755 });
+      await ok(['push', dir, '--release', 'stable']);
+    }
+    const status = await ok(['status', 'cs:~kirk/multi']);
+    const lines = status.stdout.trim().split('\n').map((line) => line.split(/\s{2,}/).filter(Boolean));
+    expect(lines[0]).toEqual(['Track', 'Base', 'Channel', 'Revision', 'Resources', 'Expires at']);
+    expect(lines.slice(1, 3)).toEqual([
+      ['latest (default)', 'ubuntu 22.04 (amd64)', 'stable', '0', '-', '-'],
+      ['candidate', '↑', '↑', '-'],
+    ]);
+    expect(lines[5]).toEqual(['ubuntu 22.04 (arm64)', 'stable', '1', '-', '-']);
+    const json = (await ok(['status', 'cs:~kirk/multi', '--format', 'json'])).json();
+    expect(json.tracks[0].channels[0].bases.map((entry: any) => [entry.base.architectures, entry.revision.number])).toEqual([[['amd64'], 0], [['arm64'], 1]]);
+  });
+
   it('exits 2 on usage errors and 1 with the store message on store errors', async () => {
     for (const args of [
       ['frobnicate'],

@@ -21,6 +21,7 @@ import { reserveNameErrors, unreserveNameErrors } from '../src/services/names/re
 import { unregisterNameErrors } from '../src/services/names/unregister-name.js';
 import { pushResourceErrors } from '../src/services/push/push-resource.js';
 import { pushErrors } from '../src/services/push/push.js';
+import { setResourceArchitecturesErrors } from '../src/services/push/set-resource-architectures.js';
 import { aclChangeErrors } from '../src/services/sharing/grant.js';
 import { setPrivateErrors } from '../src/services/sharing/set-private.js';
 import { webhookErrors } from '../src/services/live/webhooks.js';
@@ -35,6 +36,7 @@ type ErrorClass = abstract new (...args: never[]) => StoreError;
 const SERVICE_ERRORS: Record<string, readonly ErrorClass[]> = {
   push: pushErrors,
   pushResource: pushResourceErrors,
+  setResourceArchitectures: setResourceArchitecturesErrors,
   release: releaseErrors,
   promote: promoteErrors,
   closeChannels: closeChannelsErrors,

@@ -32,6 +32,8 @@ export function planResourcePins(
   declared: readonly string[],
   requested: readonly ResourcePin[],
   available: ReadonlyMap<string, readonly number[]>,
+  /** Per name, the revisions made for the release's architectures: a default pin is the newest of these when there are any. */
+  preferred: ReadonlyMap<string, readonly number[]> = available,
 ): ResourcePin[] {
   const requestedByName = new Map<string, number>();
   for (const pin of requested) {
@@ -53,7 +55,10 @@ export function planResourcePins(
       );
     }
     const wanted = requestedByName.get(name);
-    if (wanted === undefined) return { name, revision: Math.max(...revisions) };
+    if (wanted === undefined) {
+      const fitting = preferred.get(name) ?? [];
+      return { name, revision: Math.max(...(fitting.length ? fitting : revisions)) };
+    }
     if (!revisions.includes(wanted)) {
       throw new ValidationError(
         `Resource "${name}" has no revision ${wanted}: it has ${[...revisions].sort((a, b) => a - b).join(', ')}`,
@@ -62,4 +67,29 @@ export function planResourcePins(
     }
     return { name, revision: wanted };
   });
+}
+
+/** A resource revision's architectures (`setResourceArchitectures`): empty means every architecture. */
+export function resourceFits(resourceArchitectures: readonly string[], architectures: readonly string[]): boolean {
+  return resourceArchitectures.length === 0 || architectures.every((architecture) => resourceArchitectures.includes(architecture));
+}
+
+/**
+ * Refuses pins of resource revisions made for other architectures than the
+ * release occupies (an arm64 image pinned with an amd64 build): the pins
+ * follow the platform entries, so each must run where its entry serves.
+ */
+export function checkPinArchitectures(
+  what: string,
+  architectures: readonly string[],
+  pins: ReadonlyArray<ResourcePin & { architectures: readonly string[] }>,
+): void {
+  if (architectures.length === 0) return;
+  const misfit = pins.find((pin) => !resourceFits(pin.architectures, architectures));
+  if (misfit) {
+    throw new ValidationError(
+      `Resource "${misfit.name}" revision ${misfit.revision} is for ${misfit.architectures.join(', ')}, but ${what} runs on ${architectures.join(', ')}: pin a revision for those architectures, or change its architectures with setResourceArchitectures`,
+      'resources',
+    );
+  }
 }

@@ -44,6 +44,7 @@ import './mutations/add-group-member.js';
 import './mutations/remove-group-member.js';
 import './mutations/push.js';
 import './mutations/push-resource.js';
+import './mutations/set-resource-architectures.js';
 import './mutations/release.js';
 import './mutations/promote.js';
 import './mutations/close-channels.js';

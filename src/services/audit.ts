@@ -15,10 +15,20 @@ interface EntityAuditPayloads {
   push: { after: { revision: number; sha384: string; size: number; createdEntity: boolean } };
   'push-duplicate': { after: { revision: number; sha384: string } };
   'push-resource': { after: { revision: number; sha384: string; size: number } };
+  'set-resource-architectures': { before: { architectures: string[] }; after: { architectures: string[] } };
   'push-resource-duplicate': { after: { revision: number; sha384: string } };
   release: { after: { channels: string[]; resources: Array<{ name: string; revision: number }> } };
   /** `from` is the channel whose release was copied (after fall-back). */
-  promote: { after: { from: string; channels: string[]; resources: Array<{ name: string; revision: number }> } };
+  promote: {
+    after: {
+      from: string;
+      channels: string[];
+      /** The pins of the entry clients naming no base get. */
+      resources: Array<{ name: string; revision: number }>;
+      /** One per release entry written in each target: the revision, where it came from, the platforms and pins. */
+      entries: Array<{ revision: number; from: string; bases: Array<{ name: string; channel: string; architectures: string[] }>; resources: Array<{ name: string; revision: number }> }>;
+    };
+  };
   'close-channels': { after: { closed: string[] } };
   'create-track': { after: { track: string } };
   'set-default-track': { before: { defaultTrack: string }; after: { defaultTrack: string } };

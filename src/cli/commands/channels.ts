@@ -87,27 +87,49 @@ export function addChannelCommands(program: Command, io: CliIo): void {
       const historyCount = options.history === undefined ? 1 : options.history === true ? 10 : options.history;
       const { entity } = await store.execute(CliStatusDocument, { url: url!, history: historyCount });
       if (!entity) throw new StoreCallError(`No charm or bundle ${url} (or it is not visible to you)`, 'NotFoundError');
+      // Several platforms (bases x architectures): one block of channels per platform, with a Base column, like charmcraft.
+      const perBase = entity.tracks.some((track) => (track.channels[0]?.bases.length ?? 0) > 1);
       const rows: string[][] = [];
       for (const track of entity.tracks) {
-        track.channels.forEach((channel, index) => {
-          const latest = channel.history.edges[0]?.node;
-          const open = channel.revision !== null && channel.revision !== undefined;
-          // Like charmcraft: ↑ = served by the more stable channel above, - = serves nothing.
-          const fallback = channel.follows ? '↑' : '-';
-          rows.push([
-            index === 0 ? track.name + (track.isDefault ? ' (default)' : '') : '',
-            channel.branch ? `${channel.risk.toLowerCase()}/${channel.branch}` : channel.risk.toLowerCase(),
-            open ? String(channel.revision!.number) : fallback,
-            open && latest?.action === 'RELEASE' ? orDash(latest.resources.map(pinText).join(', ')) : open ? '-' : fallback,
-            orDash(channel.expiresAt),
-          ]);
+        const trackName = track.name + (track.isDefault ? ' (default)' : '');
+        if (!perBase) {
+          track.channels.forEach((channel, index) => {
+            const latest = channel.history.edges[0]?.node;
+            const open = channel.revision !== null && channel.revision !== undefined;
+            // Like charmcraft: ↑ = served by the more stable channel above, - = serves nothing.
+            const fallback = channel.follows ? '↑' : '-';
+            rows.push([
+              index === 0 ? trackName : '',
+              channelText(channel),
+              open ? String(channel.revision!.number) : fallback,
+              open && latest?.action === 'RELEASE' ? orDash(latest.resources.map(pinText).join(', ')) : open ? '-' : fallback,
+              orDash(channel.expiresAt),
+            ]);
+          });
+          continue;
+        }
+        const platforms = track.channels[0]?.bases.map((entry) => entry.base) ?? [];
+        platforms.forEach((base, platformIndex) => {
+          track.channels.forEach((channel, index) => {
+            const entry = channel.bases[platformIndex];
+            const open = entry?.revision !== null && entry?.revision !== undefined;
+            const fallback = entry?.follows ? '↑' : '-';
+            rows.push([
+              index === 0 && platformIndex === 0 ? trackName : '',
+              index === 0 ? baseText(base) : '',
+              channelText(channel),
+              open ? String(entry!.revision!.number) : fallback,
+              open ? orDash(entry!.resources.map(pinText).join(', ')) : fallback,
+              orDash(channel.expiresAt),
+            ]);
+          });
         });
       }
       const history = options.history === undefined ? [] : entity.tracks.flatMap((track) => track.channels.flatMap((channel) => channel.history.edges.map((edge) => edge.node)));
       history.sort((a, b) => b.releasedAt.localeCompare(a.releasedAt));
       context.print.result({ ...statusJson(entity, options.history !== undefined), ...(downloads ? { downloads } : {}) }, () =>
         [
-          table(['Track', 'Channel', 'Revision', 'Resources', 'Expires at'], rows),
+          table(perBase ? ['Track', 'Base', 'Channel', 'Revision', 'Resources', 'Expires at'] : ['Track', 'Channel', 'Revision', 'Resources', 'Expires at'], rows),
           ...(options.history === undefined
             ? []
             : [
@@ -209,6 +231,15 @@ function pinText(resource: { name: string; revision: number }): string {
  * The status as JSON: each channel with the resource revisions its pointer
  * was released with, and its history only when asked for.
  */
+function channelText(channel: { risk: string; branch?: string | null }): string {
+  return channel.branch ? `${channel.risk.toLowerCase()}/${channel.branch}` : channel.risk.toLowerCase();
+}
+
+/** "ubuntu 22.04 (amd64)"; "any" for the entry of revisions declaring no base (bundles). */
+function baseText(base: { name: string; channel: string; architectures: string[] } | null | undefined): string {
+  return base ? `${base.name} ${base.channel} (${base.architectures.join(', ')})` : 'any';
+}
+
 function statusJson<C extends { revision?: unknown; history: { edges: Array<{ node: CliReleaseFragment }> } }, T extends { tracks: Array<{ channels: C[] }> }>(
   entity: T,
   withHistory: boolean,

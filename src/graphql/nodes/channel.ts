@@ -1,7 +1,9 @@
-import { type ChannelView, riskToDb } from '../../services/channels/channel-state.js';
+import { type ChannelBaseView, type ChannelView, riskToDb } from '../../services/channels/channel-state.js';
+import { BaseRef } from './base.js';
 import { builder } from '../builder.js';
 import { requireListedCursor } from '../cursors.js';
 import { loadHistory } from '../loaders/histories.js';
+import { loadEntryPins } from '../loaders/entry-pins.js';
 import { loadRevision } from '../loaders/revisions.js';
 
 export const RiskEnum = builder.enumType('Risk', {
@@ -12,6 +14,43 @@ export const RiskEnum = builder.enumType('Risk', {
     BETA: { description: 'Pre-release testing.' },
     EDGE: { description: 'Daily builds.' },
   } as const,
+});
+
+/** What one channel serves to one platform. */
+export const ChannelBaseType = builder.objectRef<ChannelBaseView>('ChannelBase').implement({
+  description:
+    'One entry of a channel map (Charmhub\'s channel x base): what the channel serves to one platform. A release occupies the platforms its revision declares and leaves the others\' entries alone.',
+  fields: (t) => ({
+    base: t.field({
+      type: BaseRef,
+      nullable: true,
+      description:
+        'The platform: an OS name and channel and one architecture ("all": every architecture without an entry of its own). null: the entry of revisions that declare no base (bundles), serving every platform without a more specific entry.',
+      resolve: (entry) => entry.base,
+    }),
+    revision: t.prismaField({
+      type: 'Revision',
+      nullable: true,
+      description: 'The revision this channel itself holds for the platform; null if it has none (never released there, or closed).',
+      resolve: (query, entry, _args, ctx, info) => loadRevision(ctx, info, query, entry.revisionId),
+    }),
+    effectiveRevision: t.prismaField({
+      type: 'Revision',
+      nullable: true,
+      description:
+        'What a deploy on this platform gets: the channel\'s own entry, else what the next more stable risk serves to the platform (fall-back per platform); null if nothing (you may read).',
+      resolve: (query, entry, _args, ctx, info) => loadRevision(ctx, info, query, entry.effectiveRevisionId),
+    }),
+    resources: t.prismaField({
+      type: ['ResourceRevision'],
+      description: 'The resource revisions pinned with this channel\'s own entry (by the release that set it); empty without one.',
+      resolve: (query, entry, _args, ctx, info) => loadEntryPins(ctx, info, query, entry),
+    }),
+    follows: t.exposeString('follows', {
+      nullable: true,
+      description: 'When the channel has no entry of its own for the platform: the full name of the channel that serves it; null if none.',
+    }),
+  }),
 });
 
 /** A channel of an entity as the caller sees it. Only channels the caller may read are ever returned. */
@@ -30,7 +69,8 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
     revision: t.prismaField({
       type: 'Revision',
       nullable: true,
-      description: 'The pointer set by the last release here; null if never released, closed, or an expired branch.',
+      description:
+        'The pointer set by the last release here (what resolve serves when no base is given); null if never released, closed, or an expired branch. With several platforms, `bases` has each platform\'s revision.',
       resolve: (query, channel, _args, ctx, info) => loadRevision(ctx, info, query, channel.revisionId),
     }),
     closed: t.exposeBoolean('closed', { description: 'Closed by closeChannels, or a branch whose lifetime without releases ran out.' }),
@@ -40,6 +80,12 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       description:
         'What a deploy from here gets: the pointer while open, else what the next more stable risk of the track serves; null if nothing (you may read) is served.',
       resolve: (query, channel, _args, ctx, info) => loadRevision(ctx, info, query, channel.effectiveRevisionId),
+    }),
+    bases: t.field({
+      type: [ChannelBaseType],
+      description:
+        'The channel map: one entry per platform any channel of the track holds (sorted by OS, release, architecture), each with this channel\'s own revision for it and what a deploy on it gets after falling back per platform.',
+      resolve: (channel) => channel.bases(),
     }),
     follows: t.exposeString('follows', {
       nullable: true,

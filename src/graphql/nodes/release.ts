@@ -1,6 +1,8 @@
 import { formatChannel } from '../../domain/channel.js';
 import { riskFromDb } from '../../services/channels/channel-state.js';
 import { builder } from '../builder.js';
+import type { Base } from '../../domain/bases.js';
+import { BaseRef } from './base.js';
 import { ResourceRevisionNode } from './resource-revision.js';
 
 export const ReleaseActionEnum = builder.enumType('ReleaseAction', {
@@ -30,6 +32,13 @@ export const ReleaseNode = builder.prismaObject('Release', {
       }),
       resolve: (release) =>
         release.resources.map((pin) => pin.resourceRevision).sort((a, b) => a.resource.name.localeCompare(b.resource.name)),
+    }),
+    bases: t.field({
+      type: [BaseRef],
+      description:
+        'The platforms the entry occupied (a release: those its revision declares, or for promote those it was served to) or closed (a close). Empty for a revision that declares no base (bundles: every platform).',
+      select: { bases: true },
+      resolve: (release) => release.bases as unknown as Base[],
     }),
     releasedAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
     releasedBy: t.string({

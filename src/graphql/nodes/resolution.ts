@@ -20,14 +20,14 @@ export const ResolutionType = builder.objectRef<Resolution>('Resolution').implem
       type: 'Entity',
       description: 'The charm or bundle.',
       resolve: async (query, resolution, _args, ctx) =>
-        (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'entity', query })) as Entity,
+        (await loadServingPart(ctx, { source: resolution.serving, part: 'entity', query })) as Entity,
     }),
     revision: t.prismaField({
       type: 'Revision',
       description: 'The revision served.',
       // The serving channel's pointer: the revision resolved.
       resolve: async (query, resolution, _args, ctx) =>
-        (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'revision', query })) as Revision,
+        (await loadServingPart(ctx, { source: resolution.serving, part: 'revision', query })) as Revision,
     }),
     downloadUrl: t.string({
       description:
@@ -45,9 +45,10 @@ export const ResolutionType = builder.objectRef<Resolution>('Resolution').implem
     requestedChannel: t.exposeString('requestedChannel', { description: 'The full form of the channel asked for ("1.2" -> "1.2/stable").' }),
     resources: t.prismaField({
       type: ['ResourceRevision'],
-      description: 'The resource revisions released together with that revision in the serving channel.',
+      description:
+        'The resource revisions released together with that revision in the serving channel (for a base: with the release that set that platform\'s entry, so pins follow the base).',
       resolve: async (query, resolution, _args, ctx) =>
-        (await loadServingPart(ctx, { channelId: resolution.servingChannelId, part: 'resources', query })) as ResourceRevision[],
+        (await loadServingPart(ctx, { source: resolution.serving, part: 'resources', query })) as ResourceRevision[],
     }),
     action: t.field({
       type: RefreshActionEnum,

@@ -11,6 +11,9 @@ export const ResourceRevisionNode = builder.prismaObject('ResourceRevision', {
     sha384: t.exposeString('sha384', { description: 'SHA-384 of the content, hex.' }),
     sha256: t.exposeString('sha256', { description: 'SHA-256 of the content, hex.' }),
     size: t.int({ description: 'Size in bytes.', select: { size: true }, resolve: (revision) => Number(revision.size) }),
+    architectures: t.exposeStringList('architectures', {
+      description: 'The architectures it is for (setResourceArchitectures); empty means every architecture.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was pushed.' }),
     createdBy: t.string({
       description: 'Who pushed it.',

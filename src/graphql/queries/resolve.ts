@@ -1,6 +1,7 @@
 import { resolveChannel } from '../../services/channels/resolve.js';
 import { builder } from '../builder.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { BaseInput } from '../nodes/base.js';
 import { ResolutionType } from '../nodes/resolution.js';
 
 builder.queryField('resolve', (t) =>
@@ -12,6 +13,11 @@ builder.queryField('resolve', (t) =>
       url: t.arg.string({ required: true, description: 'The charm or bundle, without a revision: "cs:~kirk/foo", "foo".' }),
       channel: t.arg.string({ description: 'A channel, full or partial ("stable", "2.0/edge", "latest/stable/hotfix-1").' }),
       currentRevision: t.arg.int({ description: 'The revision deployed now, to compare with.' }),
+      base: t.arg({
+        type: BaseInput,
+        description:
+          'The platform to serve: the revision the channel map holds for that OS release and architecture (after falling back per platform), with the resources released with it. Without it, the revision last released to the channel.',
+      }),
     },
     errors: { types: [NotFoundError, ValidationError], directResult: true, union: { name: 'ResolveResult', description: 'A Resolution, or why there is none.' } },
     resolve: (_root, args, ctx) => resolveChannel(ctx.services, args),

@@ -3,10 +3,12 @@ import type { Risk } from '../../generated/prisma/client.js';
 import { type ChannelName, formatChannel, parseChannel, type RiskName } from '../../domain/channel.js';
 import { ValidationError } from '../../domain/errors.js';
 import { ChannelSet, type ChannelStatus, orderTracks } from '../../domain/fallback.js';
+import type { Base } from '../../domain/bases.js';
+import { ANY_PLATFORM, entryFor, isAnyPlatform, type Platform, platformKey, sortPlatforms } from '../../domain/channel-map.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { entityAccessLoader } from '../entities/find-entity.js';
-import { entityRowLoader } from '../entities/entity-rows.js';
+import { type EntityStateRow, entityRowLoader } from '../entities/entity-rows.js';
 import { perRequest } from '../request-cache.js';
 
 export function riskFromDb(risk: Risk): RiskName {
@@ -32,6 +34,24 @@ export interface EntityChannels {
   rows: Array<{ id: number; track: string; risk: RiskName }>;
   /** The numbers of the revisions the pointers name, by revision id. */
   revisionNumbers: Map<number, number>;
+  /** Each channel's map entries (one per platform), by full channel name. */
+  entries: Map<string, MapEntry[]>;
+  /** The channels as a client on one platform sees them (per-platform fall-back); built once per platform. */
+  platformSet(platform: Platform): ChannelSet<MapEntry>;
+  /** Every platform some channel of the track has an entry for, sorted. */
+  trackPlatforms(track: string): Platform[];
+}
+
+/** One channel map entry: what a channel serves to one platform. */
+export interface MapEntry {
+  platform: Platform;
+  revisionId: number;
+  /**
+   * The release that set it, whose pins the platform gets; null for a
+   * pointer written without map entries (before channel maps), whose pins
+   * are its channel's newest release's.
+   */
+  releaseId: number | null;
 }
 
 /** A channel as one caller sees it: what it serves is hidden when it falls back to a channel the caller may not read. */
@@ -48,6 +68,24 @@ export interface ChannelView {
   effectiveRevisionId: number | null;
   follows: string | null;
   expiresAt: Date | null;
+  /** The channel map: one entry per platform the track knows, computed when asked. */
+  bases: () => ChannelBaseView[];
+}
+
+/** What a channel serves to one platform. */
+export interface ChannelBaseView {
+  /** null: the "any platform" entry of revisions declaring no base (bundles). */
+  base: Base | null;
+  /** This channel's own entry; null when it has none for the platform (closed, never released there). */
+  revisionId: number | null;
+  /** The release that set the own entry (its pins); null without one, or for a pointer written before channel maps (then: the channel's newest release). */
+  releaseId: number | null;
+  /** The Channel row, for the newest release of a pointer written before channel maps. */
+  channelRowId: number | null;
+  /** What a deploy on this platform gets after falling back per platform; null if nothing (you may read). */
+  effectiveRevisionId: number | null;
+  /** When the channel has no entry of its own: the channel serving the platform; null if none. */
+  follows: string | null;
 }
 
 export interface TrackView {
@@ -86,11 +124,55 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
             set: new ChannelSet(pointers, now, lifetimeMs),
             rowIds: new Map(pointers.map((pointer, index) => [formatChannel(pointer), entity.channels[index]!.id])),
             rows: entity.channels.map((row) => ({ id: row.id, track: row.track, risk: riskFromDb(row.risk) })),
-            revisionNumbers: new Map(entity.channels.flatMap((row) => (row.revision && row.revisionId !== null ? [[row.revisionId, row.revision.number]] : []))),
+            revisionNumbers: new Map([
+              ...entity.channels.flatMap((row) => (row.revision && row.revisionId !== null ? [[row.revisionId, row.revision.number] as const] : [])),
+              ...entity.channels.flatMap((row) => row.bases.map((entry) => [entry.revisionId, entry.revision.number] as const)),
+            ]),
+            ...platformViews(entity.channels, pointers, now, lifetimeMs),
           };
         });
       }),
   );
+}
+
+/** What the channel maps are built from: a channel row with its map entries. */
+export type MapRow = Pick<EntityStateRow['channels'][number], 'revisionId' | 'closed'> & {
+  bases: Array<{ name: string; baseChannel: string; architecture: string; revisionId: number; releaseId: number }>;
+};
+
+/** The per-platform parts of an entity's channel state; `pointers` are the rows as channel pointers, in the same order. */
+export function platformViews(
+  rows: MapRow[],
+  pointers: Array<{ track: string; risk: RiskName; branch: string | null; revision: number | null; closed: boolean; lastReleasedAt: Date | null }>,
+  now: Date,
+  lifetimeMs: number,
+): Pick<EntityChannels, 'entries' | 'platformSet' | 'trackPlatforms'> {
+  const entries = new Map<string, MapEntry[]>();
+  rows.forEach((row, index) => {
+    const own: MapEntry[] = row.bases.map((entry) => ({
+      platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture },
+      revisionId: entry.revisionId,
+      releaseId: entry.releaseId,
+    }));
+    // A pointer written without map entries serves every platform.
+    if (own.length === 0 && row.revisionId !== null && !row.closed) own.push({ platform: ANY_PLATFORM, revisionId: row.revisionId, releaseId: null });
+    entries.set(formatChannel(pointers[index]!), own);
+  });
+  const sets = new Map<string, ChannelSet<MapEntry>>();
+  return {
+    entries,
+    platformSet: (platform) => {
+      const key = platformKey(platform);
+      let set = sets.get(key);
+      if (!set) {
+        const perPlatform = pointers.map((pointer) => ({ ...pointer, revision: entryFor(entries.get(formatChannel(pointer)) ?? [], platform) ?? null }));
+        sets.set(key, (set = new ChannelSet(perPlatform, now, lifetimeMs)));
+      }
+      return set;
+    },
+    trackPlatforms: (track) =>
+      sortPlatforms(pointers.flatMap((pointer) => (pointer.track === track ? (entries.get(formatChannel(pointer)) ?? []).map((entry) => entry.platform) : []))),
+  };
 }
 
 export function channelView(access: EntityAccess, state: EntityChannels, status: ChannelStatus<number>): ChannelView {
@@ -109,6 +191,19 @@ export function channelView(access: EntityAccess, state: EntityChannels, status:
     effectiveRevisionId: served ? status.effectiveRevision : null,
     follows: status.revision === null && served ? formatChannel(served) : null,
     expiresAt: status.expiresAt,
+    bases: () =>
+      state.trackPlatforms(channel.track).map((platform) => {
+        const perPlatform = state.platformSet(platform).status(channel);
+        const by = perPlatform.servedBy && access.canReadChannel(perPlatform.servedBy.track, perPlatform.servedBy.risk) ? perPlatform.servedBy : null;
+        return {
+          base: isAnyPlatform(platform) ? null : { name: platform.name, channel: platform.channel, architectures: [platform.architecture] },
+          revisionId: perPlatform.revision?.revisionId ?? null,
+          releaseId: perPlatform.revision?.releaseId ?? null,
+          channelRowId: state.rowIds.get(name) ?? null,
+          effectiveRevisionId: by ? (perPlatform.effectiveRevision?.revisionId ?? null) : null,
+          follows: perPlatform.revision === null && by ? formatChannel(by) : null,
+        };
+      }),
   };
 }
 

@@ -1,4 +1,6 @@
 import { formatChannel } from '../../domain/channel.js';
+import { platformsToBases } from '../../domain/channel-map.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -11,8 +13,8 @@ import { checkChannelCount, writableChannels } from './channel-targets.js';
 export const closeChannelsErrors = [...ENTITY_COMMAND_ERRORS, ValidationError, PermissionDeniedError] as const;
 
 /**
- * Closes each channel: its pointer is cleared and a close is appended to its
- * history. A closed risk falls back to the next more stable one; a closed
+ * Closes each channel: its pointer and every platform entry of its map are
+ * cleared and a close is appended to its history. A closed risk falls back to the next more stable one; a closed
  * branch to its track/risk. All or nothing, under the entity's lock.
  * Returns the entity id.
  */
@@ -33,10 +35,20 @@ export async function closeChannels(ctx: ServiceContext, input: { url: string; c
           where: { entityId_track_risk_branch: key },
           create: { ...key, ...pointer },
           update: pointer,
-          select: { id: true },
+          select: { id: true, bases: { select: { name: true, baseChannel: true, architecture: true } } },
         });
+        // Closing a channel closes every platform of its map; the history entry says which.
+        const closed = channelRow.bases.map((entry) => ({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture }));
+        if (closed.length) await tx.channelBase.deleteMany({ where: { channelId: channelRow.id } });
         const entry = await tx.release.create({
-          data: { channelId: channelRow.id, entityId, action: 'CLOSE', createdAt: now, createdById: actor.userId },
+          data: {
+            channelId: channelRow.id,
+            entityId,
+            action: 'CLOSE',
+            createdAt: now,
+            createdById: actor.userId,
+            bases: platformsToBases(closed) as unknown as Prisma.InputJsonValue,
+          },
           select: { id: true },
         });
         releaseIds.push(entry.id);

@@ -6,7 +6,8 @@ import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
-import { riskFromDb } from './channel-state.js';
+import { type Platform, platformsToBases } from '../../domain/channel-map.js';
+import { platformViews, riskFromDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 import { appendReleases } from './release.js';
 
@@ -26,9 +27,11 @@ export interface Promotion {
 }
 
 /**
- * Releases what `from` serves now (after fall-back, as a deploy from it
- * would get it), with the resource revisions pinned by that release, to
- * every `to` channel: one transaction under the entity's lock, so what is
+ * Releases what `from` serves now to each platform (after fall-back per
+ * platform, as a deploy from it would get it), with the resource revisions
+ * pinned by the release that set it, to every `to` channel: one release
+ * entry per revision served, occupying the platforms it is served to there.
+ * One transaction under the entity's lock, so what is
  * read is what is written, and the new entries are ordinary releases in
  * the targets' histories (`charmcraft promote`, `snapcraft promote`).
  */
@@ -62,45 +65,86 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
 
       const rows = await tx.channel.findMany({
         where: { entityId },
-        select: { id: true, track: true, risk: true, branch: true, revisionId: true, closed: true, lastReleasedAt: true },
+        select: {
+          id: true,
+          track: true,
+          risk: true,
+          branch: true,
+          revisionId: true,
+          closed: true,
+          lastReleasedAt: true,
+          bases: { select: { name: true, baseChannel: true, architecture: true, revisionId: true, releaseId: true } },
+          // The pointer always equals the newest release, which pins the resources of a pointer without map entries.
+          history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true } },
+        },
       });
       const pointers = rows.map((channel) => ({ ...channel, risk: riskFromDb(channel.risk), branch: channel.branch || null, revision: channel.revisionId }));
-      const status = new ChannelSet(pointers, now, ctx.settings.branchTtlSeconds * 1000).status(from);
-      const served: ChannelName | null = status.servedBy;
-      if (!served || status.effectiveRevision === null || !access.canReadChannel(served.track, served.risk)) {
+      const lifetimeMs = ctx.settings.branchTtlSeconds * 1000;
+      const status = new ChannelSet(pointers, now, lifetimeMs).status(from);
+      const maps = platformViews(rows, pointers, now, lifetimeMs);
+      const mayRead = (channel: ChannelName) => access.canReadChannel(channel.track, channel.risk);
+      const rowOf = (channel: ChannelName) => rows[pointers.findIndex((pointer) => formatChannel(pointer) === formatChannel(channel))]!;
+
+      // What `from` serves to each platform its track knows (fall-back per platform), grouped by the release that set it.
+      const groups = new Map<number, { revisionId: number; releaseId: number; platforms: Platform[]; servedBy: ChannelName }>();
+      for (const platform of maps.trackPlatforms(from.track)) {
+        const served = maps.platformSet(platform).status(from);
+        if (!served.servedBy || !served.effectiveRevision || !mayRead(served.servedBy)) continue;
+        const releaseId = served.effectiveRevision.releaseId ?? rowOf(served.servedBy).history[0]?.id;
+        if (releaseId === undefined) continue;
+        const group = groups.get(releaseId) ?? { revisionId: served.effectiveRevision.revisionId, releaseId, platforms: [], servedBy: served.servedBy };
+        group.platforms.push(platform);
+        groups.set(releaseId, group);
+      }
+      if (groups.size === 0) {
         throw new NotFoundError(
           `Nothing is released in ${formatChannel(from)} of ${access.url} to promote: tried ${describeChannels(status.tried)} (closed, expired or never released)`,
         );
       }
-      const servingRow = rows.find((channel) => formatChannel({ ...channel, risk: riskFromDb(channel.risk), branch: channel.branch || null }) === formatChannel(served))!;
-      // The pointer always equals the newest history entry, so that entry holds the pinned resources.
-      const newest = await tx.release.findFirstOrThrow({
-        where: { channelId: servingRow.id },
-        orderBy: { id: 'desc' },
-        select: {
-          revision: { select: { number: true } },
-          resources: { select: { resourceRevisionId: true, resourceRevision: { select: { revision: true, resource: { select: { name: true } } } } } },
-        },
+      // Oldest release first, and last the one clients naming no base get from `from`, so the targets' own pointers agree with it.
+      const channelLevel = status.servedBy && mayRead(status.servedBy) ? status.effectiveRevision : null;
+      const ordered = [...groups.values()].sort(
+        (a, b) => Number(a.revisionId === channelLevel) - Number(b.revisionId === channelLevel) || a.releaseId - b.releaseId,
+      );
+      const pins = await tx.releaseResource.findMany({
+        where: { releaseId: { in: ordered.map((group) => group.releaseId) } },
+        select: { releaseId: true, resourceRevisionId: true, resourceRevision: { select: { revision: true, resource: { select: { name: true } } } } },
       });
+      const numbers = await tx.revision.findMany({ where: { id: { in: ordered.map((group) => group.revisionId) } }, select: { id: true, number: true } });
+      const numberOf = (revisionId: number) => numbers.find((revision) => revision.id === revisionId)!.number;
 
       const releases = await appendReleases(tx, {
         entityId,
         channels: targets,
-        revisionId: status.effectiveRevision,
-        resourceRevisionIds: newest.resources.map((pin) => pin.resourceRevisionId),
+        entries: ordered.map((group) => ({
+          revisionId: group.revisionId,
+          resourceRevisionIds: pins.filter((pin) => pin.releaseId === group.releaseId).map((pin) => pin.resourceRevisionId),
+          platforms: group.platforms,
+          replace: 'same' as const,
+        })),
         now,
         actorId: actor.userId,
       });
-      const what = `${access.url}-${newest.revision!.number}`;
+      const main = ordered[ordered.length - 1]!;
+      const what = `${access.url}-${numberOf(main.revisionId)}`;
+      const served = formatChannel(main.servedBy);
+      const pinsOf = (releaseId: number) =>
+        pins.filter((pin) => pin.releaseId === releaseId).map((pin) => ({ name: pin.resourceRevision.resource.name, revision: pin.resourceRevision.revision }));
       return {
-        result: { from: formatChannel(served), releases },
+        result: { from: served, releases },
         audit: {
           action: 'promote',
           target: what,
           after: {
-            from: formatChannel(served),
+            from: served,
             channels: targets.map(formatChannel),
-            resources: newest.resources.map((pin) => ({ name: pin.resourceRevision.resource.name, revision: pin.resourceRevision.revision })),
+            resources: pinsOf(main.releaseId),
+            entries: ordered.map((group) => ({
+              revision: numberOf(group.revisionId),
+              from: formatChannel(group.servedBy),
+              bases: platformsToBases(group.platforms).map((base) => ({ ...base })),
+              resources: pinsOf(group.releaseId),
+            })),
           },
         },
         event: { kind: 'channels-released', entityId, releaseIds: releases.map((entry) => entry.id) },

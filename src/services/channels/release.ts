@@ -1,8 +1,10 @@
 import type { Tx } from '../../db/database.js';
 import { type ChannelName, formatChannel } from '../../domain/channel.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
-import { declaredResourceNames, planResourcePins, type ResourcePin } from '../../domain/resource-pins.js';
-import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
+import { checkPinArchitectures, declaredResourceNames, planResourcePins, resourceFits, type ResourcePin } from '../../domain/resource-pins.js';
+import type { Prisma, Release as ReleaseRow } from '../../generated/prisma/client.js';
+import type { Base } from '../../domain/bases.js';
+import { ANY_PLATFORM, type Platform, platformArchitectures, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
@@ -24,7 +26,9 @@ export interface ReleaseInput {
 
 /**
  * Points each channel at the revision and appends a release (who, when,
- * which resource revisions) to each channel's history: all channels or none,
+ * which resource revisions, which platforms) to each channel's history; in
+ * each channel's map the revision takes the platforms it declares and the
+ * others keep theirs: all channels or none,
  * in one transaction under the entity's lock. Returns the new Release rows
  * in the order of the channels.
  */
@@ -42,7 +46,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       const channels = await writableChannels(tx, access, row.defaultTrack, input.channels, 'release to');
       const revision = await tx.revision.findUnique({
         where: { entityId_number: { entityId, number } },
-        select: { id: true, metadata: true },
+        select: { id: true, metadata: true, bases: true },
       });
       // Releasing makes a revision readable on the channel (and downloadable),
       // so it needs read access to it: read on `unpublished`, or a release on a
@@ -55,8 +59,11 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       const declared = declaredResourceNames(revision.metadata);
       const resources = await tx.resource.findMany({
         where: { entityId, name: { in: declared } },
-        select: { name: true, revisions: { select: { id: true, revision: true } } },
+        select: { name: true, revisions: { select: { id: true, revision: true, architectures: true } } },
       });
+      // The revision occupies the platforms it declares in each channel; other platforms keep their entries.
+      const platforms = revisionPlatforms(revision.bases as unknown as Base[]);
+      const architectures = platformArchitectures(platforms);
       // Likewise for resource revisions: those the caller may not see are
       // neither pinnable nor counted in messages, nor picked as the default.
       const readable = await readableResourceRevisionIds(tx, access);
@@ -66,14 +73,20 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         declared,
         input.resources ?? [],
         new Map(resources.map((resource) => [resource.name, resource.revisions.filter(visible).map((r) => r.revision)])),
+        new Map(resources.map((resource) => [resource.name, resource.revisions.filter((r) => visible(r) && resourceFits(r.architectures, architectures)).map((r) => r.revision)])),
       );
-      const pinnedIds = pins.map((pin) => {
-        const resource = resources.find((r) => r.name === pin.name)!;
-        return resource.revisions.find((r) => r.revision === pin.revision)!.id;
-      });
+      const pinned = pins.map((pin) => ({ ...pin, ...resources.find((r) => r.name === pin.name)!.revisions.find((r) => r.revision === pin.revision)! }));
+      checkPinArchitectures(what, architectures, pinned);
+      const pinnedIds = pinned.map((pin) => pin.id);
 
       // Everything is validated; from here on only writes.
-      const releases = await appendReleases(tx, { entityId, channels, revisionId: revision.id, resourceRevisionIds: pinnedIds, now, actorId: actor.userId });
+      const releases = await appendReleases(tx, {
+        entityId,
+        channels,
+        entries: [{ revisionId: revision.id, resourceRevisionIds: pinnedIds, platforms, replace: 'covered' }],
+        now,
+        actorId: actor.userId,
+      });
       return {
         result: releases,
         audit: { action: 'release', target: what, after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })) } },
@@ -83,41 +96,96 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
   });
 }
 
+/** What one release entry writes: a revision, its resource pins, and the platforms it occupies. */
+export interface MapRelease {
+  revisionId: number;
+  resourceRevisionIds: readonly number[];
+  platforms: readonly Platform[];
+  /**
+   * "covered": replaces the entries of those platforms and the narrower ones
+   * they cover (a release: every platform the revision declares then gets
+   * it); "same": replaces the entries of exactly those platforms (promote
+   * copying a channel map entry by entry).
+   */
+  replace: 'covered' | 'same';
+}
+
 /**
- * Points each channel at the revision and appends a release entry with its
- * resource pins to each channel's history: the writes of release and
- * promote, run inside their entity command.
+ * Appends to each channel's history one release entry per `MapRelease`
+ * (with its resource pins and the platforms it occupied), points the
+ * channel's map entries for those platforms at it and leaves the other
+ * platforms' entries alone, and points the channel itself at the last
+ * entry's revision (what clients naming no base get): the writes of release
+ * and promote, run inside their entity command. Returns the new Release
+ * rows, channel by channel.
  */
 export async function appendReleases(
   tx: Tx,
-  what: { entityId: number; channels: readonly ChannelName[]; revisionId: number; resourceRevisionIds: readonly number[]; now: Date; actorId: number },
+  what: { entityId: number; channels: readonly ChannelName[]; entries: readonly MapRelease[]; now: Date; actorId: number },
 ): Promise<ReleaseRow[]> {
-  const { entityId, revisionId, now } = what;
+  const { entityId, now } = what;
   const releases: ReleaseRow[] = [];
   for (const channel of what.channels) {
     const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
-    const pointer = { revisionId, closed: false, lastReleasedAt: now, updatedAt: now };
-    const channelRow = await tx.channel.upsert({
+    const existing = await tx.channel.findUnique({
       where: { entityId_track_risk_branch: key },
-      create: { ...key, ...pointer },
-      update: pointer,
-      select: { id: true },
+      select: {
+        id: true,
+        revisionId: true,
+        closed: true,
+        bases: { select: { id: true, name: true, baseChannel: true, architecture: true } },
+        history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true } },
+      },
     });
-    releases.push(
-      await tx.release.create({
+    let held = (existing?.bases ?? []).map((entry) => ({ id: entry.id, platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture } }));
+    // A pointer written before channel maps serves every platform: keep it so, as an entry, before other platforms get their own.
+    const newest = existing?.history[0];
+    if (existing && held.length === 0 && existing.revisionId !== null && !existing.closed && newest) {
+      const entry = await tx.channelBase.create({
+        data: { channelId: existing.id, ...toRow(ANY_PLATFORM), revisionId: existing.revisionId, releaseId: newest.id },
+        select: { id: true },
+      });
+      held = [{ id: entry.id, platform: ANY_PLATFORM }];
+    }
+    for (const entry of what.entries) {
+      const pointer = { revisionId: entry.revisionId, closed: false, lastReleasedAt: now, updatedAt: now };
+      const channelRow = await tx.channel.upsert({
+        where: { entityId_track_risk_branch: key },
+        create: { ...key, ...pointer },
+        update: pointer,
+        select: { id: true },
+      });
+      const row = await tx.release.create({
         data: {
           channelId: channelRow.id,
           entityId,
           action: 'RELEASE',
-          revisionId,
+          revisionId: entry.revisionId,
           createdAt: now,
           createdById: what.actorId,
-          resources: { create: what.resourceRevisionIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
+          bases: platformsToBases(entry.platforms) as unknown as Prisma.InputJsonValue,
+          resources: { create: entry.resourceRevisionIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
         },
-      }),
-    );
+      });
+      releases.push(row);
+      const occupied = new Set(entry.platforms.map(platformKey));
+      const replaced = entry.replace === 'covered' ? replacedEntries(held, entry.platforms) : held.filter((h) => occupied.has(platformKey(h.platform)));
+      if (replaced.length) await tx.channelBase.deleteMany({ where: { id: { in: replaced.map((h) => h.id) } } });
+      const created = await tx.channelBase.createManyAndReturn({
+        data: entry.platforms.map((platform) => ({ channelId: channelRow.id, ...toRow(platform), revisionId: entry.revisionId, releaseId: row.id })),
+        select: { id: true, name: true, baseChannel: true, architecture: true },
+      });
+      held = [
+        ...held.filter((h) => !replaced.includes(h)),
+        ...created.map((c) => ({ id: c.id, platform: { name: c.name, channel: c.baseChannel, architecture: c.architecture } })),
+      ];
+    }
   }
   return releases;
+}
+
+function toRow(platform: Platform): { name: string; baseChannel: string; architecture: string } {
+  return { name: platform.name, baseChannel: platform.channel, architecture: platform.architecture };
 }
 
 /** The revision comes from the url (`cs:~kirk/foo-9`) or the `revision` field; both must agree. */

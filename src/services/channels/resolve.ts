@@ -6,7 +6,9 @@ import { describeChannels, type RefreshAction, refreshAction } from '../../domai
 import { notFound } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { findEntityForRead } from '../entities/find-entity.js';
+import { type Platform } from '../../domain/channel-map.js';
 import { channelStateLoader } from './channel-state.js';
+import { parsePlatform, type PlatformInput } from './platform-input.js';
 
 export interface Resolution {
   entityId: number;
@@ -17,10 +19,14 @@ export interface Resolution {
   /** The full form of the channel asked for. */
   requestedChannel: string;
   /**
-   * The Channel row that served it: its pointer is the revision, and its
-   * newest release (which set the pointer) pins the resource revisions.
+   * Where the revision and its resource pins are read from: the serving
+   * Channel row (its pointer is the revision, and its newest release, which
+   * set the pointer, pins the resources), or for a platform the release that
+   * set the serving map entry.
    */
-  servingChannelId: number;
+  serving: { channelId: number } | { releaseId: number };
+  /** The platform asked for; null when no base was given. */
+  platform: Platform | null;
   action: RefreshAction;
 }
 
@@ -33,9 +39,11 @@ export interface Resolution {
  */
 export async function resolveChannel(
   ctx: ServiceContext,
-  input: { url: string; channel?: string | null; currentRevision?: number | null },
+  input: { url: string; channel?: string | null; currentRevision?: number | null; base?: PlatformInput | null },
 ): Promise<Resolution> {
   const url = parseEntityUrl(input.url);
+  // Checked before any read: bad input is refused the same whatever the entity.
+  const platform = input.base ? parsePlatform(input.base, 'base') : null;
   if (url.revision !== undefined) {
     throw new ValidationError(
       `"${input.url}" names revision ${url.revision}, but resolve answers what a channel serves: drop "-${url.revision}" from the url, and pass currentRevision: ${url.revision} to compare with it`,
@@ -56,21 +64,27 @@ export async function resolveChannel(
       `${access.url} has no track "${requested.track}": its tracks are ${state.tracks.map((track) => track.name).join(', ')}`,
     );
   }
-  const status = state.set.status(requested);
+  // Without a base, the channel's own pointer (its newest release) as always; with one, the map entry for that platform, falling back per platform.
+  const status = platform ? state.platformSet(platform).status(requested) : state.set.status(requested);
   const served = status.servedBy;
   // Reading the requested channel, and the one it falls back to, are both needed to learn what it serves.
   const mayRead = (channel: ChannelName) => access.canReadChannel(channel.track, channel.risk);
   if (!served || status.effectiveRevision === null || !mayRead(requested) || !mayRead(served)) {
+    const forPlatform = platform ? ` for ${platform.name} ${platform.channel} (${platform.architecture})` : '';
     throw new NotFoundError(
-      `Nothing you may deploy is released in ${requestedName} of ${access.url}: tried ${describeChannels(status.tried)} (closed, expired or never released)`,
+      `Nothing you may deploy${forPlatform} is released in ${requestedName} of ${access.url}: tried ${describeChannels(status.tried)} (closed, expired${platform ? ', never released or without that platform' : ' or never released'})`,
     );
   }
+  const effective = status.effectiveRevision;
+  const revisionId = typeof effective === 'number' ? effective : effective.revisionId;
+  const servingChannelId = state.rowIds.get(formatChannel(served))!;
+  const serving = typeof effective !== 'number' && effective.releaseId !== null ? { releaseId: effective.releaseId } : { channelId: servingChannelId };
 
-  const revisionNumber = state.revisionNumbers.get(status.effectiveRevision)!;
+  const revisionNumber = state.revisionNumbers.get(revisionId)!;
   // The contract: a url's series segment must be one of the revision's
   // series. Only such urls cost the extra statement.
   if (url.series !== undefined && url.series !== BUNDLE_SERIES) {
-    const revision = await ctx.prisma.revision.findUniqueOrThrow({ where: { id: status.effectiveRevision }, select: { series: true, bases: true } });
+    const revision = await ctx.prisma.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { series: true, bases: true } });
     const bases = revision.bases as unknown as Base[];
     if (!supportsSeries({ series: revision.series, bases }, url.series)) {
       throw new NotFoundError(
@@ -80,11 +94,12 @@ export async function resolveChannel(
   }
   return {
     entityId: access.entity.id,
-    revisionId: status.effectiveRevision,
+    revisionId,
     revisionNumber,
     channel: formatChannel(served),
     requestedChannel: requestedName,
-    servingChannelId: state.rowIds.get(formatChannel(served))!,
+    serving,
+    platform,
     action: refreshAction(input.currentRevision, revisionNumber),
   };
 }

@@ -17,7 +17,18 @@ export const entityStateSelect = {
   trackGuardrail: true,
   tracks: { select: { name: true, createdAt: true } },
   channels: {
-    select: { id: true, track: true, risk: true, branch: true, revisionId: true, revision: { select: { number: true } }, closed: true, lastReleasedAt: true },
+    select: {
+      id: true,
+      track: true,
+      risk: true,
+      branch: true,
+      revisionId: true,
+      revision: { select: { number: true } },
+      closed: true,
+      lastReleasedAt: true,
+      // The channel map: one entry per platform, joined into the same statement.
+      bases: { select: { name: true, baseChannel: true, architecture: true, revisionId: true, releaseId: true, revision: { select: { number: true } } } },
+    },
   },
 } satisfies Prisma.EntitySelect;
 
