@@ -58,6 +58,7 @@ const shared = {
   // are imported once per worker instead of once per file (~4 s of CPU each).
   // Files keep their own module scope; each builds its own store.
   isolate: false,
+  setupFiles: ['test/support/cpu-log.ts'],
 };
 
 const databaseProject = (name: 'pglite' | 'postgres') => ({
@@ -68,7 +69,7 @@ const databaseProject = (name: 'pglite' | 'postgres') => ({
     name,
     env: { TEST_DB: name },
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/setup-file.ts'],
+    setupFiles: ['test/support/cpu-log.ts', 'test/support/setup-file.ts'],
   },
 });
 

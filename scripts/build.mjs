@@ -5,13 +5,18 @@
 // `npm ci` builds it. esbuild comes with tsx and needs no install script (its
 // binary is the @esbuild/<platform> package); it only strips types:
 // `npm run typecheck` checks them.
+//
+// `node scripts/build.mjs <dir>` builds into <dir> instead, a directory
+// directly under the repository (the test run's build of the sources for the
+// servers it spawns; see test/support/global-setup.ts).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 const src = path.join(root, 'src');
-const dist = path.join(root, 'dist');
+const dist = path.join(root, process.argv[2] ?? 'dist');
+if (path.dirname(dist) !== root) throw new Error(`${dist}: the build must be a directory directly under ${root}, for paths relative to its modules to hold`);
 const files = [];
 for (const entry of await fs.readdir(src, { recursive: true, withFileTypes: true })) {
   if (entry.isFile()) files.push(path.relative(src, path.join(entry.parentPath, entry.name)));

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withMigratedDatabase } from './support/database.js';
 import { spawnServer, startServer } from './support/process.js';
 import { processesWithMarker, TEST_RUN_MARKER } from './support/process-tree.js';
@@ -78,5 +78,27 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('spawned servers', () => {
     expect(leftRunning).toBeDefined();
     await until(async () => !isAlive(leftRunning!), `pid ${leftRunning} to exit`);
     expect(isAlive(leftRunning!)).toBe(false);
+  });
+
+  // A test that times out is abandoned mid-await, so nothing after its await
+  // runs: only the kill registered when the server was spawned can stop it.
+  let timedOutMarker: string | undefined;
+  let timedOutPid: number | undefined;
+  let timedOutDataDir: string;
+  beforeAll(async () => {
+    // Prepared here: the test below has half a second before it times out.
+    timedOutDataDir = await withMigratedDatabase(await emptyDataDir());
+  });
+  it.fails('may be abandoned by a test that times out (expected to fail: it times out)', async () => {
+    timedOutMarker = ownMarker();
+    const server = spawnServer({ STORE_DATA_DIR: timedOutDataDir, PORT: '0', [TEST_RUN_MARKER]: timedOutMarker });
+    timedOutPid = server.child.pid;
+    await new Promise(() => undefined);
+  }, 500);
+
+  it('die when the test that started them timed out', async () => {
+    expect(timedOutPid).toBeDefined();
+    await until(async () => !isAlive(timedOutPid!) && (await processesWithMarker(timedOutMarker!)).length === 0, `pid ${timedOutPid} (and anything it started) to exit`);
+    expect(await processesWithMarker(timedOutMarker!)).toEqual([]);
   });
 });

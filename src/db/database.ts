@@ -112,30 +112,45 @@ function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) 
 /** The embedded PostgreSQL, persisted under `dir` (or in memory when `dir` is undefined). */
 export async function openPgliteDatabase(dir: string | undefined, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (dir !== undefined) await ensureWritableDirectory(dir);
-  if (options.migrateInChildProcess) {
-    if (dir === undefined) throw new Error('An in-memory PGlite database cannot be migrated in another process');
-    // The child creates the database if the directory is empty, migrates it
-    // and closes it before we open it here.
-    try {
-      await migrateInChildProcess({ kind: 'pglite', dir });
-    } catch (error) {
-      if (error instanceof MigrationChildError && error.phase === 'open') throw cannotOpenPglite(dir, error);
-      throw error;
-    }
-  }
   // Loaded here, not at the top: under tsx, merely importing PGlite costs a
   // server on PostgreSQL ~40 MiB of resident memory.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
-  let pglite: PGlite;
-  try {
-    pglite = await PGlite.create({
-      dataDir: dir,
-      startParams: pgliteStartParams(PGlite.defaultStartParams),
-      ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
-    });
-  } catch (error) {
-    throw cannotOpenPglite(dir, error);
+  const open = async () => {
+    try {
+      return await PGlite.create({
+        dataDir: dir,
+        startParams: pgliteStartParams(PGlite.defaultStartParams),
+        ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
+      });
+    } catch (error) {
+      throw cannotOpenPglite(dir, error);
+    }
+  };
+  let pglite: PGlite | undefined;
+  if (options.migrateInChildProcess) {
+    if (dir === undefined) throw new Error('An in-memory PGlite database cannot be migrated in another process');
+    // Nothing to migrate (the usual restart): no child process, no schema
+    // engine (~1.5 s of CPU). A new directory is left to the child: initdb
+    // is what costs the memory the child exists to give back.
+    if (await holdsDatabase(dir)) {
+      pglite = await open();
+      if (!(await migrationsAreApplied(async (sql) => (await pglite!.query<never>(sql)).rows))) {
+        await pglite.close();
+        pglite = undefined;
+      }
+    }
+    if (!pglite) {
+      // The child creates the database if the directory is empty, migrates it
+      // and closes it before we open it here.
+      try {
+        await migrateInChildProcess({ kind: 'pglite', dir });
+      } catch (error) {
+        if (error instanceof MigrationChildError && error.phase === 'open') throw cannotOpenPglite(dir, error);
+        throw error;
+      }
+    }
   }
+  pglite ??= await open();
   if (!options.migrateInChildProcess && !options.alreadyMigrated) await migratePglite(pglite);
   const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
   const notifications = closedWithDatabase(pgliteNotifications(pglite, changeChannelName(undefined)));
@@ -271,6 +286,14 @@ async function ensureWritableDirectory(dir: string): Promise<void> {
   } catch (error) {
     throw new DatabaseStartupError(`The data directory ${dir} is not a readable and writable directory: ${describe(error)}`);
   }
+}
+
+/** Whether `dir` holds a PGlite (PostgreSQL) data directory already. */
+async function holdsDatabase(dir: string): Promise<boolean> {
+  return fs.access(path.join(dir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
 }
 
 function cannotOpenPglite(dir: string | undefined, error: unknown): DatabaseStartupError {

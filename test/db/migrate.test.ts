@@ -11,11 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_MIGRATIONS_DIR, migratePglite, migratePostgres, migrationsAreApplied } from '../../src/db/migrate.js';
+import { emptyPglite } from '../support/database.js';
 import { timeLimitFor } from '../support/timing.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,7 +58,7 @@ function expectRowsMatch(rows: MigrationRow[], expected: { name: string; checksu
 
 describe.runIf(process.env.TEST_DB !== 'postgres')('migrations on PGlite', () => {
   it('knows when nothing needs migrating (start-up then skips the migration child), and when something does', async () => {
-    const db = await PGlite.create();
+    const db = await emptyPglite();
     const query = async (sql: string) => (await db.query<{ migration_name: string; checksum: string; finished: boolean; rolled_back: boolean }>(sql)).rows;
     const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
     try {
@@ -84,7 +84,7 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('migrations on PGlite', () =>
   it('applies every migration once and records it like Prisma', async () => {
     const expected = await expectedMigrations();
     expect(expected.length).toBeGreaterThan(0);
-    const db = await PGlite.create();
+    const db = await emptyPglite();
     try {
       expect(await migratePglite(db)).toEqual({ applied: expected.map((m) => m.name) });
 
@@ -105,7 +105,7 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('migrations on PGlite', () =>
 
   it('applies each migration once when two calls overlap on one database', async () => {
     const expected = await expectedMigrations();
-    const db = await PGlite.create();
+    const db = await emptyPglite();
     try {
       const [first, second] = await Promise.all([migratePglite(db), migratePglite(db)]);
       expect([...first.applied, ...second.applied]).toEqual(expected.map((m) => m.name));
@@ -116,7 +116,7 @@ describe.runIf(process.env.TEST_DB !== 'postgres')('migrations on PGlite', () =>
 
   it('reports a failing migration and records it as failed, not applied', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'migrations-'));
-    const db = await PGlite.create();
+    const db = await emptyPglite();
     try {
       await cp(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
       await mkdir(path.join(dir, '29991231000000_broken'));

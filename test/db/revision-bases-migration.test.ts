@@ -4,16 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { emptyPglite } from '../support/database.js';
 
 const sql = (name: string) => readFile(path.join(DEFAULT_MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
 
 describe('migration 20261129211211_revision_bases', () => {
   it('backfills bases from the manifest bases kept in metadata, else from the series; bundles keep none', async () => {
-    const db = await PGlite.create();
+    const db = await emptyPglite();
     try {
       await db.exec(await sql('20261121150259_init'));
       await db.exec(`

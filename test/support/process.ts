@@ -32,6 +32,16 @@ export function onServerSpawned(register: ((kill: () => void) => void) | undefin
   registerCleanup = register;
 }
 
+/**
+ * A compiled build of src/ (a directory laid out like dist/) for spawned
+ * servers to run; the test set-up file sets this run's. Outside vitest
+ * (benchmarks) servers run the sources through tsx.
+ */
+let serverBuild: string | undefined;
+export function runServersFrom(build: string | undefined): void {
+  serverBuild = build;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -44,13 +54,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `src/main.ts` as its own process, the way `npm start` does: in a
- * process group of its own (so that killing the group also ends the
- * migration child), marked with the test run's id (so that the global
+ * Starts the server (`src/main.ts`, compiled) as its own process, the way
+ * `npm start` does: in a process group of its own (so that killing the group
+ * also ends the migration child), marked with the test run's id (so that the global
  * teardown finds it if everything else failed).
  */
 export function spawnServer(env: Record<string, string>): SpawnedServer {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+  const entry = serverBuild ? ['--enable-source-maps', path.join(serverBuild, 'main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: {
       ...process.env,
