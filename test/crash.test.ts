@@ -7,13 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openPgliteDatabase, openPostgresDatabase, type Database } from '../src/db/database.js';
 import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
 import { serverGraphql, startServer } from './support/process.js';
+import { SERVER_START_MS, timeLimitFor } from './support/timing.js';
 import { charmZip } from './support/zip.js';
 
 /**
- * Kills per run: 10 on PostgreSQL; 4 on PGlite, whose every start migrates in
- * a child process and boots the WASM database twice (~20 s on a loaded
- * 2-core machine), to keep the test within about two minutes.
- * CRASH_TEST_KILLS overrides both.
+ * Kills per run: 10 on PostgreSQL; 4 on PGlite, whose every start boots the
+ * WASM database and recovers it (~10 s on a loaded 2-core machine), to keep
+ * the test within about two minutes. CRASH_TEST_KILLS overrides both.
  */
 const KILLS = Number(process.env.CRASH_TEST_KILLS) || (testDatabaseKind() === 'pglite' ? 4 : 10);
 const WORKERS = 4;
@@ -115,7 +115,7 @@ describe('kill -9 during mixed writes', () => {
         const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
         // Kill once writes are flowing (a few acknowledged in this cycle), at a random moment after.
         const started = Date.now();
-        while (pushes.length + resources.length + releases.length < ackedBefore + 3 && Date.now() - started < 60_000) {
+        while (pushes.length + resources.length + releases.length < ackedBefore + 3 && Date.now() - started < SERVER_START_MS) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 1200));
@@ -147,7 +147,8 @@ describe('kill -9 during mixed writes', () => {
         await client.end();
       }
     }
-  }, 300_000);
+    // Each cycle: a start, then writes until some are acknowledged (up to another start's time).
+  }, timeLimitFor(2 * KILLS + 1));
 });
 
 async function checkInvariants(db: Database, acked: { pushes: AckedPush[]; resources: AckedResource[]; releases: AckedRelease[] }): Promise<void> {

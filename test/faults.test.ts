@@ -16,6 +16,7 @@ import { createTestStore, type TestStore } from './support/store.js';
 import { charmZip } from './support/zip.js';
 // Besides the access log line every request has, each failure is logged once.
 import { ACCESS_LOG_MESSAGE } from '../src/http/access-log.js';
+import { scaled } from './support/timing.js';
 
 const run = promisify(execFile);
 const CLUSTER_SCRIPT = path.resolve(import.meta.dirname, '../scripts/pg-test-cluster.sh');
@@ -84,12 +85,12 @@ beforeAll(async () => {
   store = await createTestStore({ realClock: true, wrapDatabase: outage.wrap, database: outage.database, logger });
   kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
   archivePath = new URL((await pushOk(store, kirk, charmZip({ name: 'foo' }))).revision.downloadUrl, 'http://store.test').pathname;
-}, 120_000);
+}, scaled(120_000));
 afterAll(async () => {
   await outage?.end().catch(() => undefined);
   await store?.close();
   await outage?.close();
-}, 60_000);
+}, scaled(60_000));
 
 const ENTITY_QUERY = 'query ($url: String!) { entity(url: $url) { url } }';
 
@@ -160,7 +161,7 @@ describe('database outage', () => {
     expect(recovered?.status).toBe(200);
     expect(await recovered?.json()).toEqual({ data: { entity: { url: 'cs:~kirk/foo' } } });
     expect((await store.request(archivePath, { token: kirk })).status).toBe(200);
-  }, 120_000);
+  }, scaled(120_000));
 });
 
 describe('unexpected errors', () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { generate, type CodegenConfig } from '@graphql-codegen/cli';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { scaled } from './support/timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -23,5 +24,5 @@ describe('generated files', () => {
       // On a mismatch: run `npm run codegen` and commit the result.
       expect(committed === output.content, `${output.filename} is stale: run \`npm run codegen\``).toBe(true);
     }
-  }, 120_000);
+  }, scaled(120_000));
 });

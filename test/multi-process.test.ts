@@ -11,6 +11,7 @@ import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
 import { serverGraphql, startServer, type ServerProcess } from './support/process.js';
 import { startS3Server, type TestS3Server } from './support/s3.js';
 import { charmZip } from './support/zip.js';
+import { scaled } from './support/timing.js';
 
 /**
  * Two store processes on one PostgreSQL schema and one S3 bucket (s3rver),
@@ -190,5 +191,5 @@ describe.skipIf(!postgres)('two store processes on one PostgreSQL and one S3 buc
       await collectorDb.close();
       for (const server of servers) await server.stop('SIGKILL');
     }
-  }, 300_000);
+  }, scaled(300_000));
 });

@@ -10,6 +10,7 @@ import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { pushOk } from './support/push.js';
 import { createTestStore, type TestStore } from './support/store.js';
 import { charmZip } from './support/zip.js';
+import { scaled } from './support/timing.js';
 
 /** A pino logger whose JSON lines land in `lines`, like the server's stdout. */
 function capturingLogger() {
@@ -160,7 +161,7 @@ describe('operations', () => {
       expect(logged).toEqual([200, 304, 200]);
       const metrics = await (await store.request('/metrics')).text();
       expect(metrics).toMatch(/route="graphiql",status="304"/);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('never compresses downloads: Range and the content ETag keep working', async () => {
       store = await createTestStore();

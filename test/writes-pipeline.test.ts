@@ -21,6 +21,7 @@ import { expectStoreUnchanged, pushArchive, pushOk } from './support/push.js';
 import { seed, type SeededUser } from './support/seed.js';
 import { createTestStore, type TestStore } from './support/store.js';
 import { charmZip } from './support/zip.js';
+import { scaled } from './support/timing.js';
 
 const N = 100;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -43,7 +44,7 @@ beforeAll(async () => {
   if (onPostgres) {
     second = await startServer({ DATABASE_URL: store.database.url!, STORE_BLOB_DIR: store.blobDir, STORE_DATA_DIR: store.blobDir });
   }
-}, 120_000);
+}, scaled(120_000));
 afterAll(async () => {
   await second?.stop();
   await store.close();
@@ -93,7 +94,7 @@ describe(`100 concurrent writes to one entity (${testDatabaseKind()}${onPostgres
     const entity = await prisma().entity.findFirstOrThrow({ where: { name: 'crowded' } });
     expect(entity.nextRevision).toBe(N);
     expect(await prisma().auditEvent.count({ where: { entityId: entity.id, action: 'push' } })).toBe(N);
-  }, 600_000);
+  }, scaled(600_000));
 
   it('applies 100 concurrent three-channel releases one after the other: every history exact', async () => {
     const busy = await kirk.charm('busy-releases', { revisions: N });
@@ -116,7 +117,7 @@ describe(`100 concurrent writes to one entity (${testDatabaseKind()}${onPostgres
       // Releases never interleave: every channel saw them in the same order.
       expect(sequences[index]).toEqual(sequences[0]);
     }
-  }, 600_000);
+  }, scaled(600_000));
 
   it('races push against pushResource on one entity 40 times without an error', async () => {
     const resources = { data: { type: 'file' } };
@@ -132,7 +133,7 @@ describe(`100 concurrent writes to one entity (${testDatabaseKind()}${onPostgres
     }
     const data = await prisma().resource.findFirstOrThrow({ where: { name: 'data', entity: { name: 'racing' } } });
     expect(data.nextRevision).toBe(40);
-  }, 600_000);
+  }, scaled(600_000));
 });
 
 describe('two mutations in one document', () => {
@@ -220,7 +221,7 @@ describe('access revoked while a write waits for the entity', () => {
     const outcome = ((await release) as { data: { release: { __typename: string } } }).data.release.__typename;
     expect(['NotFoundError', 'PermissionDeniedError']).toContain(outcome);
     expect(await prisma().release.count({ where: { entityId: charm.id } })).toBe(0);
-  }, 180_000);
+  }, scaled(180_000));
 });
 
 describe('a committed write is acknowledged', () => {

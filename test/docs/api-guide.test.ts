@@ -19,6 +19,7 @@ import { Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKind, withMigratedDatabase } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
+import { scaled } from '../support/timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GUIDE = 'docs/api.md';
@@ -147,5 +148,5 @@ describe.skipIf(testDatabaseKind() === 'postgres')('docs/api.md, run in order as
     // Every operation of the guide was sent (the logouts come last).
     expect(answers.length).toBeGreaterThan(50);
     expect(answers.some(({ body }) => body.includes('"logout":{"__typename":"LogoutSuccess","revoked":true,"count":'))).toBe(true);
-  }, 600_000);
+  }, scaled(600_000));
 });

@@ -5,6 +5,7 @@ import { loginAdmin } from '../support/accounts.js';
 import { eventually, serve, subscribeSse, subscribeWs } from '../support/live.js';
 import { seed, type SeededEntity, type SeededUser } from '../support/seed.js';
 import { createTestStore, type TestStore } from '../support/store.js';
+import { scaled } from '../support/timing.js';
 
 let store: TestStore;
 let server: RunningServer;
@@ -197,7 +198,7 @@ describe('entityChanged', () => {
     try {
       await listening(200);
       await release(bar.url, ['edge'], 4);
-      await Promise.all(subscribers.map((sub) => sub.waitFor((events) => events.some((event) => event.channels.includes('latest/edge')), 60_000)));
+      await Promise.all(subscribers.map((sub) => sub.waitFor((events) => events.some((event) => event.channels.includes('latest/edge')), scaled(60_000))));
       for (const sub of subscribers) expect(sub.events.map((event) => event.kind)).toEqual(['RELEASE']);
     } finally {
       for (const sub of subscribers) sub.stop();

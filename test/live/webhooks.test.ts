@@ -8,6 +8,7 @@ import { loginAdmin } from '../support/accounts.js';
 import { eventually } from '../support/live.js';
 import { seed, type SeededEntity, type SeededUser } from '../support/seed.js';
 import { createTestStore, type TestStore } from '../support/store.js';
+import { scaled } from '../support/timing.js';
 
 const SECRET = 'a-receiver-secret-of-some-length';
 
@@ -108,7 +109,7 @@ describe('webhook deliveries', () => {
       await release(['stable'], 1);
       await release(['edge'], 2);
       const accepted = () => hook.received.filter((request) => request.answered === 204);
-      await eventually(() => accepted().length, (n) => n >= 2, 30_000);
+      await eventually(() => accepted().length, (n) => n >= 2, scaled(30_000));
       // Nothing more arrives for delivered events (a later poll must not resend them).
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(hook.received).toHaveLength(4);

@@ -6,6 +6,7 @@ import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushArchive, pushOk, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { charmZip } from '../support/zip.js';
+import { scaled } from '../support/timing.js';
 
 let store: TestStore;
 let kirk: string;
@@ -107,5 +108,5 @@ describe('blob collector racing pushes of identical bytes', () => {
       expect(response.status, path).toBe(200);
       expect(createHash('sha384').update(Buffer.from(await response.arrayBuffer())).digest('hex'), path).toBe(sha384);
     }
-  }, 240_000);
+  }, scaled(240_000));
 });

@@ -4,6 +4,7 @@ import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushArchive, storeState } from '../support/push.js';
 import { createTestStore, DEFAULT_TEST_LIMITS, type TestStore } from '../support/store.js';
 import { charmZip } from '../support/zip.js';
+import { scaled } from '../support/timing.js';
 
 const MIB = 1024 * 1024;
 const stores: TestStore[] = [];
@@ -33,7 +34,7 @@ describe('multipart body limit (STORE_MAX_MULTIPART_BYTES)', () => {
     const result = await pushArchive(store, kirk, archive);
     expect(result.status).toBe(200);
     expect(result.data?.push).toMatchObject({ __typename: 'PushSuccess', revision: { size: archive.length } });
-  }, 120_000);
+  }, scaled(120_000));
 
   it('answers 413 naming the limit and POST /uploads past it, and keeps nothing', async () => {
     const { store, kirk } = await storeWithMultipartLimit(MIB, 8 * MIB);

@@ -6,6 +6,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { listen, type RunningServer } from '../../src/http/server.js';
 import type { StoreApp } from '../../src/http/app.js';
+import { scaled } from './timing.js';
 
 /** Serves a test store's app over real HTTP (and WebSocket) on a free loopback port. */
 export function serve(app: StoreApp): Promise<RunningServer> {
@@ -31,7 +32,7 @@ function collect<T>(subscribe: Subscribe, pick: (data: any) => T): Collected<T> 
     events: [],
     errors: [],
     completed: false,
-    async waitFor(predicate, timeoutMs = 20_000) {
+    async waitFor(predicate, timeoutMs = scaled(20_000)) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(collected.events)) {
         if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(collected.events)}; errors ${JSON.stringify(collected.errors)}`);
@@ -39,7 +40,7 @@ function collect<T>(subscribe: Subscribe, pick: (data: any) => T): Collected<T> 
       }
       return collected.events;
     },
-    async ended(timeoutMs = 20_000) {
+    async ended(timeoutMs = scaled(20_000)) {
       const deadline = Date.now() + timeoutMs;
       while (!collected.completed && collected.errors.length === 0) {
         if (Date.now() > deadline) throw new Error(`subscription did not end; received ${JSON.stringify(collected.events)}`);
@@ -106,7 +107,7 @@ export function subscribeWs<R, V extends Record<string, unknown>, T>(
 }
 
 /** Waits until the process listens for changes (a subscription is only live once its server LISTENs). */
-export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = scaled(20_000)): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -7,6 +7,11 @@
 /** Multiplies every time limit; 1 is generous for an idle 2-core machine. */
 export const TIME_SCALE = parseScale(process.env.TEST_TIME_SCALE);
 
+/** A time limit (ms) that suits an idle machine, scaled like every other: for waits that are not server starts. */
+export function scaled(ms: number): number {
+  return ms * TIME_SCALE;
+}
+
 /** How long a spawned server (or migration child) may take to become ready. */
 export const SERVER_START_MS = 60_000 * TIME_SCALE;
 
