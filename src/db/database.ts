@@ -64,10 +64,10 @@ export interface OpenDatabaseOptions {
    */
   alreadyMigrated?: boolean;
   /**
-   * PGlite only: start from this dump of a data directory (`dumpDataDir`)
-   * instead of running initdb, which costs seconds of CPU.
+   * PGlite only: work on this open in-memory instance, which `close()` leaves
+   * open for its owner (the tests empty and reuse one for the next store).
    */
-  pgliteSnapshot?: Blob;
+  pglite?: PGlite;
 }
 
 type QueryListener = (sql: string) => void;
@@ -120,7 +120,6 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
       return await PGlite.create({
         dataDir: dir,
         startParams: pgliteStartParams(PGlite.defaultStartParams),
-        ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
       });
     } catch (error) {
       throw cannotOpenPglite(dir, error);
@@ -150,7 +149,7 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
       }
     }
   }
-  pglite ??= await open();
+  pglite ??= options.pglite ?? (await open());
   if (!options.migrateInChildProcess && !options.alreadyMigrated) await migratePglite(pglite);
   const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
   const notifications = closedWithDatabase(pgliteNotifications(pglite, changeChannelName(undefined)));
@@ -167,7 +166,7 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
     close: async () => {
       await notifications.stopAll();
       await prisma.$disconnect();
-      await pglite.close();
+      if (!options.pglite) await pglite.close();
     },
   };
 }
