@@ -7,17 +7,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { emptyPglite } from '../support/database.js';
 
 const MIGRATION = '20261129224748_channel_bases';
 const sql = (name: string) => readFile(path.join(DEFAULT_MIGRATIONS_DIR, name, 'migration.sql'), 'utf8');
 
 describe(`migration ${MIGRATION}`, () => {
   it('backfills each open channel\'s map from its pointer and newest release, and the bases of past releases', async () => {
-    const db = await PGlite.create();
+    const db = await emptyPglite();
     try {
       const before = (await readdir(DEFAULT_MIGRATIONS_DIR)).filter((name) => name < MIGRATION && !name.endsWith('.toml')).sort();
       for (const name of before) await db.exec(await sql(name));

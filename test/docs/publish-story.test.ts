@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_TABS } from '../../src/http/graphiql-tabs.js';
 import { testDatabaseKind, withMigratedDatabase } from '../support/database.js';
 import { startServer, type ServerProcess } from '../support/process.js';
+import { scaled } from '../support/timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SCRIPT = path.join(ROOT, 'examples/publish.sh');
@@ -94,7 +95,7 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
       'done',
       '',
     ]);
-  }, 300_000);
+  }, scaled(300_000));
 
   it('runs again: the user exists, and the same archives are the revisions already pushed', async () => {
     const run = await runScript({ STORE: server.url });
@@ -105,7 +106,7 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
     expect(run.stdout).toContain('   pushed cs:~kirk/bundle/hello-world-0\n');
     expect(run.stdout).toContain('   site-config 0\n   image 0\n');
     expect(run.stdout).toMatch(/done\n$/);
-  }, 300_000);
+  }, scaled(300_000));
 
   it('serves GraphiQL with the example tabs', async () => {
     const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
@@ -118,5 +119,5 @@ describe.skipIf(testDatabaseKind() === 'postgres')('examples/publish.sh against 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('1. sign in as admin and create the user kirk (if missing)\n');
     expect(run.stderr).toBe('login: AuthenticationError: Unknown username or wrong password\n');
-  }, 300_000);
+  }, scaled(300_000));
 });

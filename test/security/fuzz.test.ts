@@ -3,6 +3,7 @@ import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushOk, storeState } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { buildZip, charmZip, type ZipEntry } from '../support/zip.js';
+import { scaled } from '../support/timing.js';
 
 // Issue 9, "Done when": malformed requests of every kind (GraphQL
 // documents, variables, multipart bodies, headers, url paths, archives)
@@ -306,4 +307,4 @@ it(`${MIN_REQUESTS}+ malformed requests: no internal error, no 5xx, nothing stor
   expect(await countsOf()).toEqual(before);
   // The mix exercised refusals of several kinds, not one path over and over.
   expect([...statuses.keys()].filter((status) => status >= 400).length).toBeGreaterThanOrEqual(3);
-}, 120_000);
+}, scaled(120_000));
