@@ -53,7 +53,7 @@ export async function loadCaller(db: Tx, actor: Actor | null): Promise<Caller> {
   return callerOf(actor, user?.isAdmin ?? false, user?.memberships.map((membership) => membership.group) ?? []);
 }
 
-function callerOf(actor: Actor, userIsAdmin: boolean, groups: Array<{ id: number; name: string }>): Caller {
+export function callerOf(actor: Actor, userIsAdmin: boolean, groups: Array<{ id: number; name: string }>): Caller {
   return {
     actor,
     isAdmin: userIsAdmin && !isScopedToken(actor),

@@ -1,4 +1,3 @@
-import type { Tx } from '../../db/database.js';
 import { type ChannelName, formatChannel, parseChannel, riskLike } from '../../domain/channel.js';
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
@@ -15,15 +14,15 @@ export function checkChannelCount(inputs: readonly string[], max: number, verb: 
 
 /**
  * Parses the channels of a release or close (duplicates count once), checks
- * that the caller may write each, and that each track exists.
+ * that the caller may write each, and that each track exists (no statement).
  */
-export async function writableChannels(
-  tx: Tx,
+export function writableChannels(
+  entity: { defaultTrack: string; tracks: readonly string[] },
   access: EntityAccess,
-  defaultTrack: string,
   inputs: readonly string[],
   verb: 'release to' | 'close',
-): Promise<ChannelName[]> {
+): ChannelName[] {
+  const { defaultTrack } = entity;
   if (inputs.length === 0) {
     throw new ValidationError(`Name at least one channel to ${verb}, e.g. ["stable"] or ["2.0/edge", "2.0/beta"]`, 'channels');
   }
@@ -43,8 +42,8 @@ export async function writableChannels(
     );
   }
   const wanted = [...new Set(channels.map((channel) => channel.track))];
-  const existing = await tx.track.findMany({ where: { entityId: access.entity.id }, select: { name: true }, orderBy: { createdAt: 'asc' } });
-  const names = existing.map((track) => track.name);
+  // The tracks come with the entity's row, read under its lock (pipeline/locked-read.ts).
+  const names = entity.tracks;
   const missing = wanted.find((track) => !names.includes(track));
   if (missing !== undefined) {
     const meant = loneWords.has(missing) ? riskLike(missing) : undefined;

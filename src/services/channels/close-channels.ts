@@ -26,7 +26,7 @@ export async function closeChannels(ctx: ServiceContext, input: { url: string; c
     target: targetOf(access, input.url),
     execute: async ({ tx, row, access, now }) => {
       const entityId = row.id;
-      const channels = await writableChannels(tx, access, row.defaultTrack, input.channels, 'close');
+      const channels = writableChannels(row, access, input.channels, 'close');
       const releaseIds: number[] = [];
       for (const channel of channels) {
         const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };

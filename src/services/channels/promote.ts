@@ -45,7 +45,7 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
     execute: async ({ tx, row, access, now }) => {
       const entityId = row.id;
       const from = parseChannel(input.from, row.defaultTrack, 'from');
-      const targets = await writableChannels(tx, access, row.defaultTrack, input.to, 'release to');
+      const targets = writableChannels(row, access, input.to, 'release to');
       if (targets.some((target) => formatChannel(target) === formatChannel(from))) {
         throw new ValidationError(`"${input.from}" is both the channel to promote from and one to promote to: name other channels in "to"`, 'to');
       }

@@ -7,10 +7,9 @@ import type { Base } from '../../domain/bases.js';
 import { ANY_PLATFORM, type Platform, platformArchitectures, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
-import { requireEntity } from '../entities/find-entity.js';
 import { readableResourceRevisionIds } from '../entities/resource-access.js';
 import { canReadRevision } from '../entities/revision-access.js';
-import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
+import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
 import { riskToDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 
@@ -35,18 +34,24 @@ export interface ReleaseInput {
 export async function release(ctx: ServiceContext, input: ReleaseInput): Promise<ReleaseRow[]> {
   const actor = requireSignedIn(ctx);
   checkChannelCount(input.channels, ctx.settings.maxChannelsPerChange, 'release to');
-  const { access: found, url } = await requireEntity(ctx, input.url);
-  const number = revisionNumber(url.revision, input.revision, found.url);
+  const { target, url, canonical } = await commandTarget(ctx, input.url);
+  const number = revisionNumber(url.revision, input.revision, canonical);
 
   return runEntityCommand(ctx, {
-    target: targetOf(found, input.url),
+    target,
     execute: async ({ tx, row, access, now }) => {
       const entityId = row.id;
       const what = `${access.url}-${number}`;
-      const channels = await writableChannels(tx, access, row.defaultTrack, input.channels, 'release to');
+      const channels = writableChannels(row, access, input.channels, 'release to');
+      // The revision with the entity's resources and their revisions: one statement.
       const revision = await tx.revision.findUnique({
         where: { entityId_number: { entityId, number } },
-        select: { id: true, metadata: true, bases: true },
+        select: {
+          id: true,
+          metadata: true,
+          bases: true,
+          entity: { select: { resources: { select: { name: true, revisions: { select: { id: true, revision: true, architectures: true } } } } } },
+        },
       });
       // Releasing makes a revision readable on the channel (and downloadable),
       // so it needs read access to it: read on `unpublished`, or a release on a
@@ -57,10 +62,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       }
 
       const declared = declaredResourceNames(revision.metadata);
-      const resources = await tx.resource.findMany({
-        where: { entityId, name: { in: declared } },
-        select: { name: true, revisions: { select: { id: true, revision: true, architectures: true } } },
-      });
+      const resources = revision.entity.resources.filter((resource) => declared.includes(resource.name));
       // The revision occupies the platforms it declares in each channel; other platforms keep their entries.
       const platforms = revisionPlatforms(revision.bases as unknown as Base[]);
       const architectures = platformArchitectures(platforms);

@@ -1,7 +1,6 @@
 import type { Notifications, NotificationSubscription } from '../../db/notifications.js';
 import type { PrismaClient, Tx } from '../../db/database.js';
 import { type ChangeKind, changeKindOf, channelsOfChange, LIVE_ACTIONS } from '../../domain/change-kind.js';
-import type { RecordedChange } from '../pipeline/events.js';
 
 /** One change of one entity, as subscribers receive it; its id is the audit event's. */
 export interface EntityChangeEvent {
@@ -44,12 +43,6 @@ export function notificationPayload(change: { eventId: number; entityId: number 
 function parsePayload(payload: string): { eventId: number; entityId: number } | null {
   const match = /^(\d+):(\d+)$/.exec(payload);
   return match ? { eventId: Number(match[1]), entityId: Number(match[2]) } : null;
-}
-
-/** Inside the command's transaction: NOTIFY, which PostgreSQL (and PGlite) deliver when the transaction commits. */
-export async function notifyInTransaction(tx: Tx, channel: string, change: RecordedChange): Promise<void> {
-  if (change.entityId === null || !changeKindOf(change.action)) return;
-  await tx.$executeRaw`SELECT pg_notify(${channel}, ${notificationPayload({ eventId: change.eventId, entityId: change.entityId })})`;
 }
 
 /** The changes of some entities (or all) after an event id, from the audit log, oldest first. */

@@ -1,7 +1,6 @@
-import type { Database, Tx } from '../../db/database.js';
-import type { DomainEvent, DomainEventPublisher, RecordedChange } from '../pipeline/events.js';
-import { ChangeFeed, notifyInTransaction } from './change-feed.js';
-import { enqueueWebhookDeliveries } from './webhooks.js';
+import type { Database } from '../../db/database.js';
+import type { DomainEvent, DomainEventPublisher } from '../pipeline/events.js';
+import { ChangeFeed } from './change-feed.js';
 import { type WebhookDeliverySettings, WebhookWorker } from './webhook-worker.js';
 
 export interface LiveSettings {
@@ -44,11 +43,8 @@ export class LiveUpdates {
         webhooks?.kick();
         await inner.publish(event);
       },
-      async recordInTransaction(tx: Tx, change: RecordedChange) {
-        await inner.recordInTransaction?.(tx, change);
-        await enqueueWebhookDeliveries(tx, change, new Date());
-        await notifyInTransaction(tx, channel, change);
-      },
+      // The pipeline queues webhook deliveries and NOTIFYs this channel with each change's audit event.
+      liveChannel: channel,
     };
   }
 

@@ -6,7 +6,6 @@ import { requireSignedIn } from '../accounts/require.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { entityAccessLoader, requireEntity } from '../entities/find-entity.js';
-import type { RecordedChange } from '../pipeline/events.js';
 import { checkWebhookTarget } from './webhook-target.js';
 
 /** Refuses every private target: what a store without the setting does. */
@@ -81,22 +80,3 @@ export async function redeliverWebhook(ctx: ServiceContext, input: { deliveryId:
   return { deliveryId };
 }
 
-/**
- * The outbox: inside the change's transaction, one delivery row per webhook
- * of the entity that wants this kind. It commits with the change, so a
- * committed change is always delivered and a rolled-back one never is.
- */
-export async function enqueueWebhookDeliveries(tx: Tx, change: RecordedChange, now: Date): Promise<number> {
-  const kind = changeKindOf(change.action);
-  if (!kind || change.entityId === null) return 0;
-  const webhooks = await tx.webhook.findMany({
-    where: { entityId: change.entityId, OR: [{ events: { isEmpty: true } }, { events: { has: kind } }] },
-    select: { id: true },
-  });
-  if (webhooks.length === 0) return 0;
-  const { count } = await tx.webhookDelivery.createMany({
-    data: webhooks.map((webhook) => ({ webhookId: webhook.id, eventId: change.eventId, kind, queuedAt: now, nextAttemptAt: now })),
-    skipDuplicates: true,
-  });
-  return count;
-}

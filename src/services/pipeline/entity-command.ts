@@ -1,14 +1,19 @@
 import type { EntityKind } from '../../generated/prisma/client.js';
 import type { Tx } from '../../db/database.js';
 import { AuthenticationError, NotFoundError, type StoreError, ValidationError } from '../../domain/errors.js';
-import { type EntityAuditEvent, recordAudit } from '../audit.js';
-import { type Caller, loadCaller } from '../authorization/caller.js';
-import { EntityAccess, entityAccessSelect, notFound } from '../authorization/entity-access.js';
+import { LATEST_TRACK } from '../../domain/channel.js';
+import { BUNDLE_SERIES, type EntityUrl, formatEntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
+import { requireEntity } from '../entities/find-entity.js';
+import type { EntityAuditEvent } from '../audit.js';
+import type { Caller } from '../authorization/caller.js';
+import { EntityAccess, type EntityAccessRecord, notFound } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
-import { createEntity } from '../entities/create-entity.js';
+import { createEntity, initialAcl } from '../entities/create-entity.js';
 import { clearRequestCaches } from '../request-cache.js';
 import { entityQueueKey, inEntityQueues } from './entity-queue.js';
 import type { DomainEvent } from './events.js';
+import { type LockedEntityRow, type LockedRead, type LockKey, lockedRead, waitForLocks } from './locked-read.js';
+import { recordEntityChange } from './record-change.js';
 import { withRetries } from './retry.js';
 
 /**
@@ -59,20 +64,14 @@ export interface EntityTarget {
   /** The entity's id, when it exists. */
   id?: number;
   /** A push: create the entity when it does not exist yet, if the caller may. */
-  create?: { namespaceId: number; kind: EntityKind; allowed(caller: Caller): boolean; denied(): StoreError };
+  create?: { kind: EntityKind; allowed(caller: Caller): boolean; denied(): StoreError };
   /** The url the caller gave, for the not-found message. */
   url: string;
+  /** The url's series segment, if any: it must agree with the entity's kind (`bundle` for bundles). */
+  series?: string;
 }
 
-/** The entity's row as read under its lock. */
-export interface LockedEntityRow {
-  id: number;
-  defaultTrack: string;
-  trackGuardrail: string | null;
-  nextRevision: number;
-  private: boolean;
-  promulgated: boolean;
-}
+export type { LockedEntityRow } from './locked-read.js';
 
 /** What `execute` gets: the transaction, the locked entity, and the caller's rights read under the lock. */
 export interface LockedEntity {
@@ -105,6 +104,23 @@ export interface EntityCommand<R> {
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
 }
 
+/**
+ * The target of a command on the entity a url names. With an owner
+ * (`~kirk/foo`) the pipeline's locking statement finds the entity by name:
+ * nothing is read before the transaction. A top-level url (`cs:foo`) is
+ * resolved first (requireEntity). Also returns the parsed url and the
+ * entity's canonical url for messages.
+ */
+export async function commandTarget(ctx: ServiceContext, urlText: string): Promise<{ target: EntityTarget; url: EntityUrl; canonical: string }> {
+  const url = parseEntityUrl(urlText, 'url');
+  if (url.owner !== undefined) {
+    const canonical = formatEntityUrl({ owner: url.owner, name: url.name, isBundle: url.series === BUNDLE_SERIES });
+    return { target: { owner: url.owner, name: url.name, url: urlText, ...(url.series !== undefined ? { series: url.series } : {}) }, url, canonical };
+  }
+  const { access } = await requireEntity(ctx, urlText);
+  return { target: targetOf(access, urlText), url, canonical: access.url };
+}
+
 /** The target of a command on an entity the caller found (requireEntity). */
 export function targetOf(access: EntityAccess, url: string): EntityTarget {
   return { owner: access.entity.namespace.name, name: access.entity.name, id: access.entity.id, url };
@@ -121,20 +137,14 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
       return inEntityQueues(keys, () =>
         ctx.prisma.$transaction(async (tx) => {
           const now = ctx.now();
-          const { id, created } = await resolveTarget(ctx, tx, target, now);
-          const row = await lockEntities(tx, id, related.map((entity) => entity.id));
-          // Read after the lock: each statement sees what committed before it, so rights revoked while this write waited apply.
-          const caller = await loadCaller(tx, ctx.actor);
-          const record = await tx.entity.findUnique({ where: { id }, select: entityAccessSelect });
-          if (!record) throw notFound(target.url);
+          const { row, record, caller, created } = await lockTarget(ctx, tx, target, related.map((entity) => entity.id), now);
           const access = new EntityAccess(record, caller);
           // Invisible now (made private, access revoked meanwhile): as if it did not exist.
-          if (!created && !access.canView()) throw target.create ? target.create.denied() : notFound(target.url);
+          if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
           const result = await command.execute({ tx, row, access, caller, created, now });
-          const entityId = result.audit.entityId === undefined ? id : result.audit.entityId;
-          const eventId = await recordAudit(tx, ctx.actor, { ...result.audit, entityId }, now);
-          // Live updates: the NOTIFY and webhook outbox rows commit (or not) with the change.
-          await ctx.events.recordInTransaction?.(tx, { eventId, entityId, action: result.audit.action });
+          const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
+          // The audit event, and with it (same statement) the live update's NOTIFY and webhook outbox rows: they commit (or not) with the change.
+          await recordEntityChange(tx, ctx.actor, { ...result.audit, entityId }, now, ctx.events.liveChannel);
           return result;
         }),
       );
@@ -146,29 +156,60 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
   return outcome.result;
 }
 
-/** The target's id, creating the entity first for a push that may (no lock is held yet: nothing else can hold a new row). */
-async function resolveTarget(ctx: ServiceContext, tx: Tx, target: EntityTarget, now: Date): Promise<{ id: number; created: boolean }> {
-  if (target.id !== undefined) return { id: target.id, created: false };
-  const existing = await tx.entity.findFirst({ where: { name: target.name, namespace: { name: target.owner } }, select: { id: true } });
-  if (existing) return { id: existing.id, created: false };
+/**
+ * Steps 2 and 3: takes the target's row lock (and the related entities', in
+ * ascending id order) and reads the caller's rights under it, creating the
+ * entity first for a push that may (no lock is held yet: nothing else can
+ * hold a new row). Uncontended, this is one statement (lockedRead).
+ */
+async function lockTarget(
+  ctx: ServiceContext,
+  tx: Tx,
+  target: EntityTarget,
+  relatedIds: readonly number[],
+  now: Date,
+): Promise<{ row: LockedEntityRow; record: EntityAccessRecord; caller: Caller; created: boolean }> {
+  const key: LockKey = target.id !== undefined ? { id: target.id } : { owner: target.owner, name: target.name };
+  let read: LockedRead;
+  if (relatedIds.length > 0) {
+    if (target.id === undefined) throw new Error('A command with related entities must name its target by id');
+    await waitForLocks(tx, [target.id, ...relatedIds]);
+    read = await lockedRead(tx, key, ctx.actor, false);
+  } else {
+    read = await lockedRead(tx, key, ctx.actor, true);
+    if (!read.entity && read.exists) read = await waitThenRead(tx, key, ctx.actor);
+  }
+  if (read.entity) return { ...read.entity, caller: read.caller, created: false };
+  if (read.exists || relatedIds.length > 0) throw new NotFoundError('The charm or bundle was deleted meanwhile');
   const create = target.create;
   if (!create) throw notFound(target.url);
-  if (!create.allowed(await loadCaller(tx, ctx.actor))) throw create.denied();
-  const { entity, created } = await createEntity(tx, { namespaceId: create.namespaceId, ownerName: target.owner, name: target.name, kind: create.kind, now });
-  return { id: entity.id, created };
+  if (read.namespaceId === null || !create.allowed(read.caller)) throw create.denied();
+  const { entity, created } = await createEntity(tx, { namespaceId: read.namespaceId, ownerName: target.owner, name: target.name, kind: create.kind, now });
+  if (!created) {
+    // A concurrent first push created it (and committed): lock it like any other.
+    const again = await waitThenRead(tx, { id: entity.id }, ctx.actor);
+    if (!again.entity) throw new NotFoundError('The charm or bundle was deleted meanwhile');
+    return { ...again.entity, caller: again.caller, created: false };
+  }
+  // What createEntity wrote, known without reading it back.
+  return {
+    row: { ...entity, tracks: [LATEST_TRACK] },
+    record: { id: entity.id, name: entity.name, kind: entity.kind, private: entity.private, namespace: { name: target.owner }, acl: initialAcl(target.owner) },
+    caller: read.caller,
+    created: true,
+  };
 }
 
-/** Takes the row locks of the target and the related entities, by ascending id; returns the target's row. */
-async function lockEntities(tx: Tx, targetId: number, relatedIds: readonly number[]): Promise<LockedEntityRow> {
-  let targetRow: LockedEntityRow | undefined;
-  for (const id of [...new Set([targetId, ...relatedIds])].sort((a, b) => a - b)) {
-    const rows = await tx.$queryRaw<LockedEntityRow[]>`
-      SELECT "id", "defaultTrack", "trackGuardrail", "nextRevision", "private", "promulgated"
-      FROM "Entity" WHERE "id" = ${id} FOR UPDATE`;
-    if (id === targetId) targetRow = rows[0];
-  }
-  if (!targetRow) throw new NotFoundError('The charm or bundle was deleted meanwhile');
-  return targetRow;
+/** A url's series segment agrees with the kind: `bundle` names bundles, any other series charms (as findEntity has it). */
+function seriesFits(series: string | undefined, kind: EntityKind): boolean {
+  if (series === undefined) return true;
+  return (series === BUNDLE_SERIES) === (kind === 'BUNDLE');
+}
+
+/** Waits for the row lock held by another transaction, then reads in a fresh statement, which sees what that transaction committed. */
+async function waitThenRead(tx: Tx, key: LockKey, actor: ServiceContext['actor']): Promise<LockedRead> {
+  await lockedRead(tx, key, actor, false);
+  return lockedRead(tx, key, actor, false);
 }
 
 /**

@@ -20,15 +20,6 @@ export type DomainEvent =
 
 export type DomainEventKind = DomainEvent['kind'];
 
-/** A change as its audit event recorded it, inside the command's transaction. */
-export interface RecordedChange {
-  /** The audit event's id: also the id of the live event and of webhook deliveries. */
-  eventId: number;
-  entityId: number | null;
-  /** The audit action (`release`, `push`, ...). */
-  action: string;
-}
-
 /**
  * Receives the events of committed writes. Publishing never undoes or fails
  * a write: the write pipeline logs a publisher's error and acknowledges the
@@ -37,11 +28,12 @@ export interface RecordedChange {
 export interface DomainEventPublisher {
   publish(event: DomainEvent): void | Promise<void>;
   /**
-   * Called inside the command's transaction, after its audit event: writes
-   * that must commit or roll back with the change (a webhook outbox row, a
-   * NOTIFY, which PostgreSQL delivers at commit). A failure here fails the write.
+   * When set, every entity command's transaction also queues the change's
+   * webhook deliveries (outbox rows) and NOTIFYs this channel (PostgreSQL
+   * delivers it at commit), in the statement that records its audit event
+   * (pipeline/record-change.ts): they commit or roll back with the change.
    */
-  recordInTransaction?(tx: Tx, change: RecordedChange): Promise<void>;
+  readonly liveChannel?: string;
 }
 
 /** The in-process publisher: calls each subscriber in turn. */

@@ -9,7 +9,9 @@ import { EntityAccess, entityAccessSelect, entityUrlOf } from '../authorization/
 import { canCreateEntityIn } from '../authorization/namespace-access.js';
 import type { ServiceContext } from '../context.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
-import { acquireContent } from '../uploads/content.js';
+import { acquireContent, uploadRace } from '../uploads/content.js';
+import type { Tx } from '../../db/database.js';
+import { BLOB_LOCK_CLASS, blobLockKey } from '../blobs/blob-lock.js';
 
 export interface PushInput {
   archive?: File | null;
@@ -66,76 +68,60 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
     const target = pushTarget(url, input.url ?? '', info, actor.username, content.filename);
     const denied = () =>
       new PermissionDeniedError(`You may not push to ~${target.owner}: push to your own namespace (~${actor.username}) or to a group you belong to`);
-    const namespace = await ctx.prisma.namespace.findUnique({ where: { name: target.owner }, select: { id: true } });
-    if (!namespace) throw denied();
-    // Refused early, before the blob is put in place; the pipeline checks again under the lock.
-    const caller = await getCaller(ctx);
-    const existing = await ctx.prisma.entity.findUnique({
-      where: { namespaceId_name: { namespaceId: namespace.id, name: target.name } },
-      select: entityAccessSelect,
-    });
-    if (existing) checkExisting(new EntityAccess(existing, caller), target, denied);
-    else if (!canCreateEntityIn(caller, target.owner, target.url)) throw denied();
-
     return await runEntityCommand<PushOutcome>(ctx, {
       target: {
         owner: target.owner,
         name: target.name,
         url: target.url,
-        create: { namespaceId: namespace.id, kind: target.kind, allowed: (caller) => canCreateEntityIn(caller, target.owner, target.url), denied },
+        create: { kind: target.kind, allowed: (caller) => canCreateEntityIn(caller, target.owner, target.url), denied },
       },
       execute: async ({ tx, row, access, created }) => {
         if (!created) checkExisting(access, target, denied);
         const entityId = row.id;
         const number = row.nextRevision;
-        const latest = await tx.revision.findFirst({ where: { entityId }, orderBy: { number: 'desc' }, include: withEntityName });
-        if (latest && latest.sha384 === content.sha384) {
-          // Nothing is created, but the attempt is still on the record.
+        const now = ctx.now();
+        const revision = {
+          entityId,
+          number,
+          sha384: content.sha384,
+          sha256: content.sha256,
+          size: BigInt(content.size),
+          createdAt: now,
+          createdById: actor.userId,
+          summary: info.summary,
+          description: info.description,
+          series: info.series,
+          bases: info.kind === 'CHARM' ? (info.bases as unknown as Prisma.JsonArray) : [],
+          version: info.version,
+          title: info.kind === 'CHARM' ? info.title : null,
+          metadata: archiveMetadata(info) as unknown as Prisma.JsonObject,
+        };
+        const written = await writeRevision(tx, revision, info.kind === 'CHARM' ? info.resources : [], content.uploadId);
+        if (!written) {
+          // The content equals the latest revision's: nothing is created, but the attempt is still on the record.
+          const latest = await tx.revision.findFirstOrThrow({ where: { entityId }, orderBy: { number: 'desc' }, include: withEntityName });
           return {
             result: { revision: latest, duplicate: true },
             audit: { action: 'push-duplicate', target: entityUrlOf(access.entity, latest.number), after: { revision: latest.number, sha384: content.sha384 } },
             event: null,
           };
         }
-        const now = ctx.now();
-        await tx.entity.update({ where: { id: entityId }, data: { nextRevision: number + 1 } });
-        const revision = await tx.revision.create({
-          data: {
-            entityId,
-            number,
-            sha384: content.sha384,
-            sha256: content.sha256,
-            size: BigInt(content.size),
-            createdAt: now,
-            createdById: actor.userId,
-            summary: info.summary,
-            description: info.description,
-            series: info.series,
-            bases: info.kind === 'CHARM' ? (info.bases as unknown as object) : [],
-            version: info.version,
-            title: info.kind === 'CHARM' ? info.title : null,
-            metadata: archiveMetadata(info) as object,
-          },
-          include: withEntityName,
-        });
-        if (info.kind === 'CHARM') {
-          for (const resource of info.resources) {
-            await tx.resource.upsert({
-              where: { entityId_name: { entityId, name: resource.name } },
-              create: { entityId, name: resource.name, type: resource.type, description: resource.description, createdAt: now },
-              update: { type: resource.type, description: resource.description },
-            });
-          }
-        }
-        await content.claim(tx);
+        if (content.uploadId !== null && !written.uploadMarked) throw uploadRace(content.uploadId);
+        // The statement took the blob's lock: put the blob in place under it.
+        await content.placeLocked();
+        const pushed: PushedRevision = {
+          ...revision,
+          id: written.id,
+          entity: { name: access.entity.name, kind: access.entity.kind, namespace: { name: access.entity.namespace.name } },
+        };
         return {
-          result: { revision, duplicate: false },
+          result: { revision: pushed, duplicate: false },
           audit: {
             action: 'push',
             target: entityUrlOf(access.entity, number),
             after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
           },
-          event: { kind: 'revision-pushed', entityId, revisionId: revision.id, created },
+          event: { kind: 'revision-pushed', entityId, revisionId: written.id, created },
         };
       },
     });
@@ -200,4 +186,53 @@ function defaultName(info: ArchiveInfo, filename: string | null): string {
     throw new ValidationError(`The bundle's file name "${filename}" is not a usable name (${entityNameProblem(stem)}); give a url such as "bundle/wiki"`, 'url');
   }
   return stem;
+}
+
+/**
+ * The writes of a push in ONE statement: unless the content equals the
+ * latest revision's, bumps the entity's revision counter, takes the blob's
+ * lock (blobs/blob-lock.ts; the blob is put in place after it, before the
+ * commit), inserts the revision, creates or updates the resources it
+ * declares and marks the upload used. Returns null for a duplicate.
+ */
+async function writeRevision(
+  tx: Tx,
+  revision: Omit<PushedRevision, 'id' | 'entity'>,
+  resources: ReadonlyArray<{ name: string; type: string; description: string | null }>,
+  uploadId: string | null,
+): Promise<{ id: number; uploadMarked: boolean } | null> {
+  const { entityId, number, createdAt: now } = revision;
+  const declared = JSON.stringify(resources.map(({ name, type, description }) => ({ name, type, description })));
+  const rows = await tx.$queryRaw<Array<{ id: number; uploadMarked: boolean }>>`
+    WITH latest AS (
+      SELECT "sha384" FROM "Revision" WHERE "entityId" = ${entityId} ORDER BY "number" DESC LIMIT 1
+    ),
+    bumped AS (
+      UPDATE "Entity" SET "nextRevision" = ${number + 1}, "updatedAt" = ${now}
+      WHERE "id" = ${entityId} AND NOT EXISTS (SELECT 1 FROM latest WHERE "sha384" = ${revision.sha384})
+      RETURNING "id"
+    ),
+    blob AS (
+      SELECT 1 AS "locked" FROM bumped, LATERAL (SELECT pg_advisory_xact_lock(${BLOB_LOCK_CLASS}::int, ${blobLockKey(revision.sha384)}::int)) AS lock
+    ),
+    revision AS (
+      INSERT INTO "Revision" ("entityId", "number", "sha384", "sha256", "size", "createdAt", "createdById", "summary", "description", "series",
+                              "bases", "version", "title", "metadata")
+      SELECT ${entityId}, ${number}, ${revision.sha384}, ${revision.sha256}, ${revision.size}, ${now}, ${revision.createdById}, ${revision.summary},
+             ${revision.description}, ${revision.series}::text[], ${JSON.stringify(revision.bases)}::jsonb, ${revision.version}, ${revision.title},
+             ${JSON.stringify(revision.metadata)}::jsonb
+      FROM blob
+      RETURNING "id"
+    ),
+    resources AS (
+      INSERT INTO "Resource" ("entityId", "name", "type", "description", "createdAt")
+      SELECT ${entityId}, declared."name", declared."type", declared."description", ${now}
+      FROM revision, json_to_recordset(${declared}::json) AS declared("name" text, "type" text, "description" text)
+      ON CONFLICT ("entityId", "name") DO UPDATE SET "type" = EXCLUDED."type", "description" = EXCLUDED."description"
+    ),
+    used AS (
+      UPDATE "Upload" SET "usedAt" = ${now} WHERE "id" = ${uploadId} AND "usedAt" IS NULL AND EXISTS (SELECT 1 FROM revision) RETURNING 1
+    )
+    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked" FROM revision`;
+  return rows[0] ?? null;
 }

@@ -28,6 +28,14 @@ export interface PushedContent extends BlobDigest {
    * blob; the row commits with the blob in place.
    */
   claim(tx: Tx): Promise<void>;
+  /** The upload named, if any: a push marks it used in the statement that writes the revision. */
+  uploadId: string | null;
+  /**
+   * The rest of `claim` once the caller's own statement took the blob's lock
+   * (push): puts a staged file in place, or checks that the upload's blob is
+   * still there.
+   */
+  placeLocked(): Promise<void>;
   /** Drops a staged file that was not put in place; a no-op otherwise. */
   discard(): Promise<void>;
 }
@@ -68,6 +76,8 @@ export async function acquireContent(
         await lockBlob(tx, staged.sha384);
         await staged.commit();
       },
+      uploadId: null,
+      placeLocked: () => staged.commit(),
       discard: () => staged.discard(),
     };
   }
@@ -75,6 +85,10 @@ export async function acquireContent(
   if (!upload || upload.userId !== actor.userId || upload.usedAt !== null || upload.expiresAt <= ctx.now()) throw uploadGone(uploadId!, what);
   const size = Number(upload.size);
   if (size > maxBytes) throw tooLarge(what, size, maxBytes, 'uploadId');
+  const blobStillThere = async () => {
+    // The collector may have removed an expired upload's blob before we took the lock.
+    if ((await ctx.blobs.size(upload.sha384)) === null) throw uploadGone(uploadId!, what);
+  };
   return {
     sha384: upload.sha384,
     sha256: upload.sha256,
@@ -84,13 +98,19 @@ export async function acquireContent(
     discard: async () => undefined,
     claim: async (tx) => {
       await lockBlob(tx, upload.sha384);
-      // The collector may have removed an expired upload's blob before we took the lock.
-      if ((await ctx.blobs.size(upload.sha384)) === null) throw uploadGone(uploadId!, what);
+      await blobStillThere();
       // Single use: of two concurrent pushes naming one upload, one wins.
       const { count } = await tx.upload.updateMany({ where: { id: upload.id, usedAt: null }, data: { usedAt: ctx.now() } });
-      if (count !== 1) throw new ConflictError(`Upload "${upload.id}" was used by another request at the same time; upload again`);
+      if (count !== 1) throw uploadRace(upload.id);
     },
+    uploadId: upload.id,
+    placeLocked: blobStillThere,
   };
+}
+
+/** Single use: of two concurrent pushes naming one upload, one wins; this is the other's answer. */
+export function uploadRace(uploadId: string): ConflictError {
+  return new ConflictError(`Upload "${uploadId}" was used by another request at the same time; upload again`);
 }
 
 function uploadGone(uploadId: string, what: string): ValidationError {

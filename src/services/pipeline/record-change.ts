@@ -1,0 +1,45 @@
+import { Prisma } from '../../generated/prisma/client.js';
+import type { Tx } from '../../db/database.js';
+import { changeKindOf } from '../../domain/change-kind.js';
+import type { EntityAuditEvent } from '../audit.js';
+import type { Actor } from '../context.js';
+
+/**
+ * Records a command's change in ONE statement, inside its transaction: the
+ * audit event and, when the store publishes live updates (`liveChannel`),
+ * a webhook outbox row per matching webhook of the entity and the NOTIFY
+ * that tells every process (PostgreSQL delivers it at commit). All of it
+ * commits or rolls back with the change. Returns the audit event's id, which
+ * is also the live event's and the deliveries' id.
+ */
+export async function recordEntityChange(
+  tx: Tx,
+  actor: Actor | null,
+  audited: EntityAuditEvent & { entityId: number | null },
+  at: Date,
+  liveChannel: string | undefined,
+): Promise<number> {
+  const record = audited as EntityAuditEvent & { entityId: number | null; before?: unknown; after?: unknown };
+  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+  const insertAudit = Prisma.sql`
+    INSERT INTO "AuditEvent" ("actorId", "tokenId", "action", "entityId", "target", "before", "after", "createdAt")
+    VALUES (${actor?.userId ?? null}::int, ${actor?.tokenId ?? null}::int, ${record.action}, ${record.entityId}::int, ${record.target},
+            ${json(record.before)}::jsonb, ${json(record.after)}::jsonb, ${at})
+    RETURNING "id"`;
+  const kind = changeKindOf(record.action);
+  if (liveChannel === undefined || !kind || record.entityId === null) {
+    const rows = await tx.$queryRaw<Array<{ id: number }>>`${insertAudit}`;
+    return rows[0]!.id;
+  }
+  const queuedAt = new Date();
+  const rows = await tx.$queryRaw<Array<{ id: number }>>`
+    WITH audit AS (${insertAudit}),
+    queued AS (
+      INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "kind", "queuedAt", "nextAttemptAt")
+      SELECT w."id", audit."id", ${kind}, ${queuedAt}, ${queuedAt} FROM "Webhook" w, audit
+      WHERE w."entityId" = ${record.entityId}::int AND (w."events" = '{}' OR ${kind} = ANY (w."events"))
+      ON CONFLICT DO NOTHING
+    )
+    SELECT audit."id" FROM audit, LATERAL (SELECT pg_notify(${liveChannel}, audit."id"::text || ':' || ${String(record.entityId)})) AS notified`;
+  return rows[0]!.id;
+}

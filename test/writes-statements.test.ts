@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PushDocument, ReleaseDocument, ViewerDocument } from './generated/graphql.js';
+import { createUserAndLogin, loginAdmin } from './support/accounts.js';
+import { pushArchive, upload } from './support/push.js';
+import { createTestStore, type TestStore } from './support/store.js';
+import { charmZip } from './support/zip.js';
+
+/**
+ * The statement budget of the writes (docs/performance.md): a push and a
+ * release each cost at most WRITE_BUDGET statements on the wire for the whole
+ * request (authentication, the transaction's BEGIN and COMMIT, the entity's
+ * row lock, the writes, the answer), whatever the number of channels.
+ */
+const WRITE_BUDGET = 8;
+
+let store: TestStore;
+let kirk: string;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
+  // A token's first use records it (one more statement, once per interval); the writes below are measured after it.
+  await store.execute(ViewerDocument, {}, { token: kirk });
+});
+afterAll(() => store.close());
+
+/**
+ * Runs `operation` and returns its result with the statements it sent. The
+ * database hook sees COMMIT (and ROLLBACK) but not the BEGIN before them,
+ * which is counted here: one per transaction.
+ */
+async function withStatements<R>(operation: () => Promise<R>): Promise<{ result: R; statements: string[] }> {
+  const statements: string[] = [];
+  const stop = store.database.db.onStatement((sql) => {
+    if (/\b(COMMIT|ROLLBACK)\b/.test(sql) && sql.length < 80) statements.push('BEGIN (counted for the transaction)');
+    statements.push(sql);
+  });
+  try {
+    const result = await operation();
+    if (process.env.PRINT_STATEMENTS) console.log(statements.length, statements.map((sql) => sql.replace(/\s+/g, " ").slice(0, 90)));
+    return { result, statements };
+  } finally {
+    stop();
+  }
+}
+
+function charm(name: string, note: string) {
+  return charmZip({ name, revisionNote: note, resources: { data: { type: 'file', description: 'the data' } } });
+}
+
+function release(url: string, channels: string[]) {
+  return withStatements(() => store.execute(ReleaseDocument, { input: { url, revision: 0, channels } }, { token: kirk }));
+}
+
+describe('the statements of a write', () => {
+  it('a multipart push: of a new charm, and of its next revision', async () => {
+    const first = await withStatements(() => pushArchive(store, kirk, charm('budget-a', '0')));
+    expect(first.result.data?.push).toMatchObject({ __typename: 'PushSuccess', revision: { number: 0 } });
+    const next = await withStatements(() => pushArchive(store, kirk, charm('budget-a', '1')));
+    expect(next.result.data?.push).toMatchObject({ __typename: 'PushSuccess', revision: { number: 1 } });
+    expect(first.statements.length, first.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
+    expect(next.statements.length, next.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
+    // It was all written: the counter, the resource, and the blob.
+    const entity = await store.database.db.prisma.entity.findFirstOrThrow({ where: { name: 'budget-a' }, include: { resources: true, revisions: true } });
+    expect(entity.nextRevision).toBe(2);
+    expect(entity.resources.map((resource) => [resource.name, resource.type, resource.description])).toEqual([['data', 'file', 'the data']]);
+    expect((await store.request('/archives/~kirk/budget-a/1', { token: kirk })).status).toBe(200);
+  });
+
+  it('a push through an /uploads pointer', async () => {
+    await pushArchive(store, kirk, charm('budget-b', '0'));
+    const { uploadId } = await upload(store, kirk, charm('budget-b', '1'));
+    const pushed = await withStatements(() => store.execute(PushDocument, { input: { uploadId } }, { token: kirk }));
+    expect(pushed.result.data?.push).toMatchObject({ __typename: 'PushSuccess', revision: { number: 1 } });
+    expect(pushed.statements.length, pushed.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
+    expect((await store.database.db.prisma.upload.findUniqueOrThrow({ where: { id: uploadId } })).usedAt).not.toBeNull();
+  });
+
+  it('a release into one channel and into two', async () => {
+    await pushArchive(store, kirk, charmZip({ name: 'budget-c' }));
+    const one = await release('cs:~kirk/budget-c', ['stable']);
+    expect(one.result.data?.release).toMatchObject({ __typename: 'ReleaseSuccess', releases: [{ channel: 'latest/stable' }] });
+    const two = await release('cs:~kirk/budget-c', ['edge', 'beta']);
+    expect(two.result.data?.release).toMatchObject({ __typename: 'ReleaseSuccess', releases: [{ channel: 'latest/edge' }, { channel: 'latest/beta' }] });
+    expect(one.statements.length, one.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
+    // Constant in the number of channels.
+    expect(two.statements.length, two.statements.join('\n')).toBe(one.statements.length);
+  });
+
+  it('a release pinning a resource revision', async () => {
+    await pushArchive(store, kirk, charm('budget-d', '0'));
+    const prisma = store.database.db.prisma;
+    const entity = await prisma.entity.findFirstOrThrow({ where: { name: 'budget-d' }, include: { resources: true } });
+    // The resource revision is seeded: pushing one is not what this measures.
+    const pinned = await prisma.resourceRevision.create({
+      data: {
+        resourceId: entity.resources[0]!.id,
+        revision: 0,
+        sha384: 'a'.repeat(96),
+        sha256: 'b'.repeat(64),
+        size: 1n,
+        createdAt: new Date(),
+        createdById: (await prisma.user.findUniqueOrThrow({ where: { username: 'kirk' } })).id,
+      },
+    });
+    const released = await release('cs:~kirk/budget-d', ['stable', 'edge']);
+    expect(released.result.data?.release).toMatchObject({
+      __typename: 'ReleaseSuccess',
+      releases: [{ channel: 'latest/stable', resources: [{ name: 'data', revision: 0 }] }, { channel: 'latest/edge', resources: [{ name: 'data', revision: 0 }] }],
+    });
+    expect(released.statements.length, released.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
+    expect(await prisma.releaseResource.count({ where: { resourceRevisionId: pinned.id } })).toBe(2);
+  });
+});
