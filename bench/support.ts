@@ -17,6 +17,10 @@ export const ADMIN = { username: 'bench-admin', password: 'bench-password-1' };
 export interface BenchServer {
   url: string;
   database: 'pglite' | 'postgres';
+  /** The PostgreSQL schema the store runs in (BENCH_DATABASE_URL), if any. */
+  schema?: string;
+  /** The server's process id (for its CPU time). */
+  pid: number;
   adminToken: string;
   /** Server RSS now, in MiB (VmRSS of the child process). */
   rssMib(): Promise<number>;
@@ -82,6 +86,8 @@ export async function startBenchServer(): Promise<BenchServer> {
     return {
       url: started.url,
       database: databaseUrl ? 'postgres' : 'pglite',
+      ...(schema ? { schema } : {}),
+      pid: started.child.pid!,
       adminToken: login.data.login.token,
       rssMib: async () => {
         const status = await fs.readFile(`/proc/${started.child.pid}/status`, 'utf8');

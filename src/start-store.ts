@@ -3,7 +3,6 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { blobLocation, openBlobStore } from './blobs/open-blob-store.js';
 import type { StoreConfig } from './config.js';
 import { DatabaseStartupError, openDatabase, type Database } from './db/database.js';
-import { createApp } from './http/app.js';
 import { listen, type RunningServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { ensureAdmin } from './services/accounts/ensure-admin.js';
@@ -19,6 +18,9 @@ import { listenProblem } from './startup-checks.js';
  */
 export async function startStore(config: StoreConfig, hooks: { stopTracing?: () => Promise<void> } = {}): Promise<void> {
   const logger = createLogger(config.logLevel);
+  // The app's modules (GraphQL, Yoga, the schema: most of start-up's CPU)
+  // load while the database connects and checks its migrations.
+  const appModule = import('./http/app.js');
 
   let db: Database;
   try {
@@ -31,16 +33,10 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
   db.onPrismaLog((level, message, target) => logger[level]({ target, source: 'prisma' }, message));
   logger.info({ database: db.kind, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'database ready');
 
-  if (config.admin) {
-    try {
-      const outcome = await ensureAdmin(db.prisma, config.admin, config.scryptCost, new Date());
-      logger.info({ username: config.admin.username, outcome }, 'admin account checked');
-    } catch (error) {
-      logger.fatal({ err: error }, error instanceof StoreError ? error.message : 'cannot create the admin account');
-      await db.close();
-      process.exit(1);
-    }
-  }
+  // The admin check (a password hash: scrypt, on libuv's thread pool) runs
+  // while the app is built; the server listens only once it succeeded.
+  const adminChecked = config.admin ? ensureAdmin(db.prisma, config.admin, config.scryptCost, new Date()) : Promise.resolve(null);
+  adminChecked.catch(() => undefined);
 
   let blobs: BlobStore;
   try {
@@ -57,6 +53,7 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
     (error: unknown) => logger.error({ err: error }, 'blob garbage collection failed'),
   );
 
+  const { createApp } = await appModule;
   const downloadCounter = new DownloadCounter(db.prisma, logger);
   downloadCounter.start(config.downloadStatsFlushSeconds * 1000);
   const app = createApp({
@@ -91,6 +88,15 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
       },
     },
   });
+  try {
+    const outcome = await adminChecked;
+    if (config.admin) logger.info({ username: config.admin.username, outcome }, 'admin account checked');
+  } catch (error) {
+    logger.fatal({ err: error }, error instanceof StoreError ? error.message : 'cannot create the admin account');
+    await downloadCounter.stop();
+    await db.close();
+    process.exit(1);
+  }
   let server: RunningServer;
   try {
     server = await listen(app, config.host, config.port, logger);
