@@ -27,11 +27,14 @@ import { withRetries } from './retry.js';
  *     UPDATE` on "Entity" (several entities: one at a time by ascending id);
  *  3. loads the caller's rights (groups, admin flag, the entity's ACL)
  *     INSIDE the transaction, after the lock, so a write that waited while
- *     its caller's access was revoked is refused;
+ *     its caller's access was revoked is refused. Uncontended, 2 and 3 are
+ *     one statement (locked-read.ts: it locks with SKIP LOCKED, so it never
+ *     waits; when another transaction holds the lock, a statement of its own
+ *     waits for it and a fresh one reads);
  *  4. runs the use case's checks and writes (`execute`);
- *  5. records the use case's typed audit event in the same transaction, and
- *     hands it to the publisher's recordInTransaction (live updates: NOTIFY,
- *     webhook outbox), so those commit or roll back with the change;
+ *  5. records the use case's typed audit event in the same transaction, with
+ *     the live update's webhook outbox rows and NOTIFY in the same statement
+ *     (record-change.ts), so those commit or roll back with the change;
  *  6. commits; a deadlock or serialization failure reruns 2-5 (bounded, with
  *     jitter; see retry.ts);
  *  7. clears the request's caches, so later fields and mutations of the same
