@@ -39,6 +39,7 @@ const SLOW = [
   'test/faults.test.ts',
   'test/push/blob-collector-race.test.ts',
   'test/push/multipart-limit.test.ts',
+  'test/push/upload-memory.test.ts',
 ];
 const NEVER = ['test/browser/**', 'node_modules/**'];
 
