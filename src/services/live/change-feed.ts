@@ -35,11 +35,11 @@ function toEvent(row: AuditRow): EntityChangeEvent | null {
   return { eventId: row.id, kind, entityId: row.entityId, at: row.createdAt, channels: channelsOfChange(row.action, row.after) };
 }
 
-/** The payload of a change notification: ids only (NOTIFY payloads are limited to 8000 bytes). */
-export function notificationPayload(change: { eventId: number; entityId: number }): string {
-  return `${change.eventId}:${change.entityId}`;
-}
-
+/**
+ * A change notification's payload is `<eventId>:<entityId>`, ids only (NOTIFY
+ * payloads are limited to 8000 bytes); the pipeline writes it in SQL
+ * (pipeline/record-change.ts).
+ */
 function parsePayload(payload: string): { eventId: number; entityId: number } | null {
   const match = /^(\d+):(\d+)$/.exec(payload);
   return match ? { eventId: Number(match[1]), entityId: Number(match[2]) } : null;
