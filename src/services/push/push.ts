@@ -106,9 +106,10 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
             event: null,
           };
         }
-        if (content.uploadId !== null && !written.uploadMarked) throw uploadRace(content.uploadId);
-        // The statement took the blob's lock: put the blob in place under it.
+        // The statement took the blob's lock: put the blob in place under it (an upload's: check the collector left it).
         await content.placeLocked();
+        // Single use: of two concurrent pushes naming one upload, one wins.
+        if (content.uploadId !== null && !written.uploadMarked) throw uploadRace(content.uploadId);
         const pushed: PushedRevision = {
           ...revision,
           id: written.id,
