@@ -43,9 +43,7 @@ async function withStatements<R>(operation: () => Promise<R>): Promise<{ result:
     statements.push(sql);
   });
   try {
-    const result = await operation();
-    if (process.env.PRINT_STATEMENTS) console.log(statements.length, statements.map((sql) => sql.replace(/\s+/g, " ").slice(0, 90)));
-    return { result, statements };
+    return { result: await operation(), statements };
   } finally {
     stop();
   }
