@@ -26,18 +26,19 @@ BEGIN
 END
 $$;
 
+-- Puts the triggers on a table. Every table that a read answer comes from needs them: a migration
+-- that creates one calls `SELECT "charmstore_track_read_version"('NewTable');`
+-- (test/db/read-version.test.ts fails for a table without them that is not listed there as exempt).
+CREATE FUNCTION "charmstore_track_read_version"("table_name" text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "charmstore_bump_read_version"()', "table_name" || '_read_version', "table_name");
+  EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION "charmstore_bump_read_version"()', "table_name" || '_read_version_truncate', "table_name");
+END
+$$;
+
 -- Every table a read answer comes from, except "Token" (its use time changes on reads; no cached
 -- answer shows tokens, and authentication reads the token on every request) and "DownloadCount"
 -- (statistics, flushed in the background; answers showing them are never cached).
-DO $$
-DECLARE
-  name text;
-BEGIN
-  FOREACH name IN ARRAY ARRAY['User', 'Group', 'GroupMember', 'Namespace', 'Entity', 'TopLevelName', 'Revision', 'Resource',
-    'ResourceRevision', 'Track', 'Channel', 'Release', 'ReleaseResource', 'AclEntry', 'Upload', 'AuditEvent', 'Webhook', 'WebhookDelivery']
-  LOOP
-    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "charmstore_bump_read_version"()', name || '_read_version', name);
-    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION "charmstore_bump_read_version"()', name || '_read_version_truncate', name);
-  END LOOP;
-END
-$$;
+SELECT "charmstore_track_read_version"("name") FROM unnest(ARRAY['User', 'Group', 'GroupMember', 'Namespace', 'Entity', 'TopLevelName',
+  'Revision', 'Resource', 'ResourceRevision', 'Track', 'Channel', 'Release', 'ChannelBase', 'ReleaseResource', 'AclEntry', 'Upload',
+  'AuditEvent', 'Webhook', 'WebhookDelivery']) AS "tables"("name");
