@@ -144,6 +144,8 @@ const environmentSchema = z
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
     STORE_TRUST_PROXY: booleanSetting(false),
+    STORE_READ_CACHE: booleanSetting(true),
+    STORE_READ_CACHE_MAX_MB: positiveInt(64),
     STORE_CORS_ORIGINS: z
       .string()
       .default('')
@@ -222,6 +224,8 @@ export interface StoreConfig {
   corsOrigins: string[];
   /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
   trustProxy: boolean;
+  /** Whole answers to queries kept while nothing they show changed (src/http/read-cache.ts); null when off. */
+  readCache: { maxBytes: number } | null;
   live: LiveConfig;
 }
 
@@ -325,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
     corsOrigins: e.STORE_CORS_ORIGINS,
     trustProxy: e.STORE_TRUST_PROXY,
+    readCache: e.STORE_READ_CACHE ? { maxBytes: e.STORE_READ_CACHE_MAX_MB * 1024 * 1024 } : null,
     live: {
       authRecheckSeconds: e.STORE_LIVE_AUTH_RECHECK_SECONDS,
       webhookAllowPrivate: e.STORE_WEBHOOK_ALLOW_PRIVATE,

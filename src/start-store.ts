@@ -77,6 +77,7 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
     limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
+    readCache: config.readCache,
     live: {
       authRecheckMs: config.live.authRecheckSeconds * 1000,
       webhookDelivery: {

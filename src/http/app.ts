@@ -30,6 +30,7 @@ import { DEFAULT_LIVE_SETTINGS, LiveUpdates, type LiveSettings } from '../servic
 import { uiRoutes } from './ui-routes.js';
 import { yogaLogger } from './yoga-logging.js';
 import { requestContext } from '../request-context.js';
+import { readCache, type ReadCacheSettings } from './read-cache.js';
 
 export interface AppOptions {
   db: Database;
@@ -64,6 +65,8 @@ export interface AppOptions {
   metrics?: StoreMetrics;
   /** When set, GET /metrics asks for this bearer token (STORE_METRICS_TOKEN); otherwise it is public. */
   metricsToken?: string;
+  /** Keep whole answers to queries while nothing they show changed (STORE_READ_CACHE); off when absent. */
+  readCache?: ReadCacheSettings | null;
 }
 
 /** The most tokens a GraphQL document may have (graphql-armor refuses more while parsing). */
@@ -249,6 +252,8 @@ export function createApp(options: AppOptions): StoreApp {
         maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
+      // After the plugins that watch execution (metrics, outages): a kept answer skips only the execution itself.
+      ...(options.readCache ? [readCache(db, options.readCache, now)] : []),
       eventIds(),
       // It replaces the response the others have finished (headers included).
       compression(),

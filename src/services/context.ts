@@ -5,6 +5,7 @@ import type { ArchiveLimits } from '../domain/archive.js';
 import type { DomainEventPublisher } from './pipeline/events.js';
 import type { LoginThrottle } from './accounts/login-throttle.js';
 import type { WebhookTargetPolicy } from '../domain/webhook-target.js';
+import type { ReadValidity } from './read-validity.js';
 
 /** Who is calling: a signed-in user through one token. */
 export interface Actor {
@@ -65,4 +66,6 @@ export interface ServiceContext {
   clientAddress?: string | null;
   /** Failed sign-in counts of this process. */
   loginThrottle?: LoginThrottle;
+  /** Set while the answer being computed may be kept for later requests (read-validity.ts). */
+  readValidity?: ReadValidity;
 }

@@ -51,7 +51,8 @@ async function loadMigratedSnapshot(): Promise<PGlite> {
 
 /**
  * Puts `pglite` back in the state of the migrated snapshot: every table
- * emptied, its identity sequences restarted (the migrations insert no rows),
+ * emptied, its identity sequences restarted (the migrations insert no rows
+ * but ReadVersion's one, which stays: its number must only grow),
  * and the session reset (settings, locks, prepared statements). False, and
  * the instance closed, when that fails or does not finish in time (a test
  * left a transaction open): the next store then loads the snapshot.
@@ -59,7 +60,7 @@ async function loadMigratedSnapshot(): Promise<PGlite> {
 async function emptied(pglite: PGlite): Promise<boolean> {
   const reset = (async () => {
     const { rows } = await pglite.query<{ name: string }>(
-      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'",
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('_prisma_migrations', 'ReadVersion')",
     );
     if (rows.length > 0) await pglite.exec(`TRUNCATE ${rows.map((row) => row.name).join(', ')} RESTART IDENTITY CASCADE`);
     await pglite.exec('DISCARD ALL');

@@ -110,6 +110,8 @@ export async function createTestStore(
     /** Another backend (test/blobs/s3.test.ts); the default is a filesystem store in a temporary directory. */
     blobs?: BlobStore;
     metricsToken?: string;
+    /** Keep whole answers (src/http/read-cache.ts); off unless given, or TEST_READ_CACHE=true for a whole run. */
+    readCache?: boolean;
   } = {},
 ): Promise<TestStore> {
   const database = options.database ?? (await createTestDatabase());
@@ -149,6 +151,7 @@ export async function createTestStore(
     events: options.events,
     live: options.live,
     metricsToken: options.metricsToken,
+    readCache: (options.readCache ?? process.env.TEST_READ_CACHE === 'true') ? { maxBytes: 16 * 1024 * 1024 } : null,
   });
 
   const execute: TestStore['execute'] = async (document, variables, opts = {}) => {

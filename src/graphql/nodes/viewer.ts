@@ -1,5 +1,6 @@
 import { isScopedToken } from '../../services/authorization/caller.js';
 import type { Actor } from '../../services/context.js';
+import { answerNotReusable } from '../../services/read-validity.js';
 import { builder } from '../builder.js';
 import { requireListedCursor } from '../cursors.js';
 import { markOwn } from '../own-account.js';
@@ -36,6 +37,8 @@ export const ViewerType = builder.objectRef<Actor>('Viewer').implement({
       description:
         'Your live tokens (not revoked, not expired), newest first. A scoped token sees only itself; a token without limits sees them all.',
       resolve: async (query, actor, args, ctx) => {
+        // Tokens change without moving ReadVersion (their use time): an answer listing them is never kept.
+        answerNotReusable(ctx.services);
         const where = {
           userId: actor.userId,
           revokedAt: null,

@@ -10,6 +10,7 @@ import type { ServiceContext } from '../context.js';
 import { entityAccessLoader } from '../entities/find-entity.js';
 import { type EntityStateRow, entityRowLoader } from '../entities/entity-rows.js';
 import { perRequest } from '../request-cache.js';
+import { answerChangesAt, nowWithHorizon } from '../read-validity.js';
 
 export function riskFromDb(risk: Risk): RiskName {
   return risk.toLowerCase() as RiskName;
@@ -102,9 +103,18 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
     'channel-state',
     () =>
       new DataLoader<number, EntityChannels | null>(async (ids) => {
-        const now = ctx.now();
+        const now = nowWithHorizon(ctx);
         const lifetimeMs = ctx.settings.branchTtlSeconds * 1000;
         const entities = await entityRowLoader(ctx).loadMany(ids);
+        // The clock matters only where an open branch expires: a kept answer must not outlive that moment.
+        for (const entity of entities) {
+          if (entity instanceof Error || !entity) continue;
+          for (const row of entity.channels) {
+            if (!row.branch || row.closed || !row.lastReleasedAt) continue;
+            const expiresAt = row.lastReleasedAt.getTime() + lifetimeMs;
+            if (expiresAt > now.getTime()) answerChangesAt(ctx, new Date(expiresAt));
+          }
+        }
         return entities.map((entity) => {
           if (entity instanceof Error) throw entity;
           if (!entity) return null;

@@ -1,6 +1,7 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { ServiceContext } from '../context.js';
+import { answerNotReusable } from '../read-validity.js';
 
 export type DownloadGrouping = 'CHANNEL' | 'REVISION' | 'DAY';
 
@@ -33,6 +34,8 @@ export async function downloadStatistics(ctx: ServiceContext, entityId: number, 
   if (to < from) throw new ValidationError(`"to" (${query.to}) is before "from" (${query.from})`, 'to');
   const days = (to.getTime() - from.getTime()) / 86_400_000 + 1;
   if (days > MAX_STATISTICS_DAYS) throw new ValidationError(`The period covers ${days} days; ask for at most ${MAX_STATISTICS_DAYS} at a time`, 'to');
+  // Counts are flushed in the background without moving ReadVersion: an answer showing them is never kept.
+  answerNotReusable(ctx);
   const key = {
     CHANNEL: Prisma.sql`"channel"`,
     REVISION: Prisma.sql`CASE WHEN "resourceName" = '' THEN "revision"::text ELSE "resourceName" || '/' || "revision"::text END`,
