@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { S3BlobStore } from '../src/blobs/s3-blob-store.js';
 import { openPostgresDatabase, type Database } from '../src/db/database.js';
 import { collectGarbage, type GarbageReport } from '../src/services/blobs/collect-garbage.js';
@@ -209,6 +209,10 @@ describe.skipIf(!postgres)('three store processes on one PostgreSQL and one S3 b
       await onB.waitFor((events) => events.length >= 2, PHASE_MS);
 
       let running = true;
+      // However the test ends (a failure, its time limit), the loops below stop with it rather than run on in this worker.
+      onTestFinished(() => {
+        running = false;
+      });
       let turn = 0;
       /** Round-robin over the live processes; a request to one being killed fails and is not acknowledged. */
       let alive = [...servers];
