@@ -96,6 +96,12 @@ const environmentSchema = z
         .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// url')
         .optional(),
     ),
+    STORE_DATABASE_DIRECT_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// url')
+        .optional(),
+    ),
     STORE_DATA_DIR: z.string().trim().min(1).default('./data'),
     STORE_BLOB_DIR: optionalString,
     STORE_BLOB_BACKEND: z.enum(['file', 's3'], { error: 'expected file or s3' }).default('file'),
@@ -188,6 +194,8 @@ export interface StoreConfig {
   port: number;
   /** A PostgreSQL server; undefined means the embedded PGlite database. */
   databaseUrl: string | undefined;
+  /** The same database without a transaction pooler (PgBouncer) in between, for migrations and LISTEN; undefined: `databaseUrl`. */
+  databaseDirectUrl: string | undefined;
   dataDir: string;
   /** The filesystem blob store's directory (STORE_BLOB_BACKEND=file). */
   blobDir: string;
@@ -280,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.STORE_DATABASE_DIRECT_URL,
     dataDir,
     blobDir: path.resolve(e.STORE_BLOB_DIR ?? path.join(dataDir, 'blobs')),
     s3:

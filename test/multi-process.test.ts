@@ -71,6 +71,12 @@ const pickChange = (data: { entityChanged: { eventId: string; kind: string; enti
 
 const postgres = testDatabaseKind() === 'postgres';
 const schema = `multi_${randomBytes(6).toString('hex')}`;
+/**
+ * The role of STORE_DATABASE_DIRECT_URL (what PgBouncer deployments set to
+ * reach the server itself): a role of its own, so the test can tell which
+ * connections used it. Roles belong to the cluster: dropped at the end.
+ */
+const directRole = `${schema}_direct`;
 let s3: TestS3Server;
 const dataDirs: string[] = [];
 /** The processes, in the order requests go round. */
@@ -86,9 +92,10 @@ async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promi
   }
 }
 
-function schemaUrl(): string {
+function schemaUrl(role?: string): string {
   const url = new URL(testDatabaseUrl());
   url.searchParams.set('schema', schema);
+  if (role !== undefined) url.username = role;
   return url.toString();
 }
 
@@ -100,6 +107,7 @@ async function serverEnv(): Promise<Record<string, string>> {
     ...ADMIN,
     ...s3.env(PREFIX),
     DATABASE_URL: schemaUrl(),
+    STORE_DATABASE_DIRECT_URL: schemaUrl(directRole),
     STORE_DATA_DIR: dataDir,
     STORE_BLOB_GC_GRACE_SECONDS: '1',
     STORE_UPLOAD_TTL_SECONDS: String(UPLOAD_TTL_SECONDS),
@@ -111,6 +119,7 @@ async function serverEnv(): Promise<Record<string, string>> {
 beforeAll(async () => {
   if (!postgres) return;
   s3 = await startS3Server();
+  await withAdminClient((client) => client.query(`CREATE ROLE "${directRole}" SUPERUSER LOGIN`));
   // Three processes at once on a schema that does not exist yet: each runs the migrations at start.
   const envs = [await serverEnv(), await serverEnv(), await serverEnv()];
   servers.push(...(await Promise.all(envs.map((env) => startServer(env, { startMs: 3 * SERVER_START_MS })))));
@@ -121,7 +130,12 @@ afterAll(async () => {
   for (const server of servers) await server.stop('SIGKILL');
   await s3?.close();
   for (const dir of dataDirs) await fs.rm(dir, { recursive: true, force: true });
-  if (postgres) await withAdminClient((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+  if (postgres) {
+    await withAdminClient(async (client) => {
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.query(`DROP ROLE IF EXISTS "${directRole}"`);
+    });
+  }
 });
 
 async function download(server: ServerProcess, token: string, downloadUrl: string): Promise<string> {
@@ -166,6 +180,9 @@ describe.skipIf(!postgres)('three store processes on one PostgreSQL and one S3 b
     );
     expect(rows.rows.map((row) => row.migration_name)).toEqual(expected);
     expect(rows.rows.every((row) => row.finished && !row.rolled_back)).toBe(true);
+    // Through STORE_DATABASE_DIRECT_URL: its role owns what the migrations created.
+    const owners = await withAdminClient((client) => client.query<{ owner: string }>('SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = $1', [schema]));
+    expect(owners.rows.map((row) => row.owner)).toEqual([directRole]);
     // And all three serve the same store.
     for (const server of servers) expect((await fetch(`${server.url}/readiness`)).status).toBe(200);
   });
@@ -207,6 +224,11 @@ describe.skipIf(!postgres)('three store processes on one PostgreSQL and one S3 b
       subscriptions.push(onA, onB);
       await onA.waitFor((events) => events.length >= 2 * ENTITIES.length, PHASE_MS);
       await onB.waitFor((events) => events.length >= 2, PHASE_MS);
+      // Each process LISTENs (from its first subscriber on) through STORE_DATABASE_DIRECT_URL; its pool uses DATABASE_URL.
+      const listeners = await withAdminClient((client) =>
+        client.query<{ role: string }>("SELECT usename AS role FROM pg_stat_activity WHERE application_name LIKE 'charmstore-listen %' AND usename = $1", [directRole]),
+      );
+      expect(listeners.rows.length).toBeGreaterThanOrEqual(2);
 
       let running = true;
       // However the test ends (a failure, its time limit), the loops below stop with it rather than run on in this worker.
