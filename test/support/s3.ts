@@ -109,11 +109,11 @@ export async function startS3Server(): Promise<TestS3Server> {
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: TEST_BUCKET }] });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  // s3rver writes an object's file and metadata non-atomically: concurrent
-  // writes of one key (identical content, as the conformance tests make) now
-  // and then get a 500 InternalError on a loaded machine, which S3 does not
-  // give them. The SDK retries a 500; three attempts (its default) were seen
-  // to run out under load, so the test client makes more.
+  // s3rver answered concurrent writes under one prefix with a 500
+  // InternalError now and then on a loaded machine, which S3 does not give
+  // them; the SDK retries a 500, and three attempts (its default) were seen to
+  // run out. The file-store replacements above remove the causes found; the
+  // test client still makes more attempts, as a margin.
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: S3RVER_CREDENTIALS, maxAttempts: 10 });
   return {
     endpoint,
