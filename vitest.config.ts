@@ -40,6 +40,7 @@ const SLOW = [
   'test/push/blob-collector-race.test.ts',
   'test/push/multipart-limit.test.ts',
   'test/push/upload-memory.test.ts',
+  'test/blobs/upload-memory.test.ts',
 ];
 const NEVER = ['test/browser/**', 'node_modules/**'];
 

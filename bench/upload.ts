@@ -20,6 +20,11 @@
  * runs (VmHWM reset just before it via /proc/<pid>/clear_refs). The exit
  * status is 1 when the upload itself grows a process by 256 MiB or more,
  * i.e. when something buffers the body.
+ *
+ * BENCH_BLOBS=s3 stores the blobs in an S3 bucket instead of files: an s3rver
+ * (the tests' S3 server, test/support/s3.ts) in this process on loopback,
+ * each scenario under a prefix of its own. BENCH_SCENARIOS=postgres skips the
+ * embedded database's scenarios (embedded skips PostgreSQL's).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import pg from 'pg';
+import { startS3Server, type TestS3Server } from '../test/support/s3.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MIB = 1024 * 1024;
@@ -219,21 +225,40 @@ async function withThrowawaySchema<T>(url: string, run: (schemaUrl: string) => P
   }
 }
 
+const BLOBS = process.env.BENCH_BLOBS?.trim() || 'file';
+if (!['file', 's3'].includes(BLOBS)) throw new Error(`BENCH_BLOBS=${BLOBS}: expected file or s3`);
+const SCENARIOS = process.env.BENCH_SCENARIOS?.trim() || 'all';
+if (!['all', 'embedded', 'postgres'].includes(SCENARIOS)) throw new Error(`BENCH_SCENARIOS=${SCENARIOS}: expected all, embedded or postgres`);
+
 async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
-  const run = async (scenario: Scenario) => {
-    process.stderr.write(`bench: ${scenario.name}...\n`);
-    results.push(await runScenario(scenario));
-  };
-  const embeddedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-bench-'));
+  const s3: TestS3Server | undefined = BLOBS === 's3' ? await startS3Server() : undefined;
   try {
-    await run({ name: 'embedded, first start', env: {}, dataDir: embeddedDir });
-    await run({ name: 'embedded, restart', env: {}, dataDir: embeddedDir });
+    await runScenarios(results, s3);
   } finally {
-    await fs.rm(embeddedDir, { recursive: true, force: true });
+    await s3?.close();
+  }
+  await report(results);
+}
+
+async function runScenarios(results: ScenarioResult[], s3: TestS3Server | undefined): Promise<void> {
+  const run = async (scenario: Scenario) => {
+    const name = s3 ? `${scenario.name}, s3` : scenario.name;
+    process.stderr.write(`bench: ${name}...\n`);
+    const blobEnv = s3 ? s3.env(`bench-${randomBytes(4).toString('hex')}/`) : {};
+    results.push({ ...(await runScenario({ ...scenario, env: { ...blobEnv, ...scenario.env } })), scenario: name });
+  };
+  if (SCENARIOS !== 'postgres') {
+    const embeddedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-bench-'));
+    try {
+      await run({ name: 'embedded, first start', env: {}, dataDir: embeddedDir });
+      await run({ name: 'embedded, restart', env: {}, dataDir: embeddedDir });
+    } finally {
+      await fs.rm(embeddedDir, { recursive: true, force: true });
+    }
   }
   const url = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  if (url) {
+  if (url && SCENARIOS !== 'embedded') {
     const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-bench-'));
     try {
       await withThrowawaySchema(url, async (schemaUrl) => {
@@ -244,12 +269,15 @@ async function main(): Promise<void> {
       await fs.rm(blobDir, { recursive: true, force: true });
     }
   }
+}
 
+async function report(results: ScenarioResult[]): Promise<void> {
+  const url = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
   const baseline = await sha384sumMiBps();
   const ratio = (r: ScenarioResult) => (baseline ? Number((r.throughputMiBps / baseline).toFixed(2)) : null);
   const server = process.env.BENCH_SERVER === 'source' ? 'source (tsx)' : 'compiled (dist/)';
   process.stdout.write(
-    `${JSON.stringify({ server, uploadedMiB: SIZE_MIB, targetPeakRssMiB: TARGET_RSS_MIB, sha384sumMiBps: baseline && round1(baseline), results: results.map((r) => ({ ...r, ofSha384sum: ratio(r) })) }, null, 2)}\n\n`,
+    `${JSON.stringify({ server, blobs: BLOBS, uploadedMiB: SIZE_MIB, targetPeakRssMiB: TARGET_RSS_MIB, sha384sumMiBps: baseline && round1(baseline), results: results.map((r) => ({ ...r, ofSha384sum: ratio(r) })) }, null, 2)}\n\n`,
   );
   const columns = ['scenario', 'start-up s', 'start-up peak MiB', 'idle RSS MiB', 'upload peak MiB', 'upload growth MiB', 'MiB/s', 'x sha384sum'];
   const rows = results.map((r) => [r.scenario, r.startupSeconds, r.startupPeakRssMiB, r.idleRssMiB, r.uploadPeakRssMiB, r.uploadGrowthMiB, r.throughputMiBps, ratio(r) ?? '-'].map(String));

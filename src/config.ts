@@ -96,6 +96,12 @@ const environmentSchema = z
         .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// url')
         .optional(),
     ),
+    STORE_DATABASE_DIRECT_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// url')
+        .optional(),
+    ),
     STORE_DATA_DIR: z.string().trim().min(1).default('./data'),
     STORE_BLOB_DIR: optionalString,
     STORE_BLOB_BACKEND: z.enum(['file', 's3'], { error: 'expected file or s3' }).default('file'),
@@ -110,6 +116,8 @@ const environmentSchema = z
     STORE_S3_REGION: optionalString,
     STORE_S3_FORCE_PATH_STYLE: booleanSetting(false),
     STORE_S3_PRESIGN_SECONDS: wholeNumber(0, 0, 7 * 24 * 3600, ' (0 serves downloads through the store; S3 signatures last 7 days at most)'),
+    STORE_S3_PART_MIB: wholeNumber(5, 5, 512, ' (S3 parts are at least 5 MiB)'),
+    STORE_S3_UPLOAD_QUEUE: wholeNumber(2, 1, 16),
     STORE_ADMIN_USERNAME: optionalString,
     STORE_ADMIN_PASSWORD: optionalString,
     STORE_METRICS_TOKEN: optionalString,
@@ -188,6 +196,8 @@ export interface StoreConfig {
   port: number;
   /** A PostgreSQL server; undefined means the embedded PGlite database. */
   databaseUrl: string | undefined;
+  /** The same database without a transaction pooler (PgBouncer) in between, for migrations and LISTEN; undefined: `databaseUrl`. */
+  databaseDirectUrl: string | undefined;
   dataDir: string;
   /** The filesystem blob store's directory (STORE_BLOB_BACKEND=file). */
   blobDir: string;
@@ -257,6 +267,10 @@ export interface S3Settings {
   forcePathStyle: boolean;
   /** Downloads redirect to a presigned URL valid this long; 0 streams them through the store. */
   presignSeconds: number;
+  /** Multipart upload part size, in bytes: what one part holds in memory. */
+  partBytes: number;
+  /** Parts of one upload sent at once; memory per upload is about (queueSize + 2) x partBytes. */
+  queueSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -278,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.STORE_DATABASE_DIRECT_URL,
     dataDir,
     blobDir: path.resolve(e.STORE_BLOB_DIR ?? path.join(dataDir, 'blobs')),
     s3:
@@ -289,6 +304,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
             region: e.STORE_S3_REGION,
             forcePathStyle: e.STORE_S3_FORCE_PATH_STYLE,
             presignSeconds: e.STORE_S3_PRESIGN_SECONDS,
+            partBytes: e.STORE_S3_PART_MIB * 1024 * 1024,
+            queueSize: e.STORE_S3_UPLOAD_QUEUE,
           }
         : undefined,
     metricsToken: e.STORE_METRICS_TOKEN,

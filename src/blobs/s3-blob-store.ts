@@ -17,9 +17,8 @@ import type { BlobStore, ByteSource, DownloadRedirect, StagedBlob, StoredBlob } 
 import { BlobTooLargeError } from './blob-store.js';
 
 const SHA384_HEX = /^[0-9a-f]{96}$/;
-/** S3's smallest multipart part (except the last). Memory per upload is about PART_BYTES × (QUEUE + 1). */
-const PART_BYTES = 5 * 1024 * 1024;
-const QUEUE = 2;
+/** S3's smallest multipart part (except the last), and the default part size. */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 export interface S3BlobStoreOptions {
   client: S3Client;
@@ -28,6 +27,9 @@ export interface S3BlobStoreOptions {
   prefix: string;
   /** Downloads redirect to presigned URLs valid this long; 0 never redirects. */
   presignSeconds: number;
+  /** Multipart part size (default and least 5 MiB) and parts sent at once (default 2): see `stage`. */
+  partBytes?: number;
+  queueSize?: number;
 }
 
 /**
@@ -51,12 +53,16 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly presignSeconds: number;
+  private readonly partBytes: number;
+  private readonly queueSize: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
     this.prefix = options.prefix;
     this.presignSeconds = options.presignSeconds;
+    this.partBytes = Math.max(MIN_PART_BYTES, options.partBytes ?? MIN_PART_BYTES);
+    this.queueSize = Math.max(1, options.queueSize ?? 2);
   }
 
   /** A client from the settings and the AWS SDK's credential chain; fails now, not at the first upload, when the bucket cannot be reached. */
@@ -67,7 +73,14 @@ export class S3BlobStore implements BlobStore {
       forcePathStyle: settings.forcePathStyle,
     });
     await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
-    return new S3BlobStore({ client, bucket: settings.bucket, prefix: settings.prefix, presignSeconds: settings.presignSeconds });
+    return new S3BlobStore({
+      client,
+      bucket: settings.bucket,
+      prefix: settings.prefix,
+      presignSeconds: settings.presignSeconds,
+      partBytes: settings.partBytes,
+      queueSize: settings.queueSize,
+    });
   }
 
   keyOf(sha384: string): string {
@@ -90,11 +103,15 @@ export class S3BlobStore implements BlobStore {
         yield chunk;
       }
     }
+    // What an upload holds in memory, whatever its size (STORE_S3_PART_MIB, STORE_S3_UPLOAD_QUEUE):
+    // `queueSize` parts being sent, the part being filled from the request's
+    // chunks, and lib-storage's concatenation of those chunks into the next
+    // part; about (queueSize + 2) x partSize, 20 MiB with the defaults.
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: stagingKey, Body: Readable.from(hashed(), { objectMode: false }) },
-      partSize: PART_BYTES,
-      queueSize: QUEUE,
+      partSize: this.partBytes,
+      queueSize: this.queueSize,
       // A failed upload aborts its multipart upload (parts of a crashed process are for the bucket's lifecycle rule).
       leavePartsOnError: false,
     });

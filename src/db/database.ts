@@ -68,6 +68,12 @@ export interface OpenDatabaseOptions {
    * open for its owner (the tests empty and reuse one for the next store).
    */
   pglite?: PGlite;
+  /**
+   * PostgreSQL only: the same database reached without a transaction pooler
+   * (PgBouncer) in between, for what needs a session of its own: the
+   * migrations (a session-level advisory lock) and the live-updates LISTEN.
+   */
+  directUrl?: string;
 }
 
 type QueryListener = (sql: string) => void;
@@ -183,6 +189,13 @@ export async function openPostgresDatabase(
   } catch (error) {
     throw new DatabaseStartupError(`DATABASE_URL is not a valid PostgreSQL url: ${describe(error)}`);
   }
+  let parsedDirect;
+  try {
+    parsedDirect = options.directUrl === undefined ? undefined : parsePostgresUrl(options.directUrl);
+  } catch (error) {
+    throw new DatabaseStartupError(`STORE_DATABASE_DIRECT_URL is not a valid PostgreSQL url: ${describe(error)}`);
+  }
+  const directUrl = options.directUrl ?? url;
   // `?schema=name` in the url (Prisma's convention) or the override isolates the store in one schema.
   const schema = schemaOverride ?? parsed.schema;
   const tuning = options.tuning ?? DEFAULT_DATABASE_TUNING;
@@ -211,9 +224,9 @@ export async function openPostgresDatabase(
     if (options.migrateInChildProcess) {
       // Nothing to migrate (the usual restart): no child process, no schema engine.
       const current = await migrationsAreApplied(async (sql) => (await pool.query(sql)).rows);
-      if (!current) await migrateInChildProcess({ kind: 'postgres', url, schema });
+      if (!current) await migrateInChildProcess({ kind: 'postgres', url: directUrl, schema });
     } else if (!options.alreadyMigrated) {
-      await migratePostgres(url, schema);
+      await migratePostgres(directUrl, schema);
     }
   } catch (error) {
     await pool.end().catch(() => undefined);
@@ -221,7 +234,8 @@ export async function openPostgresDatabase(
   }
   const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
   // The listening connection is not pooled: it stays in LISTEN for the life of the process.
-  const { max: _max, ...clientConfig } = poolConfig;
+  const { max: _max, ...pooledClientConfig } = poolConfig;
+  const clientConfig = options.directUrl === undefined ? pooledClientConfig : { ...pooledClientConfig, ...parsedDirect!.poolConfig, options: pooledClientConfig.options };
   const channel = changeChannelName(schema);
   const notifications = closedWithDatabase(
     postgresNotifications({ ...clientConfig, application_name: `charmstore-listen ${channel}` }, channel, {
@@ -248,8 +262,8 @@ export async function openPostgresDatabase(
 }
 
 /** The server's database: PostgreSQL at `databaseUrl`, else PGlite under `dataDir`; migrated in a child process. */
-export function openDatabase(config: { databaseUrl: string | undefined; dataDir: string; database?: DatabaseTuning }): Promise<Database> {
-  const options = { migrateInChildProcess: true, tuning: config.database };
+export function openDatabase(config: { databaseUrl: string | undefined; databaseDirectUrl?: string | undefined; dataDir: string; database?: DatabaseTuning }): Promise<Database> {
+  const options = { migrateInChildProcess: true, tuning: config.database, ...(config.databaseDirectUrl ? { directUrl: config.databaseDirectUrl } : {}) };
   return config.databaseUrl
     ? openPostgresDatabase(config.databaseUrl, undefined, options)
     : openPgliteDatabase(path.join(config.dataDir, 'pglite'), options);

@@ -215,6 +215,19 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
       expect([head.status, head.headers.get('content-length')]).toEqual([200, String(archive.length)]);
     });
 
+    it('refuses the push of an upload whose blob was collected while the push read it (upload again), storing nothing', async () => {
+      // The race, made certain: an upload expires while its push reads it, and
+      // the collector removes its blob before the read ends. The push reads
+      // outside the blob's lock, so it must explain the missing blob itself.
+      const archive = charmZip({ name: 'collected-meanwhile', revisionNote: backend.name });
+      const uploaded = await upload(store, kirk, archive);
+      await store.blobs.remove(uploaded.sha384);
+      const pushed = await store.execute(PushDocument, { input: { uploadId: uploaded.uploadId } }, { token: kirk });
+      expect(pushed.errors).toBeUndefined();
+      expect(pushed.data?.push).toMatchObject({ __typename: 'ValidationError', field: 'uploadId', message: expect.stringMatching(/upload the archive again with POST \/uploads/) });
+      expect(await store.database.db.prisma.entity.count({ where: { name: 'collected-meanwhile' } })).toBe(0);
+    });
+
     it('never loses an acknowledged push to a collector racing pushes of the same bytes', async () => {
       const acknowledged: Array<{ path: string; sha384: string }> = [];
       let refused = 0;

@@ -28,7 +28,8 @@ describe('S3 blob store: configuration', () => {
   it('opens the configured bucket with the AWS SDK credential chain', async () => {
     const env = s3.env('from-config');
     const config = loadConfig({ ...env, STORE_S3_PREFIX: '/from-config' });
-    expect(config.s3).toMatchObject({ bucket: s3.bucket, prefix: 'from-config/', endpoint: s3.endpoint, forcePathStyle: true, presignSeconds: 0 });
+    expect(config.s3).toMatchObject({ bucket: s3.bucket, prefix: 'from-config/', endpoint: s3.endpoint, forcePathStyle: true, presignSeconds: 0, partBytes: 5 * 1024 * 1024, queueSize: 2 });
+    expect(loadConfig({ ...env, STORE_S3_PART_MIB: '16', STORE_S3_UPLOAD_QUEUE: '1' }).s3).toMatchObject({ partBytes: 16 * 1024 * 1024, queueSize: 1 });
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
     process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
@@ -55,6 +56,8 @@ describe('S3 blob store: configuration', () => {
     expect(() => loadConfig({ ...s3.env('x'), STORE_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/STORE_S3_FORCE_PATH_STYLE/);
     expect(() => loadConfig({ ...s3.env('x'), STORE_S3_PRESIGN_SECONDS: '604801' })).toThrow(/STORE_S3_PRESIGN_SECONDS/);
     expect(() => loadConfig({ ...s3.env('x'), STORE_S3_PREFIX: 'a b' })).toThrow(/STORE_S3_PREFIX/);
+    expect(() => loadConfig({ ...s3.env('x'), STORE_S3_PART_MIB: '4' })).toThrow(/STORE_S3_PART_MIB="4": expected a whole number from 5 to 512 \(S3 parts are at least 5 MiB\)/);
+    expect(() => loadConfig({ ...s3.env('x'), STORE_S3_UPLOAD_QUEUE: '0' })).toThrow(/STORE_S3_UPLOAD_QUEUE="0": expected a whole number from 1 to 16/);
     // The filesystem store stays the default, and ignores the S3 settings.
     expect(loadConfig({ STORE_S3_BUCKET: 'b' }).s3).toBeUndefined();
   });

@@ -24,7 +24,10 @@ declare module 's3rver/lib/stores/filesystem.js' {
   }
   export default class FilesystemStore {
     getResourcePath(bucket: string, key: string, resource: string): string;
-    putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
+    putMetadata(bucket: string, key: string, metadata: unknown, md5?: string): Promise<void>;
+    getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
     putObject(this: FilesystemStore, object: PutObject): Promise<{ size: number; md5: string }>;
+    copyObject(this: FilesystemStore, srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: unknown): Promise<Record<string, unknown>>;
+    deleteObject(this: FilesystemStore, bucket: string, key: string): Promise<void>;
   }
 }

@@ -61,6 +61,8 @@ export async function inspectArchive(source: ByteSource, limits: ArchiveLimits, 
     });
   } catch (error) {
     reader.close(() => undefined);
+    // The source's own refusal (an upload collected meanwhile, see uploads/content.ts) says more than "not a zip".
+    if (error instanceof ValidationError) throw error;
     throw archiveRefused(`it is not a zip file (${describe(error)})`, field);
   }
   try {
@@ -196,6 +198,7 @@ function nextEntry(zip: yauzl.ZipFile, field: string): Promise<yauzl.Entry | nul
     };
     const onError = (error: Error) => {
       cleanup();
+      if (error instanceof ValidationError) return reject(error);
       reject(archiveRefused(`it is not a valid zip file (${error.message})`, field));
     };
     zip.on('entry', onEntry);
@@ -224,6 +227,7 @@ async function inflate(
   try {
     stream = await zip.openReadStreamPromise(entry);
   } catch (error) {
+    if (error instanceof ValidationError) throw error;
     throw archiveRefused(`entry "${name}" cannot be read (${describe(error)})`, field);
   }
   const chunks: Buffer[] = [];

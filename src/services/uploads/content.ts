@@ -1,4 +1,5 @@
-import type { BlobDigest, ByteSource } from '../../blobs/blob-store.js';
+import { Readable } from 'node:stream';
+import type { BlobDigest, BlobStore, ByteSource } from '../../blobs/blob-store.js';
 import { BlobTooLargeError } from '../../blobs/blob-store.js';
 import type { Tx } from '../../db/database.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
@@ -94,7 +95,7 @@ export async function acquireContent(
     sha256: upload.sha256,
     size,
     filename: null,
-    source: () => ctx.blobs.source(upload.sha384),
+    source: () => uploadSource(ctx.blobs, upload.sha384, () => uploadGone(uploadId!, what)),
     discard: async () => undefined,
     claim: async (tx) => {
       await lockBlob(tx, upload.sha384);
@@ -111,6 +112,38 @@ export async function acquireContent(
 /** Single use: of two concurrent pushes naming one upload, one wins; this is the other's answer. */
 export function uploadRace(uploadId: string): ConflictError {
   return new ConflictError(`Upload "${uploadId}" was used by another request at the same time; upload again`);
+}
+
+/**
+ * An upload's blob, read outside any lock: an upload that expires while the
+ * push reads it may be collected meanwhile (the claim would refuse it
+ * anyway). A read that fails because the blob is gone answers `gone()`, the
+ * same ValidationError as the claim, not an unexpected error.
+ */
+async function uploadSource(blobs: BlobStore, sha384: string, gone: () => ValidationError): Promise<ByteSource> {
+  const explain = async (error: unknown): Promise<unknown> => ((await blobs.size(sha384).catch(() => 0)) === null ? gone() : error);
+  let source: ByteSource;
+  try {
+    source = await blobs.source(sha384);
+  } catch (error) {
+    throw await explain(error);
+  }
+  return {
+    size: source.size,
+    openRange: (start, end) => {
+      const stream = source.openRange(start, end);
+      async function* read(): AsyncGenerator<Uint8Array> {
+        try {
+          yield* stream;
+        } catch (error) {
+          throw await explain(error);
+        } finally {
+          stream.destroy();
+        }
+      }
+      return Readable.from(read(), { objectMode: false });
+    },
+  };
 }
 
 function uploadGone(uploadId: string, what: string): ValidationError {
