@@ -11,6 +11,7 @@ import {
   ReleasePinsDocument,
   ResolveDocument,
   ResolveOnBaseDocument,
+  RevisionChannelNamesDocument,
   SetResourceArchitecturesDocument,
 } from './generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
@@ -121,10 +122,26 @@ describe('two architectures in one channel', () => {
     // Without a base: as before channel maps, the revision released last.
     expect(await resolveOn(url, 'stable', null)).toMatchObject({ revision: { number: 1 }, resources: [{ name: 'image', revision: 1 }] });
     expect(await channelBases(url, 'stable')).toEqual({ '22.04/amd64': [0, 0, null], '22.04/arm64': [1, 1, null] });
+    // Both revisions are in stable, each for its platform.
+    for (const number of [0, 1]) {
+      const revision = await store.execute(RevisionChannelNamesDocument, { url: `${url}-${number}` }, { token: kirk });
+      expect(revision.data?.revision?.channels).toEqual(['latest/stable']);
+    }
     expect(await history(url, 'stable')).toEqual([
       { action: 'RELEASE', revision: 1, bases: [ubuntu('22.04', 'arm64')], resources: [{ name: 'image', revision: 1 }] },
       { action: 'RELEASE', revision: 0, bases: [ubuntu('22.04', 'amd64')], resources: [{ name: 'image', revision: 0 }] },
     ]);
+  });
+
+  it('resolves for a platform in as few statements as without one', async () => {
+    const statements: string[] = [];
+    const stop = store.database.db.onStatement((sql) => statements.push(sql));
+    try {
+      expect(await resolveOn(url, 'beta', on('22.04', 'arm64'))).toMatchObject({ revision: { number: 1 }, resources: [{ name: 'image', revision: 1 }] });
+    } finally {
+      stop();
+    }
+    expect(statements.length).toBeLessThanOrEqual(3);
   });
 
   it('answers a platform the channel has nothing for with a NotFoundError', async () => {

@@ -250,15 +250,18 @@ export async function entityChannel(ctx: ServiceContext, entityId: number, name:
   return channelView(access, state, state.set.status(channel));
 }
 
-/** Full names of the open channels whose pointer is this revision now, among those the caller may read. */
+/** Full names of the open channels holding this revision now (as their pointer or for some platform), among those the caller may read. */
 export async function revisionChannels(ctx: ServiceContext, entityId: number, revisionId: number): Promise<string[]> {
   const loaded = await load(ctx, entityId);
   if (!loaded) return [];
   const { access, state } = loaded;
+  const holds = (status: ChannelStatus<number>) =>
+    status.revision === revisionId ||
+    (status.revision !== null && (state.entries.get(formatChannel(status.channel)) ?? []).some((entry) => entry.revisionId === revisionId));
   return state.tracks.flatMap((track) =>
     state.set
       .trackChannels(track.name)
-      .filter((status) => status.revision === revisionId && readable(access, status.channel))
+      .filter((status) => holds(status) && readable(access, status.channel))
       .map((status) => formatChannel(status.channel)),
   );
 }
