@@ -109,12 +109,14 @@ describe('two architectures in one channel', () => {
     await releaseOk(url, 1, ['stable'], [{ name: 'image', revision: 1 }]);
     expect(await resolveOn(url, 'stable', on('22.04', 'amd64'))).toEqual({
       __typename: 'Resolution',
+      entity: { url: 'cs:~kirk/multi' },
       revision: { number: 0 },
       channel: 'latest/stable',
       resources: [{ name: 'image', revision: 0 }],
     });
     expect(await resolveOn(url, 'stable', on('22.04', 'arm64'))).toEqual({
       __typename: 'Resolution',
+      entity: { url: 'cs:~kirk/multi' },
       revision: { number: 1 },
       channel: 'latest/stable',
       resources: [{ name: 'image', revision: 1 }],

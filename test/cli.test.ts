@@ -292,6 +292,10 @@ describe('the charmstore CLI', () => {
     expect(lines[5]).toEqual(['ubuntu 22.04 (arm64)', 'stable', '1', '-', '-']);
     const json = (await ok(['status', 'cs:~kirk/multi', '--format', 'json'])).json();
     expect(json.tracks[0].channels[0].bases.map((entry: any) => [entry.base.architectures, entry.revision.number])).toEqual([[['amd64'], 0], [['arm64'], 1]]);
+    // resolve --base serves that platform's entry.
+    expect((await ok(['resolve', 'cs:~kirk/multi', '--base', 'ubuntu@22.04:amd64', '--format', 'json'])).json()).toMatchObject({ revision: { number: 0 } });
+    expect((await ok(['resolve', 'cs:~kirk/multi', '--base', 'ubuntu@22.04:arm64', '--format', 'json'])).json()).toMatchObject({ revision: { number: 1 } });
+    expect((await cli(['resolve', 'cs:~kirk/multi', '--base', 'ubuntu-22.04-arm64'])).code).toBe(2);
   });
 
   it('exits 2 on usage errors and 1 with the store message on store errors', async () => {

@@ -181,7 +181,7 @@ export function addChannelCommands(program: Command, io: CliIo): void {
     },
   );
 
-  storeCommand<{ channel?: string; currentRevision?: number }>(
+  storeCommand<{ channel?: string; currentRevision?: number; base?: { name: string; channel: string; architecture: string } }>(
     program,
     io,
     'resolve <url>',
@@ -189,10 +189,12 @@ export function addChannelCommands(program: Command, io: CliIo): void {
     (command) =>
       command
         .option('--channel <channel>', 'the channel (default: the default track\'s stable)')
-        .option('--current-revision <number>', 'the revision deployed now: says UPGRADE or DOWNGRADE', parseCount('--current-revision')),
+        .option('--current-revision <number>', 'the revision deployed now: says UPGRADE or DOWNGRADE', parseCount('--current-revision'))
+        .option('--base <name@channel:architecture>', 'the platform to serve, e.g. ubuntu@22.04:arm64 (default: the revision released last)', parseBase),
     async ([url], options, context) => {
       const store = await context.client();
-      const resolved = (await store.execute(CliResolveDocument, { url: url!, channel: options.channel, currentRevision: options.currentRevision })).resolve;
+      const variables = { url: url!, channel: options.channel, currentRevision: options.currentRevision, base: options.base };
+      const resolved = (await store.execute(CliResolveDocument, variables)).resolve;
       const { __typename: _type, ...resolution } = expectSuccess(resolved, 'Resolution');
       context.print.result(resolution, () =>
         table(
@@ -208,6 +210,13 @@ export function addChannelCommands(program: Command, io: CliIo): void {
       );
     },
   );
+}
+
+/** charmcraft's platform shorthand "ubuntu@22.04:arm64"; the store checks the parts. */
+function parseBase(text: string): { name: string; channel: string; architecture: string } {
+  const match = /^([^@:]+)@([^@:]+):([^@:]+)$/.exec(text);
+  if (!match) throw new UsageError(`--base takes <name>@<channel>:<architecture>, e.g. ubuntu@22.04:arm64 (got "${text}")`);
+  return { name: match[1]!, channel: match[2]!, architecture: match[3]! };
 }
 
 /** "Released cs:~kirk/foo-3 to latest/stable, latest/candidate." */
