@@ -14,7 +14,7 @@ import {
   RevisionChannelNamesDocument,
   SetResourceArchitecturesDocument,
 } from './generated/graphql.js';
-import { createUserAndLogin, loginAdmin } from './support/accounts.js';
+import { createUserAndLogin, login, loginAdmin } from './support/accounts.js';
 import { expectStoreUnchanged, pushOk } from './support/push.js';
 import { createTestStore, type TestStore } from './support/store.js';
 import { buildZip, bundleZip } from './support/zip.js';
@@ -207,6 +207,30 @@ describe('two architectures in one channel', () => {
     ];
     for (const [base, field] of cases) {
       expect(await resolveOn(url, 'edge', base)).toMatchObject({ __typename: 'ValidationError', field });
+    }
+  });
+});
+
+describe('branches per platform', () => {
+  it('an expired branch released to again serves only the new platforms, not those it held before it expired', async () => {
+    const url = '~kirk/twig';
+    await pushOk(store, kirk, charm('twig', [ubuntu('22.04', 'amd64')], 'amd64'), url); // 0
+    await pushOk(store, kirk, charm('twig', [ubuntu('22.04', 'arm64')], 'arm64'), url); // 1
+    await pushOk(store, kirk, charm('twig', [ubuntu('22.04', 'amd64')], 'amd64 again'), url); // 2
+    await releaseOk(url, 0, ['edge/fix']);
+    await releaseOk(url, 1, ['edge/fix']);
+    expect(await channelBases(url, 'edge/fix')).toEqual({ '22.04/amd64': [0, 0, null], '22.04/arm64': [1, 1, null] });
+    const days31 = 31 * 24 * 3600 * 1000;
+    store.clock.advance(days31);
+    try {
+      kirk = await login(store, 'kirk', 'kirk-password');
+      expect(await resolveOn(url, 'edge/fix', on('22.04', 'arm64'))).toMatchObject({ __typename: 'NotFoundError' });
+      await releaseOk(url, 2, ['edge/fix']);
+      expect(await resolveOn(url, 'edge/fix', on('22.04', 'amd64'))).toMatchObject({ revision: { number: 2 }, channel: 'latest/edge/fix' });
+      expect(await resolveOn(url, 'edge/fix', on('22.04', 'arm64'))).toMatchObject({ __typename: 'NotFoundError' });
+    } finally {
+      store.clock.advance(-days31);
+      kirk = await login(store, 'kirk', 'kirk-password');
     }
   });
 });

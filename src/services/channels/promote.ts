@@ -124,6 +124,7 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
         })),
         now,
         actorId: actor.userId,
+        branchLifetimeMs: lifetimeMs,
       });
       const main = ordered[ordered.length - 1]!;
       const what = `${access.url}-${numberOf(main.revisionId)}`;

@@ -88,6 +88,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         entries: [{ revisionId: revision.id, resourceRevisionIds: pinnedIds, platforms, replace: 'covered' }],
         now,
         actorId: actor.userId,
+        branchLifetimeMs: ctx.settings.branchTtlSeconds * 1000,
       });
       return {
         result: releases,
@@ -123,7 +124,7 @@ export interface MapRelease {
  */
 export async function appendReleases(
   tx: Tx,
-  what: { entityId: number; channels: readonly ChannelName[]; entries: readonly MapRelease[]; now: Date; actorId: number },
+  what: { entityId: number; channels: readonly ChannelName[]; entries: readonly MapRelease[]; now: Date; actorId: number; branchLifetimeMs: number },
 ): Promise<ReleaseRow[]> {
   const { entityId, now } = what;
   const releases: ReleaseRow[] = [];
@@ -135,14 +136,22 @@ export async function appendReleases(
         id: true,
         revisionId: true,
         closed: true,
+        lastReleasedAt: true,
         bases: { select: { id: true, name: true, baseChannel: true, architecture: true } },
         history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true } },
       },
     });
     let held = (existing?.bases ?? []).map((entry) => ({ id: entry.id, platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture } }));
+    // An expired branch is closed: releasing to it opens it afresh, without the platforms it served before.
+    const expired =
+      channel.branch !== null && existing?.lastReleasedAt != null && now.getTime() >= existing.lastReleasedAt.getTime() + what.branchLifetimeMs;
+    if (expired && held.length) {
+      await tx.channelBase.deleteMany({ where: { id: { in: held.map((h) => h.id) } } });
+      held = [];
+    }
     // A pointer written before channel maps serves every platform: keep it so, as an entry, before other platforms get their own.
     const newest = existing?.history[0];
-    if (existing && held.length === 0 && existing.revisionId !== null && !existing.closed && newest) {
+    if (existing && !expired && held.length === 0 && existing.revisionId !== null && !existing.closed && newest) {
       const entry = await tx.channelBase.create({
         data: { channelId: existing.id, ...toRow(ANY_PLATFORM), revisionId: existing.revisionId, releaseId: newest.id },
         select: { id: true },
