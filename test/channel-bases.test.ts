@@ -225,6 +225,8 @@ describe('branches per platform', () => {
     try {
       kirk = await login(store, 'kirk', 'kirk-password');
       expect(await resolveOn(url, 'edge/fix', on('22.04', 'arm64'))).toMatchObject({ __typename: 'NotFoundError' });
+      // Expired, it holds nothing, and its platforms leave the track's map.
+      expect(await channelBases(url, 'edge/fix')).toEqual({});
       await releaseOk(url, 2, ['edge/fix']);
       expect(await resolveOn(url, 'edge/fix', on('22.04', 'amd64'))).toMatchObject({ revision: { number: 2 }, channel: 'latest/edge/fix' });
       expect(await resolveOn(url, 'edge/fix', on('22.04', 'arm64'))).toMatchObject({ __typename: 'NotFoundError' });

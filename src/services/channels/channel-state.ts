@@ -159,6 +159,7 @@ export function platformViews(
     entries.set(formatChannel(pointers[index]!), own);
   });
   const sets = new Map<string, ChannelSet<MapEntry>>();
+  const open = new ChannelSet(pointers, now, lifetimeMs);
   return {
     entries,
     platformSet: (platform) => {
@@ -170,8 +171,13 @@ export function platformViews(
       }
       return set;
     },
+    // Only open channels count: an expired branch keeps its rows until released to again.
     trackPlatforms: (track) =>
-      sortPlatforms(pointers.flatMap((pointer) => (pointer.track === track ? (entries.get(formatChannel(pointer)) ?? []).map((entry) => entry.platform) : []))),
+      sortPlatforms(
+        pointers.flatMap((pointer) =>
+          pointer.track === track && open.own(pointer).revision !== null ? (entries.get(formatChannel(pointer)) ?? []).map((entry) => entry.platform) : [],
+        ),
+      ),
   };
 }
 
