@@ -47,6 +47,7 @@ import './mutations/push-resource.js';
 import './mutations/set-resource-architectures.js';
 import './mutations/release.js';
 import './mutations/promote.js';
+import './mutations/update-progressive.js';
 import './mutations/close-channels.js';
 import './mutations/create-track.js';
 import './mutations/set-default-track.js';

@@ -7,6 +7,7 @@ import { notFound } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { findEntityForRead } from '../entities/find-entity.js';
 import { type Platform } from '../../domain/channel-map.js';
+import { checkInstanceKey } from '../../domain/progressive.js';
 import { channelStateLoader } from './channel-state.js';
 import { parsePlatform, type PlatformInput } from './platform-input.js';
 
@@ -39,11 +40,12 @@ export interface Resolution {
  */
 export async function resolveChannel(
   ctx: ServiceContext,
-  input: { url: string; channel?: string | null; currentRevision?: number | null; base?: PlatformInput | null },
+  input: { url: string; channel?: string | null; currentRevision?: number | null; base?: PlatformInput | null; instanceKey?: string | null },
 ): Promise<Resolution> {
   const url = parseEntityUrl(input.url);
   // Checked before any read: bad input is refused the same whatever the entity.
   const platform = input.base ? parsePlatform(input.base, 'base') : null;
+  const instanceKey = input.instanceKey === null || input.instanceKey === undefined ? null : checkInstanceKey(input.instanceKey, 'instanceKey');
   if (url.revision !== undefined) {
     throw new ValidationError(
       `"${input.url}" names revision ${url.revision}, but resolve answers what a channel serves: drop "-${url.revision}" from the url, and pass currentRevision: ${url.revision} to compare with it`,
@@ -65,7 +67,9 @@ export async function resolveChannel(
     );
   }
   // Without a base, the channel's own pointer (its newest release) as always; with one, the map entry for that platform, falling back per platform.
-  const status = platform ? state.platformSet(platform).status(requested) : state.set.status(requested);
+  // Progressive releases in progress are decided for this instance (without a key: outside every rollout).
+  const channels = state.hasRollouts ? state.forInstance(instanceKey, access.url) : state;
+  const status = platform ? channels.platformSet(platform).status(requested) : channels.set.status(requested);
   const served = status.servedBy;
   // Reading the requested channel, and the one it falls back to, are both needed to learn what it serves.
   const mayRead = (channel: ChannelName) => access.canReadChannel(channel.track, channel.risk);
