@@ -26,6 +26,7 @@ import './queries/entity.js';
 import './queries/entities.js';
 import './queries/revision.js';
 import './queries/resolve.js';
+import './queries/refresh.js';
 import './nodes/acl-entry.js';
 import './nodes/audit-event.js';
 import './nodes/access-token.js';

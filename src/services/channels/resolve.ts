@@ -1,3 +1,5 @@
+import DataLoader from 'dataloader';
+import { perRequest } from '../request-cache.js';
 import { type ChannelName, formatChannel, parseChannel } from '../../domain/channel.js';
 import { type Base, supportsSeries } from '../../domain/bases.js';
 import { BUNDLE_SERIES, parseEntityUrl } from '../../domain/entity-url.js';
@@ -88,7 +90,7 @@ export async function resolveChannel(
   // The contract: a url's series segment must be one of the revision's
   // series. Only such urls cost the extra statement.
   if (url.series !== undefined && url.series !== BUNDLE_SERIES) {
-    const revision = await ctx.prisma.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { series: true, bases: true } });
+    const revision = await revisionSupportLoader(ctx).load(revisionId);
     const bases = revision.bases as unknown as Base[];
     if (!supportsSeries({ series: revision.series, bases }, url.series)) {
       throw new NotFoundError(
@@ -106,6 +108,19 @@ export async function resolveChannel(
     platform,
     action: refreshAction(input.currentRevision, revisionNumber),
   };
+}
+
+/** The series and bases of revisions by id, batched: the series urls of one refresh cost one statement. */
+function revisionSupportLoader(ctx: ServiceContext) {
+  return perRequest(
+    ctx,
+    'revision-support',
+    () =>
+      new DataLoader(async (ids: readonly number[]) => {
+        const rows = await ctx.prisma.revision.findMany({ where: { id: { in: [...ids] } }, select: { id: true, series: true, bases: true } });
+        return ids.map((id) => rows.find((row) => row.id === id) ?? new Error(`revision ${id} vanished`));
+      }),
+  );
 }
 
 function describeSupport(series: string[], bases: Base[]): string {
