@@ -129,9 +129,19 @@ describe('entities(base:)', () => {
     expect(await bothWays({ base: { architecture: 'arm64' } })).toEqual(['cs:~kirk/postgresql', 'cs:~kirk/wordpress']);
   });
 
+  it('looks at every platform of a stable channel map, not only the newest release', async () => {
+    // An arm64-only revision of mysql joins the amd64 one on stable: both stay released, one per platform.
+    await publish(spock, 'cs:~spock/mysql', { name: 'mysql', summary: 'MySQL database', provides: { db: 'mysql', router: 'mysql_router' }, bases: jammy('arm64'), note: 'arm' });
+    expect(await bothWays({ base: { channel: '22.04', architecture: 'amd64' } })).toContain('cs:~spock/mysql');
+    expect(await bothWays({ base: { channel: '22.04', architecture: 'arm64' } })).toContain('cs:~spock/mysql');
+    expect(await urls({ provides: 'mysql_router', base: { architecture: 'arm64' } })).toEqual(['cs:~spock/mysql']);
+    expect(await urls({ provides: 'mysql_router', base: { architecture: 'amd64' } })).toEqual([]);
+  });
+
   it('combines with interfaces: one released revision must match them all', async () => {
     expect(await urls({ provides: 'mysql', base: { architecture: 'amd64' } })).toEqual(['cs:~spock/mysql']);
-    expect(await urls({ provides: 'mysql', base: { architecture: 'arm64' } })).toEqual([]);
+    expect(await urls({ provides: 'pgsql', base: { architecture: 'amd64' } })).toEqual(['cs:~kirk/postgresql']);
+    expect(await urls({ provides: 'http', base: { channel: '22.04' } })).toEqual([]);
   });
 });
 

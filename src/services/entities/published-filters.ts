@@ -5,8 +5,8 @@ import { Prisma } from '../../generated/prisma/client.js';
 /**
  * Filters on what an entity publishes, like the old charm store's
  * `provides=`, `requires=` and `series=` search filters: an entity matches
- * when one revision released on an open stable channel (of any track)
- * satisfies every filter given. Only released revisions count, for the same
+ * when one revision released on an open stable channel (of any track, for
+ * any platform of its channel map) satisfies every filter given. Only released revisions count, for the same
  * reason as in full-text search: what is not released must not be findable
  * by people who cannot read unpublished revisions.
  */
@@ -77,7 +77,8 @@ export function publishedEntityWhere(filters: PublishedFilters): Prisma.EntityWh
       bases.length ? { OR: bases.map((document) => ({ bases: { array_contains: document } })) } : {},
     ],
   };
-  return { channels: { some: { risk: 'STABLE', branch: '', closed: false, revision: { is: revision } } } };
+  // The channel's own pointer, or one of its map entries (a channel serves one revision per platform).
+  return { channels: { some: { risk: 'STABLE', branch: '', closed: false, OR: [{ revision: { is: revision } }, { bases: { some: { revision } } }] } } };
 }
 
 /** The same filter as SQL on the entity alias `e` (for ranked search, which is raw SQL). */
@@ -88,7 +89,8 @@ export function publishedEntitySql(filters: PublishedFilters, alias: string): Pr
   const conditions = metadata.map(({ key, contains }) => Prisma.sql`r."metadata" -> ${key} @> ${JSON.stringify(contains)}::jsonb`);
   if (bases.length) conditions.push(Prisma.sql`(${Prisma.join(bases.map((document) => Prisma.sql`r."bases" @> ${JSON.stringify(document)}::jsonb`), ' OR ')})`);
   return Prisma.sql`EXISTS (
-    SELECT 1 FROM "Channel" c JOIN "Revision" r ON r."id" = c."revisionId"
+    SELECT 1 FROM "Channel" c
+    JOIN "Revision" r ON r."id" = c."revisionId" OR r."id" IN (SELECT cb."revisionId" FROM "ChannelBase" cb WHERE cb."channelId" = c."id")
     WHERE c."entityId" = ${Prisma.raw(`"${alias}"`)}."id" AND c."risk" = 'STABLE' AND c."branch" = '' AND NOT c."closed"
       AND ${Prisma.join(conditions, ' AND ')})`;
 }
