@@ -168,6 +168,7 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
               ),
             ),
           ]);
+          const maps = platformViews(entity.channels, pointers, now, lifetimeMs);
           return {
             entityId: entity.id,
             defaultTrack: entity.defaultTrack,
@@ -177,8 +178,8 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
             rowIds: new Map(pointers.map((pointer, index) => [formatChannel(pointer), entity.channels[index]!.id])),
             rows: entity.channels.map((row) => ({ id: row.id, track: row.track, risk: riskFromDb(row.risk) })),
             revisionNumbers,
-            ...platformViews(entity.channels, pointers, now, lifetimeMs),
-            ...rolloutViews(entity.channels, pointers, revisionNumbers, now, lifetimeMs),
+            ...maps,
+            ...rolloutViews(entity.channels, pointers, maps.entries, revisionNumbers, now, lifetimeMs),
           };
         });
       }),
@@ -262,6 +263,7 @@ type RolloutRow = MapRow & {
 function rolloutViews(
   rows: RolloutRow[],
   pointers: Pointers,
+  entries: Map<string, MapEntry[]>,
   revisionNumbers: Map<number, number>,
   now: Date,
   lifetimeMs: number,
@@ -273,7 +275,6 @@ function rolloutViews(
       pointerRollouts.set(formatChannel(pointers[index]!), { percentage: newest.progressivePercentage, previous: previousOf(row.previousRelease) });
     }
   });
-  const { entries } = platformViews(rows, pointers, now, lifetimeMs);
   const hasRollouts = pointerRollouts.size > 0 || [...entries.values()].some((own) => own.some((entry) => entry.rollout));
   return {
     pointerRollouts,

@@ -2,7 +2,7 @@ import type { Tx } from '../../db/database.js';
 import { type ChannelName, formatChannel } from '../../domain/channel.js';
 import type { Platform } from '../../domain/channel-map.js';
 import { platformsToBases } from '../../domain/channel-map.js';
-import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { checkPercentage, MAX_PERCENTAGE } from '../../domain/progressive.js';
 import type { Prisma, Release as ReleaseRow } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
@@ -13,7 +13,7 @@ import { checkChannelCount, writableChannels } from './channel-targets.js';
 import { rolloutInProgress } from './release.js';
 
 /** What updateProgressive can answer besides success. */
-export const updateProgressiveErrors = [...ENTITY_COMMAND_ERRORS, ValidationError, PermissionDeniedError] as const;
+export const updateProgressiveErrors = [...ENTITY_COMMAND_ERRORS, NotFoundError, PermissionDeniedError, ValidationError] as const;
 
 export interface UpdateProgressiveInput {
   url: string;
