@@ -25,6 +25,9 @@ export const DEFAULT_WRITE_LIMITS = {
   maxChannelsPerChange: 50,
 };
 
+/** Most instances one `refresh` may ask about (Juju refreshes a model's applications in one call). */
+export const DEFAULT_MAX_REFRESH_INSTANCES = 500;
+
 /**
  * The database connections and transactions, sized together:
  * - writers to one entity wait in an in-process queue, not in the pool, so
@@ -145,6 +148,7 @@ const environmentSchema = z
     STORE_MAX_METADATA_BYTES: positiveInt(DEFAULT_WRITE_LIMITS.maxMetadataBytes),
     STORE_MAX_DECLARED_RESOURCES: positiveInt(DEFAULT_WRITE_LIMITS.maxDeclaredResources),
     STORE_MAX_CHANNELS_PER_CHANGE: positiveInt(DEFAULT_WRITE_LIMITS.maxChannelsPerChange),
+    STORE_MAX_REFRESH_INSTANCES: positiveInt(DEFAULT_MAX_REFRESH_INSTANCES),
     STORE_DB_POOL_SIZE: positiveInt(DEFAULT_DATABASE_TUNING.poolSize),
     STORE_DB_CONNECTION_WAIT_MS: positiveInt(DEFAULT_DATABASE_TUNING.connectionWaitMs),
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
@@ -228,6 +232,7 @@ export interface StoreConfig {
   /** How often in-memory download counts are added to the database (and at shutdown). */
   downloadStatsFlushSeconds: number;
   maxChannelsPerChange: number;
+  maxRefreshInstances: number;
   database: DatabaseTuning;
   writes: { retries: number; retryBaseDelayMs: number };
   /** Browser origins allowed to call the store cross-origin with credentials; empty = same origin only. */
@@ -336,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     blobGcGraceSeconds: e.STORE_BLOB_GC_GRACE_SECONDS,
     downloadStatsFlushSeconds: e.STORE_DOWNLOAD_STATS_FLUSH_SECONDS,
     maxChannelsPerChange: e.STORE_MAX_CHANNELS_PER_CHANGE,
+    maxRefreshInstances: e.STORE_MAX_REFRESH_INSTANCES,
     database: {
       poolSize: e.STORE_DB_POOL_SIZE,
       connectionWaitMs: e.STORE_DB_CONNECTION_WAIT_MS,

@@ -71,6 +71,7 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
       branchTtlSeconds: config.branchTtlSeconds,
       uploadTtlSeconds: config.uploadTtlSeconds,
       maxChannelsPerChange: config.maxChannelsPerChange,
+      maxRefreshInstances: config.maxRefreshInstances,
       writes: config.writes,
       webhooks: { allowPrivate: config.live.webhookAllowPrivate },
     },

@@ -15,6 +15,7 @@ import { promoteErrors } from '../src/services/channels/promote.js';
 import { releaseErrors } from '../src/services/channels/release.js';
 import { setDefaultTrackErrors } from '../src/services/channels/set-default-track.js';
 import { setTrackGuardrailErrors } from '../src/services/channels/set-track-guardrail.js';
+import { updateProgressiveErrors } from '../src/services/channels/update-progressive.js';
 import { promulgateErrors } from '../src/services/names/promulgate.js';
 import { registerNameErrors } from '../src/services/names/register-name.js';
 import { reserveNameErrors, unreserveNameErrors } from '../src/services/names/reserve-name.js';
@@ -39,6 +40,7 @@ const SERVICE_ERRORS: Record<string, readonly ErrorClass[]> = {
   setResourceArchitectures: setResourceArchitecturesErrors,
   release: releaseErrors,
   promote: promoteErrors,
+  updateProgressive: updateProgressiveErrors,
   closeChannels: closeChannelsErrors,
   createTrack: createTrackErrors,
   setDefaultTrack: setDefaultTrackErrors,

@@ -83,6 +83,12 @@ export type LogoutInput = {
   all?: boolean | null | undefined;
 };
 
+/** A progressive release (as in the Snap Store): the revision goes to this share of the instances refreshing from the channel; the others keep what the channel served them before. Raise it, complete it or cancel it with updateProgressive. */
+export type ProgressiveInput = {
+  /** The percentage of instances to serve the revision to, from 1 to 100 (100: every instance). */
+  percentage: number;
+};
+
 /** The channel to promote from and the channels to release its revision to. */
 export type PromoteInput = {
   /** The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back. */
@@ -147,6 +153,8 @@ export type ReleaseAction =
 export type ReleaseInput = {
   /** Channels, full or partial ("stable", "2.0/edge", "latest/stable/hotfix-1"); all are released or none. */
   channels: Array<string>;
+  /** Release to a share of the instances only (a progressive release); omitted: to every instance. */
+  progressive?: ProgressiveInput | null | undefined;
   /** Resource revisions to release with it; every other declared resource gets its newest revision. */
   resources?: Array<ResourcePinInput> | null | undefined;
   /** The revision, unless the url names it (if both, they must agree). */

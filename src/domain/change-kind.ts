@@ -13,6 +13,7 @@ const KIND_OF_ACTION: Readonly<Record<string, ChangeKind>> = {
   push: 'PUSH',
   'push-resource': 'RESOURCE',
   release: 'RELEASE',
+  'update-progressive': 'RELEASE',
   'close-channels': 'CLOSE',
   'create-track': 'TRACK',
   'set-default-track': 'TRACK',
@@ -34,9 +35,9 @@ export function changeKindOf(action: string): ChangeKind | null {
 /** Every audit action that is a live event (for catching up from the audit log). */
 export const LIVE_ACTIONS: readonly string[] = Object.keys(KIND_OF_ACTION);
 
-/** The channels an audited change names (release: the channels released; close: those closed). */
+/** The channels an audited change names (release and updateProgressive: the channels released; close: those closed). */
 export function channelsOfChange(action: string, after: unknown): string[] {
   const record = (after ?? {}) as { channels?: unknown; closed?: unknown };
-  const list = action === 'release' ? record.channels : action === 'close-channels' ? record.closed : undefined;
+  const list = action === 'release' || action === 'update-progressive' ? record.channels : action === 'close-channels' ? record.closed : undefined;
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
 }

@@ -17,7 +17,10 @@ interface EntityAuditPayloads {
   'push-resource': { after: { revision: number; sha384: string; size: number } };
   'set-resource-architectures': { before: { architectures: string[] }; after: { architectures: string[] } };
   'push-resource-duplicate': { after: { revision: number; sha384: string } };
-  release: { after: { channels: string[]; resources: Array<{ name: string; revision: number }> } };
+  /** `progressive`: the percentage of a progressive release. */
+  release: { after: { channels: string[]; resources: Array<{ name: string; revision: number }>; progressive?: number } };
+  /** A rollout raised (or lowered) to `percentage`, completed (100), or cancelled (`percentage` null). */
+  'update-progressive': { after: { channels: string[]; percentage: number | null; cancelled: boolean } };
   /** `from` is the channel whose release was copied (after fall-back). */
   promote: {
     after: {

@@ -38,6 +38,8 @@ export interface ServiceSettings {
   uploadTtlSeconds: number;
   /** Most channels one release or closeChannels may name. */
   maxChannelsPerChange: number;
+  /** Most instances one refresh may ask about; DEFAULT_MAX_REFRESH_INSTANCES when absent. */
+  maxRefreshInstances?: number;
   writes: WriteSettings;
   /** Which webhook targets are allowed; private ranges are refused when absent. */
   webhooks?: WebhookTargetPolicy;

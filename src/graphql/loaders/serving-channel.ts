@@ -36,7 +36,17 @@ export function loadServingPart(ctx: GraphQLContext, key: Key): Promise<unknown>
       new DataLoader<Key, unknown>(
         async (keys) => {
           const results = new Map<Key, unknown>();
-          let pending = [...keys];
+          // Keys asking for the same part of the same source with the same selection (a refresh of many
+          // instances of one charm) share one answer: only distinct selections cost rounds.
+          const firstOfKind = new Map<string, Key>();
+          const sameAs = new Map<Key, Key>();
+          for (const key of keys) {
+            const kind = `${sourceSlot(key.source)}:${key.part}:${JSON.stringify(key.query)}`;
+            const first = firstOfKind.get(kind);
+            if (first) sameAs.set(key, first);
+            else firstOfKind.set(kind, key);
+          }
+          let pending = [...firstOfKind.values()];
           while (pending.length > 0) {
             // One query per round, with at most one key per (channel, part).
             const round: Key[] = [];
@@ -53,7 +63,7 @@ export function loadServingPart(ctx: GraphQLContext, key: Key): Promise<unknown>
             await readRound(ctx, round, results);
             pending = later;
           }
-          return keys.map((key) => results.get(key) ?? null);
+          return keys.map((key) => results.get(sameAs.get(key) ?? key) ?? null);
         },
         { cache: false },
       ),

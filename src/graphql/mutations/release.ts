@@ -13,6 +13,14 @@ const ResourcePinInput = builder.inputType('ResourcePinInput', {
   }),
 });
 
+export const ProgressiveInput = builder.inputType('ProgressiveInput', {
+  description:
+    'A progressive release (as in the Snap Store): the revision goes to this share of the instances refreshing from the channel; the others keep what the channel served them before. Raise it, complete it or cancel it with updateProgressive.',
+  fields: (t) => ({
+    percentage: t.int({ required: true, description: 'The percentage of instances to serve the revision to, from 1 to 100 (100: every instance).' }),
+  }),
+});
+
 const ReleaseInput = builder.inputType('ReleaseInput', {
   description: 'A revision and the channels to point at it.',
   fields: (t) => ({
@@ -26,6 +34,7 @@ const ReleaseInput = builder.inputType('ReleaseInput', {
       type: [ResourcePinInput],
       description: 'Resource revisions to release with it; every other declared resource gets its newest revision.',
     }),
+    progressive: t.field({ type: ProgressiveInput, description: 'Release to a share of the instances only (a progressive release); omitted: to every instance.' }),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { type ChannelBaseView, type ChannelView, riskToDb } from '../../services/channels/channel-state.js';
+import { type ChannelBaseView, type ChannelView, type RolloutView, riskToDb } from '../../services/channels/channel-state.js';
 import { BaseRef } from './base.js';
 import { builder } from '../builder.js';
 import { requireListedCursor } from '../cursors.js';
@@ -14,6 +14,26 @@ export const RiskEnum = builder.enumType('Risk', {
     BETA: { description: 'Pre-release testing.' },
     EDGE: { description: 'Daily builds.' },
   } as const,
+});
+
+/** A progressive release in progress in a channel (or one platform of it). */
+export const ProgressiveReleaseType = builder.objectRef<RolloutView>('ProgressiveRelease').implement({
+  description:
+    'A progressive release in progress: the revision goes to `percentage` per cent of the instances (decided by their instanceKey), the others get `previousRevision`.',
+  fields: (t) => ({
+    percentage: t.exposeInt('percentage', { description: 'The share of instances served the new revision, 1 to 99.' }),
+    revision: t.prismaField({
+      type: 'Revision',
+      description: 'The revision being rolled out.',
+      resolve: async (query, rollout, _args, ctx, info) => (await loadRevision(ctx, info, query, rollout.revisionId))!,
+    }),
+    previousRevision: t.prismaField({
+      type: 'Revision',
+      nullable: true,
+      description: 'What the other instances get; null when the channel served nothing before (they fall back to a more stable channel).',
+      resolve: (query, rollout, _args, ctx, info) => loadRevision(ctx, info, query, rollout.previousRevisionId),
+    }),
+  }),
 });
 
 /** What one channel serves to one platform. */
@@ -49,6 +69,12 @@ export const ChannelBaseType = builder.objectRef<ChannelBaseView>('ChannelBase')
     follows: t.exposeString('follows', {
       nullable: true,
       description: 'When the channel has no entry of its own for the platform: the full name of the channel that serves it; null if none.',
+    }),
+    progressive: t.field({
+      type: ProgressiveReleaseType,
+      nullable: true,
+      description: 'The progressive release in progress for this platform; null when the entry serves every instance.',
+      resolve: (entry) => entry.progressive,
     }),
   }),
 });
@@ -86,6 +112,13 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       description:
         'The channel map: one entry per platform any channel of the track holds (sorted by OS, release, architecture), each with this channel\'s own revision for it and what a deploy on it gets after falling back per platform.',
       resolve: (channel) => channel.bases(),
+    }),
+    progressive: t.field({
+      type: ProgressiveReleaseType,
+      nullable: true,
+      description:
+        'The progressive release in progress of the channel\'s own pointer (what clients naming no base get); null when it serves every instance. Platforms have theirs in `bases`.',
+      resolve: (channel) => channel.progressive,
     }),
     follows: t.exposeString('follows', {
       nullable: true,

@@ -40,6 +40,11 @@ export const ReleaseNode = builder.prismaObject('Release', {
       select: { bases: true },
       resolve: (release) => release.bases as unknown as Base[],
     }),
+    progressivePercentage: t.exposeInt('progressivePercentage', {
+      nullable: true,
+      description:
+        'For a progressive release: the percentage of instances it served the revision to from then on (a raise, a completion at 100 and a cancel are entries of their own); null for a release to every instance and for a close.',
+    }),
     releasedAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
     releasedBy: t.string({
       description: 'Who did it (username).',

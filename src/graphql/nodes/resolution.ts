@@ -1,8 +1,26 @@
+import DataLoader from 'dataloader';
+import { perRequest } from '../../services/request-cache.js';
+import type { GraphQLContext } from '../context.js';
 import { archiveDownloadPath, withDownloadChannel } from '../../domain/download-paths.js';
 import type { Resolution } from '../../services/channels/resolve.js';
 import { builder } from '../builder.js';
 import type { Entity, ResourceRevision, Revision } from '../../generated/prisma/client.js';
 import { loadServingPart } from '../loaders/serving-channel.js';
+
+const downloadTargetSelect = { id: true, number: true, entity: { select: { name: true, kind: true, namespace: { select: { name: true } } } } } as const;
+
+/** What download urls are made of, by revision id: one statement for all the resolutions of a request (a refresh of 500). */
+function downloadTargetLoader(ctx: GraphQLContext) {
+  return perRequest(
+    ctx.services,
+    'resolution-download-targets',
+    () =>
+      new DataLoader(async (ids: readonly number[]) => {
+        const rows = await ctx.prisma.revision.findMany({ where: { id: { in: [...ids] } }, select: downloadTargetSelect });
+        return ids.map((id) => rows.find((row) => row.id === id) ?? new Error(`revision ${id} vanished`));
+      }),
+  );
+}
 
 export const RefreshActionEnum = builder.enumType('RefreshAction', {
   description: 'What moving from your current revision to the one a channel serves does.',
@@ -33,10 +51,7 @@ export const ResolutionType = builder.objectRef<Resolution>('Resolution').implem
       description:
         'Where to download the archive, with the serving channel for the download statistics: "/archives/~kirk/foo/9?channel=latest%2Fstable".',
       resolve: async (resolution, _args, ctx) => {
-        const revision = await ctx.prisma.revision.findUniqueOrThrow({
-          where: { id: resolution.revisionId },
-          select: { number: true, entity: { select: { name: true, kind: true, namespace: { select: { name: true } } } } },
-        });
+        const revision = await downloadTargetLoader(ctx).load(resolution.revisionId);
         const entity = { owner: revision.entity.namespace.name, name: revision.entity.name, isBundle: revision.entity.kind === 'BUNDLE' };
         return withDownloadChannel(archiveDownloadPath(entity, revision.number), resolution.channel);
       },

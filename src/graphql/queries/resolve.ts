@@ -13,6 +13,10 @@ builder.queryField('resolve', (t) =>
       url: t.arg.string({ required: true, description: 'The charm or bundle, without a revision: "cs:~kirk/foo", "foo".' }),
       channel: t.arg.string({ description: 'A channel, full or partial ("stable", "2.0/edge", "latest/stable/hotfix-1").' }),
       currentRevision: t.arg.int({ description: 'The revision deployed now, to compare with.' }),
+      instanceKey: t.arg.string({
+        description:
+          'An identifier of the deployed instance, the same at every refresh (e.g. the model UUID and application name). It decides, for a progressive release in progress, whether this instance gets the new revision: without it, the revision the others get.',
+      }),
       base: t.arg({
         type: BaseInput,
         description:

@@ -5,6 +5,7 @@ import { ValidationError } from '../../domain/errors.js';
 import { ChannelSet, type ChannelStatus, orderTracks } from '../../domain/fallback.js';
 import type { Base } from '../../domain/bases.js';
 import { ANY_PLATFORM, entryFor, isAnyPlatform, type Platform, platformKey, sortPlatforms } from '../../domain/channel-map.js';
+import { MAX_PERCENTAGE, receivesRollout, type Rollout } from '../../domain/progressive.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { entityAccessLoader } from '../entities/find-entity.js';
@@ -41,6 +42,24 @@ export interface EntityChannels {
   platformSet(platform: Platform): ChannelSet<MapEntry>;
   /** Every platform some channel of the track has an entry for, sorted. */
   trackPlatforms(track: string): Platform[];
+  /** Progressive releases in progress for clients naming no base, by full channel name. */
+  pointerRollouts: Map<string, Rollout<ServedRelease>>;
+  /** Whether any channel or map entry has a progressive release in progress. */
+  hasRollouts: boolean;
+  /** The channels as one instance sees them: each rollout in progress decided for its key (null: no key, outside every rollout). */
+  forInstance(instanceKey: string | null, entityUrl: string): InstanceChannels;
+}
+
+/** A revision as served, with the release whose pins go with it (null: the channel's newest release). */
+export interface ServedRelease {
+  revisionId: number;
+  releaseId: number | null;
+}
+
+/** The channel state as one instance of a charm sees it, progressive releases decided. */
+export interface InstanceChannels {
+  set: ChannelSet<ServedRelease>;
+  platformSet(platform: Platform): ChannelSet<MapEntry>;
 }
 
 /** One channel map entry: what a channel serves to one platform. */
@@ -53,6 +72,17 @@ export interface MapEntry {
    * are its channel's newest release's.
    */
   releaseId: number | null;
+  /** The entry's progressive release in progress, if any. */
+  rollout?: Rollout<{ revisionId: number; releaseId: number }> | null;
+}
+
+/** A progressive release still in progress: percentage below 100. */
+function inProgress(percentage: number | null | undefined): percentage is number {
+  return percentage !== null && percentage !== undefined && percentage < MAX_PERCENTAGE;
+}
+
+function previousOf(previous: { id: number; revisionId: number | null } | null | undefined) {
+  return previous && previous.revisionId !== null ? { revisionId: previous.revisionId, releaseId: previous.id } : null;
 }
 
 /** A channel as one caller sees it: what it serves is hidden when it falls back to a channel the caller may not read. */
@@ -71,6 +101,16 @@ export interface ChannelView {
   expiresAt: Date | null;
   /** The channel map: one entry per platform the track knows, computed when asked. */
   bases: () => ChannelBaseView[];
+  /** The progressive release in progress of the channel's own pointer (clients naming no base); null if none. */
+  progressive: RolloutView | null;
+}
+
+/** A progressive release in progress, for display. */
+export interface RolloutView {
+  percentage: number;
+  revisionId: number;
+  /** What the other instances get; null when they fall back. */
+  previousRevisionId: number | null;
 }
 
 /** What a channel serves to one platform. */
@@ -87,6 +127,8 @@ export interface ChannelBaseView {
   effectiveRevisionId: number | null;
   /** When the channel has no entry of its own: the channel serving the platform; null if none. */
   follows: string | null;
+  /** The entry's progressive release in progress; null if none. */
+  progressive: RolloutView | null;
 }
 
 export interface TrackView {
@@ -126,6 +168,17 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
             closed: row.closed,
             lastReleasedAt: row.lastReleasedAt,
           }));
+          const revisionNumbers = new Map<number, number>([
+            ...entity.channels.flatMap((row) => (row.revision && row.revisionId !== null ? [[row.revisionId, row.revision.number] as const] : [])),
+            ...entity.channels.flatMap((row) => row.bases.map((entry) => [entry.revisionId, entry.revision.number] as const)),
+            // What instances outside a rollout get.
+            ...entity.channels.flatMap((row) =>
+              [row.previousRelease, ...row.bases.map((entry) => entry.previousRelease)].flatMap((previous) =>
+                previous && previous.revisionId !== null && previous.revision ? [[previous.revisionId, previous.revision.number] as const] : [],
+              ),
+            ),
+          ]);
+          const maps = platformViews(entity.channels, pointers, now, lifetimeMs);
           return {
             entityId: entity.id,
             defaultTrack: entity.defaultTrack,
@@ -134,11 +187,9 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
             set: new ChannelSet(pointers, now, lifetimeMs),
             rowIds: new Map(pointers.map((pointer, index) => [formatChannel(pointer), entity.channels[index]!.id])),
             rows: entity.channels.map((row) => ({ id: row.id, track: row.track, risk: riskFromDb(row.risk) })),
-            revisionNumbers: new Map([
-              ...entity.channels.flatMap((row) => (row.revision && row.revisionId !== null ? [[row.revisionId, row.revision.number] as const] : [])),
-              ...entity.channels.flatMap((row) => row.bases.map((entry) => [entry.revisionId, entry.revision.number] as const)),
-            ]),
-            ...platformViews(entity.channels, pointers, now, lifetimeMs),
+            revisionNumbers,
+            ...maps,
+            ...rolloutViews(entity.channels, pointers, maps.entries, revisionNumbers, now, lifetimeMs),
           };
         });
       }),
@@ -147,13 +198,23 @@ export function channelStateLoader(ctx: ServiceContext): DataLoader<number, Enti
 
 /** What the channel maps are built from: a channel row with its map entries. */
 export type MapRow = Pick<EntityStateRow['channels'][number], 'revisionId' | 'closed'> & {
-  bases: Array<{ name: string; baseChannel: string; architecture: string; revisionId: number; releaseId: number }>;
+  bases: Array<{
+    name: string;
+    baseChannel: string;
+    architecture: string;
+    revisionId: number;
+    releaseId: number;
+    release?: { progressivePercentage: number | null };
+    previousRelease?: { id: number; revisionId: number | null } | null;
+  }>;
 };
+
+type Pointers = Array<{ track: string; risk: RiskName; branch: string | null; revision: number | null; closed: boolean; lastReleasedAt: Date | null }>;
 
 /** The per-platform parts of an entity's channel state; `pointers` are the rows as channel pointers, in the same order. */
 export function platformViews(
   rows: MapRow[],
-  pointers: Array<{ track: string; risk: RiskName; branch: string | null; revision: number | null; closed: boolean; lastReleasedAt: Date | null }>,
+  pointers: Pointers,
   now: Date,
   lifetimeMs: number,
 ): Pick<EntityChannels, 'entries' | 'platformSet' | 'trackPlatforms'> {
@@ -163,11 +224,13 @@ export function platformViews(
       platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture },
       revisionId: entry.revisionId,
       releaseId: entry.releaseId,
+      rollout: inProgress(entry.release?.progressivePercentage) ? { percentage: entry.release.progressivePercentage, previous: previousOf(entry.previousRelease) } : null,
     }));
     // A pointer written without map entries serves every platform.
     if (own.length === 0 && row.revisionId !== null && !row.closed) own.push({ platform: ANY_PLATFORM, revisionId: row.revisionId, releaseId: null });
     entries.set(formatChannel(pointers[index]!), own);
   });
+<<<<<<< ours
   const sets = new Map<string, ChannelSet<MapEntry>>();
   const open = new ChannelSet(pointers, now, lifetimeMs);
   return {
@@ -181,6 +244,12 @@ export function platformViews(
       }
       return set;
     },
+=======
+  const open = new ChannelSet(pointers, now, lifetimeMs);
+  return {
+    entries,
+    platformSet: platformSets(pointers, entries, now, lifetimeMs),
+>>>>>>> theirs
     // Only open channels count: an expired branch keeps its rows until released to again.
     trackPlatforms: (track) =>
       sortPlatforms(
@@ -189,6 +258,80 @@ export function platformViews(
         ),
       ),
   };
+}
+
+/** The channels per platform, each built once when first asked for. */
+function platformSets(pointers: Pointers, entries: Map<string, MapEntry[]>, now: Date, lifetimeMs: number): (platform: Platform) => ChannelSet<MapEntry> {
+  const sets = new Map<string, ChannelSet<MapEntry>>();
+  return (platform) => {
+    const key = platformKey(platform);
+    let set = sets.get(key);
+    if (!set) {
+      const perPlatform = pointers.map((pointer) => ({ ...pointer, revision: entryFor(entries.get(formatChannel(pointer)) ?? [], platform) ?? null }));
+      sets.set(key, (set = new ChannelSet(perPlatform, now, lifetimeMs)));
+    }
+    return set;
+  };
+}
+
+type RolloutRow = MapRow & {
+  history: Array<{ action: string; progressivePercentage: number | null }>;
+  previousRelease: { id: number; revisionId: number | null } | null;
+};
+
+/**
+ * The progressive releases in progress, and the channels as one instance
+ * sees them: an entry (or a channel's own pointer) being rolled out serves
+ * its revision to the instances the rollout reaches and what it replaced to
+ * the others; with nothing replaced, the others fall back as from a closed
+ * channel.
+ */
+function rolloutViews(
+  rows: RolloutRow[],
+  pointers: Pointers,
+  entries: Map<string, MapEntry[]>,
+  revisionNumbers: Map<number, number>,
+  now: Date,
+  lifetimeMs: number,
+): Pick<EntityChannels, 'pointerRollouts' | 'hasRollouts' | 'forInstance'> {
+  const pointerRollouts = new Map<string, Rollout<ServedRelease>>();
+  rows.forEach((row, index) => {
+    const newest = row.history[0];
+    if (!row.closed && row.revisionId !== null && newest?.action === 'RELEASE' && inProgress(newest.progressivePercentage)) {
+      pointerRollouts.set(formatChannel(pointers[index]!), { percentage: newest.progressivePercentage, previous: previousOf(row.previousRelease) });
+    }
+  });
+  const hasRollouts = pointerRollouts.size > 0 || [...entries.values()].some((own) => own.some((entry) => entry.rollout));
+  return {
+    pointerRollouts,
+    hasRollouts,
+    forInstance: (instanceKey, entityUrl) => {
+      const reaches = (revisionId: number, rollout: { percentage: number }) =>
+        receivesRollout(instanceKey, entityUrl, revisionNumbers.get(revisionId) ?? revisionId, rollout.percentage);
+      const instancePointers = pointers.map((pointer) => {
+        const rollout = pointerRollouts.get(formatChannel(pointer));
+        if (pointer.revision === null) return { ...pointer, revision: null };
+        if (!rollout || reaches(pointer.revision, rollout)) return { ...pointer, revision: { revisionId: pointer.revision, releaseId: null } };
+        return { ...pointer, revision: rollout.previous };
+      });
+      const instanceEntries = new Map(
+        [...entries].map(([name, own]) => [
+          name,
+          own.flatMap((entry) => {
+            if (!entry.rollout || reaches(entry.revisionId, entry.rollout)) return [entry];
+            const previous = entry.rollout.previous;
+            return previous ? [{ platform: entry.platform, revisionId: previous.revisionId, releaseId: previous.releaseId, rollout: null }] : [];
+          }),
+        ]),
+      );
+      return { set: new ChannelSet(instancePointers, now, lifetimeMs), platformSet: platformSets(pointers, instanceEntries, now, lifetimeMs) };
+    },
+  };
+}
+
+function rolloutView(revisionId: number | null, rollout: Rollout<{ revisionId: number }> | null | undefined): RolloutView | null {
+  if (revisionId === null || !rollout) return null;
+  return { percentage: rollout.percentage, revisionId, previousRevisionId: rollout.previous?.revisionId ?? null };
 }
 
 export function channelView(access: EntityAccess, state: EntityChannels, status: ChannelStatus<number>): ChannelView {
@@ -207,6 +350,7 @@ export function channelView(access: EntityAccess, state: EntityChannels, status:
     effectiveRevisionId: served ? status.effectiveRevision : null,
     follows: status.revision === null && served ? formatChannel(served) : null,
     expiresAt: status.expiresAt,
+    progressive: rolloutView(status.revision, state.pointerRollouts.get(name)),
     bases: () =>
       state.trackPlatforms(channel.track).map((platform) => {
         const perPlatform = state.platformSet(platform).status(channel);
@@ -218,6 +362,7 @@ export function channelView(access: EntityAccess, state: EntityChannels, status:
           channelRowId: state.rowIds.get(name) ?? null,
           effectiveRevisionId: by ? (perPlatform.effectiveRevision?.revisionId ?? null) : null,
           follows: perPlatform.revision === null && by ? formatChannel(by) : null,
+          progressive: rolloutView(perPlatform.revision?.revisionId ?? null, perPlatform.revision?.rollout),
         };
       }),
   };

@@ -4,7 +4,8 @@ import { NotFoundError, PermissionDeniedError, ValidationError } from '../../dom
 import { checkPinArchitectures, declaredResourceNames, planResourcePins, resourceFits, type ResourcePin } from '../../domain/resource-pins.js';
 import type { Prisma, Release as ReleaseRow } from '../../generated/prisma/client.js';
 import type { Base } from '../../domain/bases.js';
-import { ANY_PLATFORM, type Platform, platformArchitectures, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
+import { ANY_PLATFORM, entryFor, type Platform, platformArchitectures, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
+import { checkPercentage, MAX_PERCENTAGE } from '../../domain/progressive.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { readableResourceRevisionIds } from '../entities/resource-access.js';
@@ -21,6 +22,8 @@ export interface ReleaseInput {
   revision?: number | null;
   channels: readonly string[];
   resources?: readonly ResourcePin[] | null;
+  /** A progressive release: the percentage of instances to serve the revision to. */
+  progressive?: { percentage: number } | null;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface ReleaseInput {
 export async function release(ctx: ServiceContext, input: ReleaseInput): Promise<ReleaseRow[]> {
   const actor = requireSignedIn(ctx);
   checkChannelCount(input.channels, ctx.settings.maxChannelsPerChange, 'release to');
+  const percentage = input.progressive ? checkPercentage(input.progressive.percentage, 'progressive.percentage') : null;
   const { target, url, canonical } = await commandTarget(ctx, input.url);
   const number = revisionNumber(url.revision, input.revision, canonical);
 
@@ -85,14 +89,18 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       const releases = await appendReleases(tx, {
         entityId,
         channels,
-        entries: [{ revisionId: revision.id, resourceRevisionIds: pinnedIds, platforms, replace: 'covered' }],
+        entries: [{ revisionId: revision.id, resourceRevisionIds: pinnedIds, platforms, replace: 'covered', progressive: percentage }],
         now,
         actorId: actor.userId,
         branchLifetimeMs: ctx.settings.branchTtlSeconds * 1000,
       });
       return {
         result: releases,
-        audit: { action: 'release', target: what, after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })) } },
+        audit: {
+          action: 'release',
+          target: what,
+          after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })), ...(percentage === null ? {} : { progressive: percentage }) },
+        },
         event: { kind: 'channels-released', entityId, releaseIds: releases.map((entry) => entry.id) },
       };
     },
@@ -111,6 +119,13 @@ export interface MapRelease {
    * copying a channel map entry by entry).
    */
   replace: 'covered' | 'same';
+  /**
+   * A progressive release: the percentage of instances that get the
+   * revision; the others keep what each platform (and the channel's own
+   * pointer) served before, or, when that was itself a rollout in progress,
+   * what it had replaced. Null or absent: a release to every instance.
+   */
+  progressive?: number | null;
 }
 
 /**
@@ -137,11 +152,26 @@ export async function appendReleases(
         revisionId: true,
         closed: true,
         lastReleasedAt: true,
+<<<<<<< ours
         bases: { select: { id: true, name: true, baseChannel: true, architecture: true } },
         history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true } },
       },
     });
     let held = (existing?.bases ?? []).map((entry) => ({ id: entry.id, platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture } }));
+=======
+        previousReleaseId: true,
+        bases: {
+          select: { id: true, name: true, baseChannel: true, architecture: true, releaseId: true, previousReleaseId: true, release: { select: { progressivePercentage: true } } },
+        },
+        history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true, progressivePercentage: true } },
+      },
+    });
+    let held: HeldEntry[] = (existing?.bases ?? []).map((entry) => ({
+      id: entry.id,
+      platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture },
+      servedToOthers: rolloutInProgress(entry.release.progressivePercentage) ? entry.previousReleaseId : entry.releaseId,
+    }));
+>>>>>>> theirs
     // An expired branch is closed: releasing to it opens it afresh, without the platforms it served before.
     const expired =
       channel.branch !== null && existing?.lastReleasedAt != null && now.getTime() >= existing.lastReleasedAt.getTime() + what.branchLifetimeMs;
@@ -156,10 +186,14 @@ export async function appendReleases(
         data: { channelId: existing.id, ...toRow(ANY_PLATFORM), revisionId: existing.revisionId, releaseId: newest.id },
         select: { id: true },
       });
-      held = [{ id: entry.id, platform: ANY_PLATFORM }];
+      held = [{ id: entry.id, platform: ANY_PLATFORM, servedToOthers: newest.id }];
     }
+    // What the channel's own pointer served before: what instances outside a new rollout keep getting.
+    const open = existing && !expired && !existing.closed && existing.revisionId !== null && newest;
+    const channelServed = open ? (rolloutInProgress(newest.progressivePercentage) ? existing.previousReleaseId : newest.id) : null;
     for (const entry of what.entries) {
-      const pointer = { revisionId: entry.revisionId, closed: false, lastReleasedAt: now, updatedAt: now };
+      const rollout = rolloutInProgress(entry.progressive);
+      const pointer = { revisionId: entry.revisionId, closed: false, lastReleasedAt: now, updatedAt: now, previousReleaseId: rollout ? channelServed : null };
       const channelRow = await tx.channel.upsert({
         where: { entityId_track_risk_branch: key },
         create: { ...key, ...pointer },
@@ -175,24 +209,49 @@ export async function appendReleases(
           createdAt: now,
           createdById: what.actorId,
           bases: platformsToBases(entry.platforms) as unknown as Prisma.InputJsonValue,
+          progressivePercentage: entry.progressive ?? null,
           resources: { create: entry.resourceRevisionIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
         },
       });
       releases.push(row);
       const occupied = new Set(entry.platforms.map(platformKey));
+      // Computed before the entries are replaced: what each platform got until now.
+      const previousFor = (platform: Platform) => (rollout ? (entryFor(held, platform)?.servedToOthers ?? null) : null);
       const replaced = entry.replace === 'covered' ? replacedEntries(held, entry.platforms) : held.filter((h) => occupied.has(platformKey(h.platform)));
       if (replaced.length) await tx.channelBase.deleteMany({ where: { id: { in: replaced.map((h) => h.id) } } });
       const created = await tx.channelBase.createManyAndReturn({
-        data: entry.platforms.map((platform) => ({ channelId: channelRow.id, ...toRow(platform), revisionId: entry.revisionId, releaseId: row.id })),
-        select: { id: true, name: true, baseChannel: true, architecture: true },
+        data: entry.platforms.map((platform) => ({
+          channelId: channelRow.id,
+          ...toRow(platform),
+          revisionId: entry.revisionId,
+          releaseId: row.id,
+          previousReleaseId: previousFor(platform),
+        })),
+        select: { id: true, name: true, baseChannel: true, architecture: true, previousReleaseId: true },
       });
       held = [
         ...held.filter((h) => !replaced.includes(h)),
-        ...created.map((c) => ({ id: c.id, platform: { name: c.name, channel: c.baseChannel, architecture: c.architecture } })),
+        ...created.map((c) => ({
+          id: c.id,
+          platform: { name: c.name, channel: c.baseChannel, architecture: c.architecture },
+          servedToOthers: rollout ? c.previousReleaseId : row.id,
+        })),
       ];
     }
   }
   return releases;
+}
+
+/** A map entry as a release finds it; `servedToOthers` is the release a new rollout's other instances get from it. */
+interface HeldEntry {
+  id: number;
+  platform: Platform;
+  servedToOthers: number | null;
+}
+
+/** A progressive percentage still short of everyone. */
+export function rolloutInProgress(percentage: number | null | undefined): percentage is number {
+  return percentage !== null && percentage !== undefined && percentage < MAX_PERCENTAGE;
 }
 
 function toRow(platform: Platform): { name: string; baseChannel: string; architecture: string } {

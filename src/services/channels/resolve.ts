@@ -1,3 +1,5 @@
+import DataLoader from 'dataloader';
+import { perRequest } from '../request-cache.js';
 import { type ChannelName, formatChannel, parseChannel } from '../../domain/channel.js';
 import { type Base, supportsSeries } from '../../domain/bases.js';
 import { BUNDLE_SERIES, parseEntityUrl } from '../../domain/entity-url.js';
@@ -7,6 +9,7 @@ import { notFound } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { findEntityForRead } from '../entities/find-entity.js';
 import { type Platform } from '../../domain/channel-map.js';
+import { checkInstanceKey } from '../../domain/progressive.js';
 import { channelStateLoader } from './channel-state.js';
 import { parsePlatform, type PlatformInput } from './platform-input.js';
 
@@ -39,11 +42,12 @@ export interface Resolution {
  */
 export async function resolveChannel(
   ctx: ServiceContext,
-  input: { url: string; channel?: string | null; currentRevision?: number | null; base?: PlatformInput | null },
+  input: { url: string; channel?: string | null; currentRevision?: number | null; base?: PlatformInput | null; instanceKey?: string | null },
 ): Promise<Resolution> {
   const url = parseEntityUrl(input.url);
   // Checked before any read: bad input is refused the same whatever the entity.
   const platform = input.base ? parsePlatform(input.base, 'base') : null;
+  const instanceKey = input.instanceKey === null || input.instanceKey === undefined ? null : checkInstanceKey(input.instanceKey, 'instanceKey');
   if (url.revision !== undefined) {
     throw new ValidationError(
       `"${input.url}" names revision ${url.revision}, but resolve answers what a channel serves: drop "-${url.revision}" from the url, and pass currentRevision: ${url.revision} to compare with it`,
@@ -65,7 +69,9 @@ export async function resolveChannel(
     );
   }
   // Without a base, the channel's own pointer (its newest release) as always; with one, the map entry for that platform, falling back per platform.
-  const status = platform ? state.platformSet(platform).status(requested) : state.set.status(requested);
+  // Progressive releases in progress are decided for this instance (without a key: outside every rollout).
+  const channels = state.hasRollouts ? state.forInstance(instanceKey, access.url) : state;
+  const status = platform ? channels.platformSet(platform).status(requested) : channels.set.status(requested);
   const served = status.servedBy;
   // Reading the requested channel, and the one it falls back to, are both needed to learn what it serves.
   const mayRead = (channel: ChannelName) => access.canReadChannel(channel.track, channel.risk);
@@ -84,7 +90,7 @@ export async function resolveChannel(
   // The contract: a url's series segment must be one of the revision's
   // series. Only such urls cost the extra statement.
   if (url.series !== undefined && url.series !== BUNDLE_SERIES) {
-    const revision = await ctx.prisma.revision.findUniqueOrThrow({ where: { id: revisionId }, select: { series: true, bases: true } });
+    const revision = await revisionSupportLoader(ctx).load(revisionId);
     const bases = revision.bases as unknown as Base[];
     if (!supportsSeries({ series: revision.series, bases }, url.series)) {
       throw new NotFoundError(
@@ -102,6 +108,19 @@ export async function resolveChannel(
     platform,
     action: refreshAction(input.currentRevision, revisionNumber),
   };
+}
+
+/** The series and bases of revisions by id, batched: the series urls of one refresh cost one statement. */
+function revisionSupportLoader(ctx: ServiceContext) {
+  return perRequest(
+    ctx,
+    'revision-support',
+    () =>
+      new DataLoader(async (ids: readonly number[]) => {
+        const rows = await ctx.prisma.revision.findMany({ where: { id: { in: [...ids] } }, select: { id: true, series: true, bases: true } });
+        return ids.map((id) => rows.find((row) => row.id === id) ?? new Error(`revision ${id} vanished`));
+      }),
+  );
 }
 
 function describeSupport(series: string[], bases: Base[]): string {

@@ -27,7 +27,22 @@ export const entityStateSelect = {
       closed: true,
       lastReleasedAt: true,
       // The channel map: one entry per platform, joined into the same statement.
-      bases: { select: { name: true, baseChannel: true, architecture: true, revisionId: true, releaseId: true, revision: { select: { number: true } } } },
+      bases: {
+        select: {
+          name: true,
+          baseChannel: true,
+          architecture: true,
+          revisionId: true,
+          releaseId: true,
+          revision: { select: { number: true } },
+          // A progressive release in progress: its percentage, and what the other instances get.
+          release: { select: { progressivePercentage: true } },
+          previousRelease: { select: { id: true, revisionId: true, revision: { select: { number: true } } } },
+        },
+      },
+      // The same for clients naming no base: the newest history entry, and the channel's previous release.
+      history: { orderBy: { id: 'desc' }, take: 1, select: { action: true, progressivePercentage: true } },
+      previousRelease: { select: { id: true, revisionId: true, revision: { select: { number: true } } } },
     },
   },
 } satisfies Prisma.EntitySelect;

@@ -41,15 +41,43 @@ export async function findEntityForRead(ctx: ServiceContext, url: EntityUrl): Pr
 
 async function findEntityState(ctx: ServiceContext, url: EntityUrl) {
   const caller = await getCaller(ctx);
-  const named: Prisma.EntityWhereInput = url.owner
-    ? { name: url.name, namespace: { name: url.owner } }
-    : { topLevelName: { is: { name: url.name } } };
-  const entity = await ctx.prisma.entity.findFirst({ where: { AND: [named, visibleEntityWhere(caller)] }, select: entityStateSelect });
+  const entity = await namedEntityLoader(ctx).load(url.owner ? `~${url.owner}/${url.name}` : url.name);
   if (!entity) return null;
   if (url.series === BUNDLE_SERIES && entity.kind !== 'BUNDLE') return null;
   if (url.series !== undefined && url.series !== BUNDLE_SERIES && entity.kind === 'BUNDLE') return null;
   const access = new EntityAccess(entity, caller);
   return access.canView() ? { access, row: entity } : null;
+}
+
+const namedEntitySelect = { ...entityStateSelect, topLevelName: { select: { name: true } } } satisfies Prisma.EntitySelect;
+
+/**
+ * Entities by name ("~owner/name", or a top-level "name"), among those the
+ * caller may see, batched: the urls of one tick (a refresh of 500
+ * applications) are looked up with one statement.
+ */
+function namedEntityLoader(ctx: ServiceContext): DataLoader<string, Prisma.EntityGetPayload<{ select: typeof namedEntitySelect }> | null> {
+  return perRequest(
+    ctx,
+    'named-entities',
+    () =>
+      new DataLoader(async (names: readonly string[]) => {
+        const caller = await getCaller(ctx);
+        const wanted = names.map((name): Prisma.EntityWhereInput => {
+          const owned = /^~([^/]+)\/(.+)$/.exec(name);
+          return owned ? { name: owned[2]!, namespace: { name: owned[1]! } } : { topLevelName: { is: { name } } };
+        });
+        const rows = await ctx.prisma.entity.findMany({ where: { AND: [{ OR: wanted }, visibleEntityWhere(caller)] }, select: namedEntitySelect });
+        return names.map((name) => {
+          const owned = /^~([^/]+)\/(.+)$/.exec(name);
+          const row = owned
+            ? rows.find((candidate) => candidate.name === owned[2] && candidate.namespace.name === owned[1])
+            : rows.find((candidate) => candidate.topLevelName?.name === name);
+          return row ?? null;
+        });
+        // Batching only: writes look entities up too, and must see what earlier mutations of the request changed.
+      }, { cache: false }),
+  );
 }
 
 /** For reads: the entity a url string names, or null when the url is malformed, missing or invisible. */

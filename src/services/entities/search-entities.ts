@@ -2,8 +2,9 @@ import { type EntityKind, Prisma } from '../../generated/prisma/client.js';
 import { getCaller } from '../authorization/caller.js';
 import { visibleEntitySql } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
+import { publishedEntitySql, type PublishedFilters } from './published-filters.js';
 
-export interface EntitySearch {
+export interface EntitySearch extends PublishedFilters {
   /** Words to look for (web search syntax: `"exact phrase"`, `-not`, `or`). */
   query: string;
   owner?: string | null;
@@ -24,7 +25,7 @@ export interface EntitySearch {
 export async function searchEntityIds(ctx: ServiceContext, search: EntitySearch, page: { take: number; afterId?: number }): Promise<number[]> {
   const caller = await getCaller(ctx);
   const text = search.query.trim();
-  const filters: Prisma.Sql[] = [visibleEntitySql(caller, 'e')];
+  const filters: Prisma.Sql[] = [visibleEntitySql(caller, 'e'), publishedEntitySql(search, 'e')];
   if (search.owner) filters.push(Prisma.sql`EXISTS (SELECT 1 FROM "Namespace" o WHERE o."id" = e."namespaceId" AND o."name" = ${search.owner})`);
   if (search.kind) filters.push(Prisma.sql`e."kind" = ${search.kind}::"EntityKind"`);
   if (search.promulgated !== null && search.promulgated !== undefined) filters.push(Prisma.sql`e."promulgated" = ${search.promulgated}`);
