@@ -230,26 +230,10 @@ export function platformViews(
     if (own.length === 0 && row.revisionId !== null && !row.closed) own.push({ platform: ANY_PLATFORM, revisionId: row.revisionId, releaseId: null });
     entries.set(formatChannel(pointers[index]!), own);
   });
-<<<<<<< ours
-  const sets = new Map<string, ChannelSet<MapEntry>>();
-  const open = new ChannelSet(pointers, now, lifetimeMs);
-  return {
-    entries,
-    platformSet: (platform) => {
-      const key = platformKey(platform);
-      let set = sets.get(key);
-      if (!set) {
-        const perPlatform = pointers.map((pointer) => ({ ...pointer, revision: entryFor(entries.get(formatChannel(pointer)) ?? [], platform) ?? null }));
-        sets.set(key, (set = new ChannelSet(perPlatform, now, lifetimeMs)));
-      }
-      return set;
-    },
-=======
   const open = new ChannelSet(pointers, now, lifetimeMs);
   return {
     entries,
     platformSet: platformSets(pointers, entries, now, lifetimeMs),
->>>>>>> theirs
     // Only open channels count: an expired branch keeps its rows until released to again.
     trackPlatforms: (track) =>
       sortPlatforms(

@@ -152,13 +152,6 @@ export async function appendReleases(
         revisionId: true,
         closed: true,
         lastReleasedAt: true,
-<<<<<<< ours
-        bases: { select: { id: true, name: true, baseChannel: true, architecture: true } },
-        history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true } },
-      },
-    });
-    let held = (existing?.bases ?? []).map((entry) => ({ id: entry.id, platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture } }));
-=======
         previousReleaseId: true,
         bases: {
           select: { id: true, name: true, baseChannel: true, architecture: true, releaseId: true, previousReleaseId: true, release: { select: { progressivePercentage: true } } },
@@ -171,7 +164,6 @@ export async function appendReleases(
       platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture },
       servedToOthers: rolloutInProgress(entry.release.progressivePercentage) ? entry.previousReleaseId : entry.releaseId,
     }));
->>>>>>> theirs
     // An expired branch is closed: releasing to it opens it afresh, without the platforms it served before.
     const expired =
       channel.branch !== null && existing?.lastReleasedAt != null && now.getTime() >= existing.lastReleasedAt.getTime() + what.branchLifetimeMs;
