@@ -11,7 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { readableResourceRevisionIds } from '../entities/resource-access.js';
 import { canReadRevision } from '../entities/revision-access.js';
 import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
-import { riskToDb } from './channel-state.js';
+import { type ChannelMapWrite, readReleaseTargets, type ReleaseTargets, writeChannelMaps } from './channel-map-sql.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 
 /** What release can answer besides success. */
@@ -134,111 +134,99 @@ export interface MapRelease {
  * channel's map entries for those platforms at it and leaves the other
  * platforms' entries alone, and points the channel itself at the last
  * entry's revision (what clients naming no base get): the writes of release
- * and promote, run inside their entity command. Returns the new Release
- * rows, channel by channel.
+ * and promote, run inside their entity command. Two statements whatever the
+ * number of channels (channel-map-sql.ts): the read of the channels (skipped
+ * when the caller read them with its own query, `targets`) and the write.
+ * Returns the new Release rows, channel by channel.
  */
 export async function appendReleases(
   tx: Tx,
-  what: { entityId: number; channels: readonly ChannelName[]; entries: readonly MapRelease[]; now: Date; actorId: number; branchLifetimeMs: number },
+  what: {
+    entityId: number;
+    channels: readonly ChannelName[];
+    entries: readonly MapRelease[];
+    now: Date;
+    actorId: number;
+    branchLifetimeMs: number;
+    targets?: ReleaseTargets;
+  },
 ): Promise<ReleaseRow[]> {
   const { entityId, now } = what;
-  const releases: ReleaseRow[] = [];
-  for (const channel of what.channels) {
-    const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
-    const existing = await tx.channel.findUnique({
-      where: { entityId_track_risk_branch: key },
-      select: {
-        id: true,
-        revisionId: true,
-        closed: true,
-        lastReleasedAt: true,
-        previousReleaseId: true,
-        bases: {
-          select: { id: true, name: true, baseChannel: true, architecture: true, releaseId: true, previousReleaseId: true, release: { select: { progressivePercentage: true } } },
-        },
-        history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true, progressivePercentage: true } },
-      },
-    });
+  const targets = what.targets ?? (await readReleaseTargets(tx, entityId, what.channels, what.channels.length * what.entries.length));
+  const write: ChannelMapWrite = { entityId, now, actorId: what.actorId, channels: [], releases: [], pins: [], removedEntryIds: [], entries: [] };
+  const releases: Array<Omit<ReleaseRow, 'channelId'> & { channel: number }> = [];
+  let nextId = 0;
+  what.channels.forEach((channel, channelIndex) => {
+    const existing = targets.channels[channelIndex] ?? null;
     let held: HeldEntry[] = (existing?.bases ?? []).map((entry) => ({
       id: entry.id,
       platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture },
-      servedToOthers: rolloutInProgress(entry.release.progressivePercentage) ? entry.previousReleaseId : entry.releaseId,
+      servedToOthers: rolloutInProgress(entry.progressivePercentage) ? entry.previousReleaseId : entry.releaseId,
     }));
+    const stored = held.map((h) => h.id!);
     // An expired branch is closed: releasing to it opens it afresh, without the platforms it served before.
-    const expired =
-      channel.branch !== null && existing?.lastReleasedAt != null && now.getTime() >= existing.lastReleasedAt.getTime() + what.branchLifetimeMs;
-    if (expired && held.length) {
-      await tx.channelBase.deleteMany({ where: { id: { in: held.map((h) => h.id) } } });
-      held = [];
-    }
+    const expired = channel.branch !== null && existing?.lastReleasedAt != null && now.getTime() >= existing.lastReleasedAt + what.branchLifetimeMs;
+    if (expired) held = [];
     // A pointer written before channel maps serves every platform: keep it so, as an entry, before other platforms get their own.
-    const newest = existing?.history[0];
+    const newest = existing?.newest ?? null;
     if (existing && !expired && held.length === 0 && existing.revisionId !== null && !existing.closed && newest) {
-      const entry = await tx.channelBase.create({
-        data: { channelId: existing.id, ...toRow(ANY_PLATFORM), revisionId: existing.revisionId, releaseId: newest.id },
-        select: { id: true },
-      });
-      held = [{ id: entry.id, platform: ANY_PLATFORM, servedToOthers: newest.id }];
+      held = [{ id: null, platform: ANY_PLATFORM, servedToOthers: newest.id, written: { revisionId: existing.revisionId, releaseId: newest.id, previousReleaseId: null } }];
     }
     // What the channel's own pointer served before: what instances outside a new rollout keep getting.
     const open = existing && !expired && !existing.closed && existing.revisionId !== null && newest;
     const channelServed = open ? (rolloutInProgress(newest.progressivePercentage) ? existing.previousReleaseId : newest.id) : null;
+    let pointer = { channel, revisionId: 0, previousReleaseId: null as number | null };
     for (const entry of what.entries) {
       const rollout = rolloutInProgress(entry.progressive);
-      const pointer = { revisionId: entry.revisionId, closed: false, lastReleasedAt: now, updatedAt: now, previousReleaseId: rollout ? channelServed : null };
-      const channelRow = await tx.channel.upsert({
-        where: { entityId_track_risk_branch: key },
-        create: { ...key, ...pointer },
-        update: pointer,
-        select: { id: true },
+      pointer = { channel, revisionId: entry.revisionId, previousReleaseId: rollout ? channelServed : null };
+      const releaseId = targets.releaseIds[nextId++]!;
+      const bases = platformsToBases(entry.platforms);
+      releases.push({
+        id: releaseId,
+        channel: channelIndex,
+        entityId,
+        action: 'RELEASE',
+        revisionId: entry.revisionId,
+        createdAt: now,
+        createdById: what.actorId,
+        bases: bases as unknown as Prisma.JsonValue,
+        progressivePercentage: entry.progressive ?? null,
       });
-      const row = await tx.release.create({
-        data: {
-          channelId: channelRow.id,
-          entityId,
-          action: 'RELEASE',
-          revisionId: entry.revisionId,
-          createdAt: now,
-          createdById: what.actorId,
-          bases: platformsToBases(entry.platforms) as unknown as Prisma.InputJsonValue,
-          progressivePercentage: entry.progressive ?? null,
-          resources: { create: entry.resourceRevisionIds.map((resourceRevisionId) => ({ resourceRevisionId })) },
-        },
-      });
-      releases.push(row);
+      write.releases.push({ id: releaseId, channel: channelIndex, revisionId: entry.revisionId, bases, progressivePercentage: entry.progressive ?? null });
+      write.pins.push(...entry.resourceRevisionIds.map((resourceRevisionId) => ({ releaseId, resourceRevisionId })));
       const occupied = new Set(entry.platforms.map(platformKey));
       // Computed before the entries are replaced: what each platform got until now.
       const previousFor = (platform: Platform) => (rollout ? (entryFor(held, platform)?.servedToOthers ?? null) : null);
       const replaced = entry.replace === 'covered' ? replacedEntries(held, entry.platforms) : held.filter((h) => occupied.has(platformKey(h.platform)));
-      if (replaced.length) await tx.channelBase.deleteMany({ where: { id: { in: replaced.map((h) => h.id) } } });
-      const created = await tx.channelBase.createManyAndReturn({
-        data: entry.platforms.map((platform) => ({
-          channelId: channelRow.id,
-          ...toRow(platform),
-          revisionId: entry.revisionId,
-          releaseId: row.id,
-          previousReleaseId: previousFor(platform),
-        })),
-        select: { id: true, name: true, baseChannel: true, architecture: true, previousReleaseId: true },
-      });
       held = [
         ...held.filter((h) => !replaced.includes(h)),
-        ...created.map((c) => ({
-          id: c.id,
-          platform: { name: c.name, channel: c.baseChannel, architecture: c.architecture },
-          servedToOthers: rollout ? c.previousReleaseId : row.id,
-        })),
+        ...entry.platforms.map((platform) => {
+          const previousReleaseId = previousFor(platform);
+          return { id: null, platform, servedToOthers: rollout ? previousReleaseId : releaseId, written: { revisionId: entry.revisionId, releaseId, previousReleaseId } };
+        }),
       ];
     }
-  }
-  return releases;
+    write.channels.push(pointer);
+    // Only the outcome is written: entries gone since the read are removed, new ones written (replacing a stored one of the same platform).
+    const written = held.filter((h) => h.written);
+    const rewritten = new Set(written.map((h) => platformKey(h.platform)));
+    const kept = new Set(held.map((h) => h.id));
+    const storedKeys = new Map((existing?.bases ?? []).map((entry) => [entry.id, platformKey({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture })]));
+    write.removedEntryIds.push(...stored.filter((id) => !kept.has(id) && !rewritten.has(storedKeys.get(id)!)));
+    write.entries.push(...written.map((h) => ({ channel: channelIndex, ...toRow(h.platform), ...h.written! })));
+  });
+  const channelIds = await writeChannelMaps(tx, write);
+  return releases.map(({ channel, ...row }) => ({ ...row, channelId: channelIds[channel]! }));
 }
 
 /** A map entry as a release finds it; `servedToOthers` is the release a new rollout's other instances get from it. */
 interface HeldEntry {
-  id: number;
+  /** The stored entry's id; null for one this write creates. */
+  id: number | null;
   platform: Platform;
   servedToOthers: number | null;
+  /** What this write stores for a new entry. */
+  written?: { revisionId: number; releaseId: number; previousReleaseId: number | null };
 }
 
 /** A progressive percentage still short of everyone. */
