@@ -65,11 +65,16 @@ export function releaseTargetsColumns(entityId: number, channels: readonly Chann
 
 /** Reads the columns of releaseTargetsColumns from a row. */
 export function parseReleaseTargets(row: { targetChannels: unknown; releaseIds: unknown }, channelCount: number): ReleaseTargets {
-  const found = (typeof row.targetChannels === 'string' ? JSON.parse(row.targetChannels) : row.targetChannels) as Array<StoredChannel & { i: number }>;
+  const found = parseJson(row.targetChannels) as Array<StoredChannel & { i: number }>;
   const channels: Array<StoredChannel | null> = Array.from({ length: channelCount }, () => null);
   for (const channel of found) channels[channel.i] = channel;
   const releaseIds = (row.releaseIds as Array<number | string>).map(Number).sort((a, b) => a - b);
   return { channels, releaseIds };
+}
+
+/** A json column as the driver hands it: parsed already, or as text. */
+export function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
 }
 
 /** Reads the target channels and draws the release ids: one statement. */

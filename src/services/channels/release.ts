@@ -11,7 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { readableResourceRevisionIds } from '../entities/resource-access.js';
 import { canReadRevision } from '../entities/revision-access.js';
 import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
-import { type ChannelMapWrite, readReleaseTargets, type ReleaseTargets, writeChannelMaps } from './channel-map-sql.js';
+import { type ChannelMapWrite, parseJson, parseReleaseTargets, readReleaseTargets, releaseTargetsColumns, type ReleaseTargets, writeChannelMaps } from './channel-map-sql.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 
 /** What release can answer besides success. */
@@ -47,16 +47,17 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       const entityId = row.id;
       const what = `${access.url}-${number}`;
       const channels = writableChannels(row, access, input.channels, 'release to');
-      // The revision with the entity's resources and their revisions: one statement.
-      const revision = await tx.revision.findUnique({
-        where: { entityId_number: { entityId, number } },
-        select: {
-          id: true,
-          metadata: true,
-          bases: true,
-          entity: { select: { resources: { select: { name: true, revisions: { select: { id: true, revision: true, architectures: true } } } } } },
-        },
-      });
+      // The revision with the entity's resources and their revisions, the target channels, and the new releases' ids: one statement.
+      const [read] = await tx.$queryRaw<Array<{ revision: unknown; targetChannels: unknown; releaseIds: unknown }>>`
+        SELECT
+          (SELECT json_build_object('id', r."id", 'metadata', r."metadata", 'bases', r."bases",
+             'resources', (SELECT COALESCE(json_agg(json_build_object('name', s."name",
+                'revisions', (SELECT COALESCE(json_agg(json_build_object('id', rr."id", 'revision', rr."revision", 'architectures', rr."architectures") ORDER BY rr."id"), '[]'::json)
+                              FROM "ResourceRevision" rr WHERE rr."resourceId" = s."id")) ORDER BY s."id"), '[]'::json)
+                           FROM "Resource" s WHERE s."entityId" = r."entityId"))
+           FROM "Revision" r WHERE r."entityId" = ${entityId}::int AND r."number" = ${number}::int) AS "revision",
+          ${releaseTargetsColumns(entityId, channels, channels.length)}`;
+      const revision = parseJson(read!.revision) as ReleasedRevision | null;
       // Releasing makes a revision readable on the channel (and downloadable),
       // so it needs read access to it: read on `unpublished`, or a release on a
       // channel the caller may read. A revision the caller may not see gets the
@@ -66,7 +67,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       }
 
       const declared = declaredResourceNames(revision.metadata);
-      const resources = revision.entity.resources.filter((resource) => declared.includes(resource.name));
+      const resources = revision.resources.filter((resource) => declared.includes(resource.name));
       // The revision occupies the platforms it declares in each channel; other platforms keep their entries.
       const platforms = revisionPlatforms(revision.bases as unknown as Base[]);
       const architectures = platformArchitectures(platforms);
@@ -93,6 +94,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         now,
         actorId: actor.userId,
         branchLifetimeMs: ctx.settings.branchTtlSeconds * 1000,
+        targets: parseReleaseTargets(read!, channels.length),
       });
       return {
         result: releases,
@@ -105,6 +107,14 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       };
     },
   });
+}
+
+/** The revision a release reads, with its entity's resources and their revisions. */
+interface ReleasedRevision {
+  id: number;
+  metadata: Prisma.JsonValue;
+  bases: Prisma.JsonValue;
+  resources: Array<{ name: string; revisions: Array<{ id: number; revision: number; architectures: string[] }> }>;
 }
 
 /** What one release entry writes: a revision, its resource pins, and the platforms it occupies. */
