@@ -237,6 +237,25 @@ describe('branches per platform', () => {
   });
 });
 
+describe('channels released to before channel maps', () => {
+  it('keep serving their revision to every other platform, as an entry, when a release into several channels at once gives one platform its own', async () => {
+    const url = '~kirk/elder';
+    await pushOk(store, kirk, charm('elder', [ubuntu('22.04', 'amd64')], 'amd64'), url); // 0
+    await pushOk(store, kirk, charm('elder', [ubuntu('22.04', 'arm64')], 'arm64'), url); // 1
+    await releaseOk(url, 0, ['stable', 'edge']);
+    // As a store written before channel maps left them: the pointer and its history, no entries.
+    const prisma = store.database.db.prisma;
+    await prisma.channelBase.deleteMany({ where: { channel: { entity: { name: 'elder' } } } });
+    await releaseOk(url, 1, ['stable', 'edge']);
+    for (const channel of ['stable', 'edge']) {
+      expect(await channelBases(url, channel)).toEqual({ any: [0, 0, null], '22.04/arm64': [1, 1, null] });
+      expect(await resolveOn(url, channel, on('22.04', 'amd64'))).toMatchObject({ revision: { number: 0 } });
+      expect(await resolveOn(url, channel, on('22.04', 'arm64'))).toMatchObject({ revision: { number: 1 } });
+      expect((await history(url, channel)).map((entry) => entry.revision)).toEqual([1, 0]);
+    }
+  });
+});
+
 describe('charms without architectures, and bundles', () => {
   it('serves a series-era charm ("all" architectures) to every architecture of its bases, and a newer amd64 build only to amd64', async () => {
     const url = '~kirk/oldie';
