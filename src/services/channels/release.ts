@@ -162,18 +162,19 @@ export async function appendReleases(
   },
 ): Promise<ReleaseRow[]> {
   const { entityId, now } = what;
+  if (what.entries.length === 0) return [];
   const targets = what.targets ?? (await readReleaseTargets(tx, entityId, what.channels, what.channels.length * what.entries.length));
   const write: ChannelMapWrite = { entityId, now, actorId: what.actorId, channels: [], releases: [], pins: [], removedEntryIds: [], entries: [] };
   const releases: Array<Omit<ReleaseRow, 'channelId'> & { channel: number }> = [];
   let nextId = 0;
   what.channels.forEach((channel, channelIndex) => {
     const existing = targets.channels[channelIndex] ?? null;
-    let held: HeldEntry[] = (existing?.bases ?? []).map((entry) => ({
+    const stored = existing?.bases ?? [];
+    let held: HeldEntry[] = stored.map((entry) => ({
       id: entry.id,
       platform: { name: entry.name, channel: entry.baseChannel, architecture: entry.architecture },
       servedToOthers: rolloutInProgress(entry.progressivePercentage) ? entry.previousReleaseId : entry.releaseId,
     }));
-    const stored = held.map((h) => h.id!);
     // An expired branch is closed: releasing to it opens it afresh, without the platforms it served before.
     const expired = channel.branch !== null && existing?.lastReleasedAt != null && now.getTime() >= existing.lastReleasedAt + what.branchLifetimeMs;
     if (expired) held = [];
@@ -221,8 +222,8 @@ export async function appendReleases(
     const written = held.filter((h) => h.written);
     const rewritten = new Set(written.map((h) => platformKey(h.platform)));
     const kept = new Set(held.map((h) => h.id));
-    const storedKeys = new Map((existing?.bases ?? []).map((entry) => [entry.id, platformKey({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture })]));
-    write.removedEntryIds.push(...stored.filter((id) => !kept.has(id) && !rewritten.has(storedKeys.get(id)!)));
+    const gone = stored.filter((entry) => !kept.has(entry.id) && !rewritten.has(platformKey({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture })));
+    write.removedEntryIds.push(...gone.map((entry) => entry.id));
     write.entries.push(...written.map((h) => ({ channel: channelIndex, ...toRow(h.platform), ...h.written! })));
   });
   const channelIds = await writeChannelMaps(tx, write);
