@@ -23,14 +23,14 @@
  * adds the scale run: resolve and the anonymous page at concurrency 1, p50
  * and p99 of the store at each size, and the p99 growth from the first.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startServer, type ServerProcess } from '../test/support/process.js';
-import { ADMIN, envInt, graphql, run, summarize } from './support.js';
+import { ADMIN, cpuMs, envInt, graphql, type RawServer, run, startRawServer, summarize } from './support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ENTITIES = envInt('BENCH_ENTITIES', 200);
@@ -117,44 +117,10 @@ async function seed(query: Query, from: number, to: number): Promise<void> {
   await query('ANALYZE');
 }
 
-interface Target {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** CPU time (user + system) a process has used so far, in ms: a measure a busy machine disturbs less than rates. */
-async function cpuMs(pid: number): Promise<number> {
-  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/** The raw server as a child process; resolves once it prints its url. */
-async function startRaw(env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/raw-reads.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`the raw server exited with ${code}`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 interface Setup {
   database: 'postgres' | 'pglite';
   store: ServerProcess;
-  raw: Target;
+  raw: RawServer;
   token: string;
   /** Adds entities [from, to) (the store stays up on PostgreSQL; PGlite is restarted around it). */
   grow(from: number, to: number): Promise<void>;
@@ -194,7 +160,7 @@ async function setUp(): Promise<Setup> {
     await client.connect();
     const query: Query = (sql, params) => client.query(sql, params);
     await seed(query, 0, ENTITIES);
-    const raw = await startRaw({ RAW_DATABASE_URL: baseUrl, RAW_SCHEMA: schema });
+    const raw = await startRawServer('raw-reads.ts', { RAW_DATABASE_URL: baseUrl, RAW_SCHEMA: schema });
     return {
       database: 'postgres',
       store,
@@ -229,14 +195,14 @@ async function setUp(): Promise<Setup> {
   const setup: Setup = {
     database: 'pglite',
     store: await startServer(baseEnv),
-    raw: await startRaw({ RAW_PGLITE_DIR: rawDir }),
+    raw: await startRawServer('raw-reads.ts', { RAW_PGLITE_DIR: rawDir }),
     token,
     grow: async (from, to) => {
       await setup.raw.stop();
       await setup.store.stop('SIGTERM');
       await seedOffline(from, to);
       setup.store = await startServer(baseEnv);
-      setup.raw = await startRaw({ RAW_PGLITE_DIR: rawDir });
+      setup.raw = await startRawServer('raw-reads.ts', { RAW_PGLITE_DIR: rawDir });
     },
     stop: async () => {
       await setup.raw.stop();

@@ -4,6 +4,7 @@
  * a GraphQL client over HTTP (JSON and multipart), a bounded-concurrency
  * runner and latency percentiles. Traffic goes to 127.0.0.1 only.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -252,4 +253,38 @@ export async function mutate(base: string, token: string, field: string, inputTy
   );
   const outcome = result.data[field];
   if (!outcome?.__typename.endsWith('Success')) throw new Error(`${field} failed: ${JSON.stringify(outcome)}`);
+}
+
+/** CPU time (user + system) a process has used so far, in ms: a measure a busy machine disturbs less than rates. */
+export async function cpuMs(pid: number): Promise<number> {
+  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+export interface RawServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** A raw baseline server (`bench/raw-*.ts`) as a child process; resolves once it prints its url. */
+export async function startRawServer(script: string, env: Record<string, string | undefined>): Promise<RawServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, script)], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`the raw server exited with ${code}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

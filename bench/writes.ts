@@ -16,14 +16,11 @@
  * /proc, steadier than rates on a busy machine; the database's CPU is on
  * neither side). Prints JSON.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { envInt, graphql, graphqlMultipart, run, sizedCharm, startBenchServer, summarize } from './support.js';
+import { cpuMs, envInt, graphql, graphqlMultipart, run, sizedCharm, startBenchServer, startRawServer, summarize } from './support.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PUSH_BYTES = envInt('BENCH_PUSH_KIB', 10) * 1024;
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 5);
@@ -35,32 +32,6 @@ const PUSH = `mutation($input: PushInput!) {
 const RELEASE = `mutation($input: ReleaseInput!) {
   release(input: $input) { __typename ... on ReleaseSuccess { releases { channel } } ... on Error { message } }
 }`;
-
-async function cpuMs(pid: number): Promise<number> {
-  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-async function startRaw(env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/raw-writes.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`the raw server exited with ${code}`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** One side's requests: the store's GraphQL, or the raw server's two routes, answering the same JSON. */
 interface Side {
@@ -80,7 +51,7 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_DATABASE_URL) throw new Error('bench:writes compares against raw PostgreSQL: set BENCH_DATABASE_URL');
   const server = await startBenchServer();
   const blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-raw-blobs-'));
-  const raw = await startRaw({ RAW_DATABASE_URL: process.env.BENCH_DATABASE_URL, RAW_SCHEMA: server.schema!, RAW_BLOB_DIR: blobDir });
+  const raw = await startRawServer('raw-writes.ts', { RAW_DATABASE_URL: process.env.BENCH_DATABASE_URL, RAW_SCHEMA: server.schema!, RAW_BLOB_DIR: blobDir });
   try {
     const token = server.adminToken;
     const owner = '~bench-admin';
