@@ -9,6 +9,7 @@ import {
 } from './generated/graphql.js';
 import { loginAdmin } from './support/accounts.js';
 import { seed, type SeededUser } from './support/seed.js';
+import { withStatements } from './support/statements.js';
 import { createTestStore, type TestStore } from './support/store.js';
 
 const ENTITIES = 100;
@@ -49,25 +50,14 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-/** Runs `operation` and returns its result with the SQL statements it sent. */
-async function withStatements<R>(operation: () => Promise<R>): Promise<{ result: R; statements: string[] }> {
-  const statements: string[] = [];
-  const stop = store.database.db.onStatement((sql) => statements.push(sql));
-  try {
-    return { result: await operation(), statements };
-  } finally {
-    stop();
-  }
-}
-
 async function countStatements(first: number, token: string | undefined) {
-  const { result, statements } = await withStatements(() => store.execute(DashboardDocument, { first }, { token }));
+  const { result, statements } = await withStatements(store, () => store.execute(DashboardDocument, { first }, { token }));
   expect(result.errors).toBeUndefined();
   return { statements, edges: result.data!.entities.edges };
 }
 
 async function countFullPage(first: number, token: string | undefined) {
-  const { result, statements } = await withStatements(() => store.execute(DashboardFullDocument, { first }, { token }));
+  const { result, statements } = await withStatements(store, () => store.execute(DashboardFullDocument, { first }, { token }));
   expect(result.errors).toBeUndefined();
   return { statements, edges: result.data!.entities.edges };
 }
@@ -169,9 +159,9 @@ describe('the statement budget of reads', () => {
   });
 
   it('resolves a channel in at most 3 statements', async () => {
-    await withStatements(() => store.execute(ResolveDocument, { url: 'cs:~kirk/dash-aa', channel: 'edge' }, { token: kirk.token }));
+    await withStatements(store, () => store.execute(ResolveDocument, { url: 'cs:~kirk/dash-aa', channel: 'edge' }, { token: kirk.token }));
     for (const token of [kirk.token, undefined]) {
-      const { result, statements } = await withStatements(() =>
+      const { result, statements } = await withStatements(store, () =>
         store.execute(ResolveDocument, { url: 'cs:~kirk/dash-ab', channel: 'candidate' }, { token }),
       );
       expect(result.data?.resolve).toMatchObject({ __typename: 'Resolution', channel: 'latest/stable', revision: { number: 1 } });
@@ -183,7 +173,7 @@ describe('the statement budget of reads', () => {
 
   it('answers an entity with its channel map in at most 4 statements', async () => {
     for (const token of [kirk.token, undefined]) {
-      const { result, statements } = await withStatements(() => store.execute(EntityChannelMapDocument, { url: 'cs:~kirk/dash-ab' }, { token }));
+      const { result, statements } = await withStatements(store, () => store.execute(EntityChannelMapDocument, { url: 'cs:~kirk/dash-ab' }, { token }));
       expect(result.data?.entity?.channelMap.length).toBeGreaterThan(0);
       expectNoEmptyLookups(statements);
       // The token (with its user and groups) when signed in, the entity with its channels, the Pothos selection, the revisions.
@@ -192,8 +182,8 @@ describe('the statement budget of reads', () => {
   });
 
   it('authenticates a request with one statement: the token, its user and their groups', async () => {
-    const anonymous = await withStatements(() => store.execute(EntitiesDocument, { first: 5 }, {}));
-    const signedIn = await withStatements(() => store.execute(EntitiesDocument, { first: 5 }, { token: james.token }));
+    const anonymous = await withStatements(store, () => store.execute(EntitiesDocument, { first: 5 }, {}));
+    const signedIn = await withStatements(store, () => store.execute(EntitiesDocument, { first: 5 }, { token: james.token }));
     expect(signedIn.result.data?.entities.edges.length).toBe(5);
     expectNoEmptyLookups(signedIn.statements);
     expect(signedIn.statements.length - anonymous.statements.length).toBe(1);

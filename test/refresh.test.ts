@@ -3,6 +3,7 @@ import { RefreshDocument, type RefreshInstanceInput, ReleaseDocument, ResolveIns
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { pushOk } from './support/push.js';
 import { registerEntity } from './support/sharing.js';
+import { withStatements } from './support/statements.js';
 import { createTestStore, type TestStore } from './support/store.js';
 import { charmZip } from './support/zip.js';
 
@@ -38,16 +39,6 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 const refresh = (instances: RefreshInstanceInput[], token?: string) => store.execute(RefreshDocument, { input: { instances } }, { token });
-
-async function withStatements<R>(operation: () => Promise<R>): Promise<{ result: R; statements: string[] }> {
-  const statements: string[] = [];
-  const stop = store.database.db.onStatement((sql) => statements.push(sql));
-  try {
-    return { result: await operation(), statements };
-  } finally {
-    stop();
-  }
-}
 
 /** 500 instances of five charms, on several channels, with and without base, key and current revision. */
 function manyInstances(): RefreshInstanceInput[] {
@@ -109,7 +100,7 @@ describe('refresh', () => {
     // The first request of a token in a while also records its use; keep that out of the counts.
     await refresh([{ url: 'cs:~kirk/web' }], kirk);
     const count = async (instances: RefreshInstanceInput[]) => {
-      const { result, statements } = await withStatements(() => refresh(instances, kirk));
+      const { result, statements } = await withStatements(store, () => refresh(instances, kirk));
       expect(result.errors).toBeUndefined();
       expect(result.data!.refresh).toHaveLength(instances.length);
       expect(result.data!.refresh.every((answer) => answer.__typename === 'Resolution')).toBe(true);
