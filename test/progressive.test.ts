@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelProgressDocument, PushResourceDocument, RefreshDocument, ReleaseDocument, ResolveInstanceDocument, UpdateProgressiveDocument } from './generated/graphql.js';
+import {
+  ChannelProgressDocument,
+  CloseChannelsDocument,
+  PromoteDocument,
+  PushResourceDocument,
+  RefreshDocument,
+  ReleaseDocument,
+  ResolveInstanceDocument,
+  UpdateProgressiveDocument,
+} from './generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { expectStoreUnchanged, pushOk } from './support/push.js';
 import { createTestStore, type TestStore } from './support/store.js';
@@ -171,5 +180,85 @@ describe('progressive releases', () => {
     await releaseOk(0, ['beta']);
     expect(count(await servedToAll('beta'), 0)).toBe(1000);
     expect((await progress('beta')).progressive).toBeNull();
+  });
+});
+
+describe('promote during a progressive rollout', () => {
+  // Its own charm, so the rollouts above are not disturbed: revision 0 everywhere, 1 being rolled out to edge.
+  const ROLL = 'cs:~kirk/roll';
+  const releaseRoll = async (revision: number, channels: string[], percentage?: number) => {
+    const result = await store.execute(ReleaseDocument, { input: { url: ROLL, revision, channels, progressive: percentage === undefined ? undefined : { percentage } } }, { token: kirk });
+    if (result.data?.release.__typename !== 'ReleaseSuccess') throw new Error(`release failed: ${JSON.stringify(result)}`);
+  };
+  const promote = (from: string, to: string[]) => store.execute(PromoteDocument, { input: { url: ROLL, from, to } }, { token: kirk });
+  const channel = async (name: string) => (await store.execute(ChannelProgressDocument, { url: ROLL, name }, { token: kirk })).data!.entity!.channel!;
+  const historyOf = async (name: string) => (await channel(name)).history.edges.map(({ node }) => [node.action, node.revision?.number ?? null, node.progressivePercentage]);
+  const servedBy = async (name: string, instanceKey?: string) => {
+    const result = await store.execute(ResolveInstanceDocument, { url: ROLL, channel: name, instanceKey }, { token: kirk });
+    return result.data?.resolve.__typename === 'Resolution' ? result.data.resolve.revision.number : null;
+  };
+
+  beforeAll(async () => {
+    for (const note of ['a', 'b']) await pushOk(store, kirk, charmZip({ name: 'roll', revisionNote: note }), '~kirk/roll');
+    await releaseRoll(0, ['stable', 'candidate', 'beta', 'edge']);
+    await releaseRoll(1, ['edge'], 20);
+  });
+
+  it('refuses to promote from a channel with a rollout in progress, naming it, and changes nothing', async () => {
+    const before = await historyOf('beta');
+    await expectStoreUnchanged(store, async () => {
+      const result = await promote('edge', ['beta']);
+      expect(result.data?.promote).toEqual({
+        __typename: 'ValidationError',
+        field: 'from',
+        message:
+          'latest/edge is rolling out revision 1 for ubuntu 22.04/amd64 to 20% of instances (the others get revision 0) of cs:~kirk/roll, so it serves two revisions and promote cannot copy one: complete the rollout (updateProgressive with percentage: 100) or cancel it first, or release revision 1 to the targets with progressive: {percentage: 20}',
+      });
+    });
+    // The target was not widened: nobody in beta gets revision 1, and its history is as it was.
+    expect(await historyOf('beta')).toEqual(before);
+    expect(await servedBy('beta', keys[0])).toBe(0);
+    const inRollout = await Promise.all(keys.slice(0, 50).map((key) => servedBy('edge', key)));
+    const reached = keys.slice(0, 50).find((_, index) => inRollout[index] === 1)!;
+    expect(reached).toBeDefined();
+    expect(await servedBy('beta', reached)).toBe(0);
+  });
+
+  it('refuses as well when from falls back to a channel with a rollout in progress', async () => {
+    await releaseRoll(1, ['stable'], 10);
+    const closed = await store.execute(CloseChannelsDocument, { input: { url: ROLL, channels: ['candidate'] } }, { token: kirk });
+    expect(closed.data?.closeChannels.__typename).toBe('CloseChannelsSuccess');
+    await expectStoreUnchanged(store, async () => {
+      const result = await promote('candidate', ['beta']);
+      expect(result.data?.promote).toMatchObject({ __typename: 'ValidationError', field: 'from', message: expect.stringContaining('latest/stable is rolling out revision 1 for ubuntu 22.04/amd64 to 10%') });
+    });
+    const cancelled = await store.execute(UpdateProgressiveDocument, { input: { url: ROLL, channels: ['stable'], cancel: true } }, { token: kirk });
+    expect(cancelled.data?.updateProgressive.__typename).toBe('UpdateProgressiveSuccess');
+  });
+
+  it('promoting into a channel with a rollout in progress replaces the rollout, as any release to everyone does', async () => {
+    await releaseRoll(1, ['beta'], 30);
+    expect((await channel('beta')).progressive).toMatchObject({ percentage: 30, revision: { number: 1 } });
+    const result = await promote('stable', ['beta']);
+    expect(result.data?.promote).toMatchObject({ __typename: 'PromoteSuccess', from: 'latest/stable', releases: [{ channel: 'latest/beta', revision: { number: 0 } }] });
+    const beta = await channel('beta');
+    expect(beta.progressive).toBeNull();
+    expect(beta.revision).toEqual({ number: 0 });
+    expect((await historyOf('beta')).slice(0, 2)).toEqual([
+      ['RELEASE', 0, null],
+      ['RELEASE', 1, 30],
+    ]);
+    for (const key of keys.slice(0, 20)) expect(await servedBy('beta', key)).toBe(0);
+  });
+
+  it('promotes the revision to everyone once the rollout is completed, as an ordinary history entry', async () => {
+    const completed = await store.execute(UpdateProgressiveDocument, { input: { url: ROLL, channels: ['edge'], percentage: 100 } }, { token: kirk });
+    expect(completed.data?.updateProgressive.__typename).toBe('UpdateProgressiveSuccess');
+    const result = await promote('edge', ['beta']);
+    expect(result.data?.promote).toMatchObject({ __typename: 'PromoteSuccess', from: 'latest/edge', releases: [{ channel: 'latest/beta', revision: { number: 1 } }] });
+    expect((await historyOf('beta'))[0]).toEqual(['RELEASE', 1, null]);
+    expect((await channel('beta')).progressive).toBeNull();
+    expect(await servedBy('beta')).toBe(1);
+    expect(await servedBy('beta', keys[0])).toBe(1);
   });
 });

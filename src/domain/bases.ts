@@ -36,6 +36,11 @@ export const SERIES_BASES: Readonly<Record<string, { name: string; channel: stri
   centos8: { name: 'centos', channel: '8' },
 };
 
+/** The base a series stands for; undefined for series without one (e.g. "kubernetes") and unknown words. */
+export function seriesBase(series: string): { name: string; channel: string } | undefined {
+  return Object.hasOwn(SERIES_BASES, series) ? SERIES_BASES[series] : undefined;
+}
+
 /**
  * The bases a list of series stands for, in the list's order. Series with
  * no base (e.g. "kubernetes", the old k8s charms' pseudo-series) are left out.
@@ -43,7 +48,7 @@ export const SERIES_BASES: Readonly<Record<string, { name: string; channel: stri
 export function basesFromSeries(series: readonly string[]): Base[] {
   return mergeBases(
     series.flatMap((name) => {
-      const base = SERIES_BASES[name];
+      const base = seriesBase(name);
       return base ? [{ ...base, architectures: [ANY_ARCHITECTURE] }] : [];
     }),
   );
@@ -146,6 +151,24 @@ export function basesInclude(bases: readonly Base[], platform: { name: string; c
  */
 export function supportsSeries(revision: { series: readonly string[]; bases: readonly Base[] }, series: string): boolean {
   if (revision.series.includes(series)) return true;
-  const base = SERIES_BASES[series];
+  const base = seriesBase(series);
   return base !== undefined && revision.bases.some((candidate) => candidate.name === base.name && candidate.channel === base.channel);
+}
+
+/**
+ * The architecture a url's series segment stands for when the client names
+ * no base: Juju's default architecture, what it deploys to unless a
+ * constraint says otherwise. An "all" entry covers it.
+ */
+export const SERIES_DEFAULT_ARCHITECTURE = 'amd64';
+
+/**
+ * The architectures to try, in order, for a url with a series segment and
+ * no base: the default one first, then the specific architectures the
+ * channel map holds for the series' base (sorted, so every process answers
+ * the same), so that a series served only to arm64 is still found.
+ */
+export function seriesArchitectures(held: Iterable<string>): string[] {
+  const specific = [...new Set(held)].filter((architecture) => architecture !== '' && architecture !== ANY_ARCHITECTURE && architecture !== SERIES_DEFAULT_ARCHITECTURE);
+  return [SERIES_DEFAULT_ARCHITECTURE, ...specific.sort()];
 }

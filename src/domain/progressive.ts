@@ -73,3 +73,39 @@ export interface Rollout<R> {
   /** What the other instances get; null when the channel served nothing before (they fall back as from a closed channel). */
   previous: R | null;
 }
+
+/** A rollout in progress that a promote would copy from: where, what, and how far. */
+export interface RolloutInSource {
+  /** The full name of the channel holding the rollout (`from`, or the channel it falls back to). */
+  channel: string;
+  revision: number;
+  percentage: number;
+  /** What the instances outside the rollout get; null when they fall back. */
+  previousRevision: number | null;
+  /** The platforms rolled out ("ubuntu 22.04/amd64"); empty for a channel's own pointer. */
+  platforms: string[];
+}
+
+/**
+ * Promote copies what a channel serves to everyone; a channel with a
+ * rollout in progress serves two revisions, so there is no one thing to
+ * copy, and copying the new revision to everyone would widen the rollout
+ * behind the publisher's back (snapcraft promote likewise refuses a source
+ * that is not one complete build set). The refusal names the rollout and
+ * the ways on: finish it, cancel it, or release progressively to the
+ * targets, which keeps the same instances first (a rollout position does
+ * not depend on the channel).
+ */
+export function refusePromotingRollouts(entityUrl: string, rollouts: readonly RolloutInSource[]): void {
+  const [first] = rollouts;
+  if (!first) return;
+  const described = rollouts.map((rollout) => {
+    const where = rollout.platforms.length ? ` for ${rollout.platforms.join(', ')}` : '';
+    const others = rollout.previousRevision === null ? 'the others fall back' : `the others get revision ${rollout.previousRevision}`;
+    return `${rollout.channel} is rolling out revision ${rollout.revision}${where} to ${rollout.percentage}% of instances (${others})`;
+  });
+  throw new ValidationError(
+    `${described.join('; ')} of ${entityUrl}, so it serves two revisions and promote cannot copy one: complete the rollout (updateProgressive with percentage: 100) or cancel it first, or release revision ${first.revision} to the targets with progressive: {percentage: ${first.percentage}}`,
+    'from',
+  );
+}

@@ -1,6 +1,7 @@
 import { type ChannelName, formatChannel, parseChannel, riskLike } from '../../domain/channel.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { ChannelSet, describeChannels } from '../../domain/fallback.js';
+import { refusePromotingRollouts } from '../../domain/progressive.js';
 import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -9,7 +10,7 @@ import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/e
 import { type Platform, platformsToBases } from '../../domain/channel-map.js';
 import { platformViews, riskFromDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
-import { appendReleases } from './release.js';
+import { appendReleases, rolloutInProgress } from './release.js';
 
 /** What promote can answer besides success. */
 export const promoteErrors = [...ENTITY_COMMAND_ERRORS, NotFoundError, PermissionDeniedError, ValidationError] as const;
@@ -34,6 +35,9 @@ export interface Promotion {
  * One transaction under the entity's lock, so what is
  * read is what is written, and the new entries are ordinary releases in
  * the targets' histories (`charmcraft promote`, `snapcraft promote`).
+ * A source serving a progressive release in progress is refused (see
+ * refusePromotingRollouts): it serves two revisions, and copying the new
+ * one to everyone would widen the rollout.
  */
 export async function promote(ctx: ServiceContext, input: PromoteInput): Promise<Promotion> {
   const actor = requireSignedIn(ctx);
@@ -73,9 +77,21 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
           revisionId: true,
           closed: true,
           lastReleasedAt: true,
-          bases: { select: { name: true, baseChannel: true, architecture: true, revisionId: true, releaseId: true } },
+          bases: {
+            select: {
+              name: true,
+              baseChannel: true,
+              architecture: true,
+              revisionId: true,
+              releaseId: true,
+              // Rollouts in progress are refused as a source (see refusePromotingRollouts).
+              release: { select: { progressivePercentage: true } },
+              previousRelease: { select: { id: true, revisionId: true } },
+            },
+          },
+          previousRelease: { select: { revisionId: true } },
           // The pointer always equals the newest release, which pins the resources of a pointer without map entries.
-          history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true } },
+          history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true, progressivePercentage: true } },
         },
       });
       const pointers = rows.map((channel) => ({ ...channel, risk: riskFromDb(channel.risk), branch: channel.branch || null, revision: channel.revisionId }));
@@ -87,11 +103,28 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
 
       // What `from` serves to each platform its track knows (fall-back per platform), grouped by the release that set it.
       const groups = new Map<number, { revisionId: number; releaseId: number; platforms: Platform[]; servedBy: ChannelName }>();
+      const rollouts = new Map<string, { channel: string; revisionId: number; percentage: number; previousRevisionId: number | null; platforms: Platform[] }>();
       for (const platform of maps.trackPlatforms(from.track)) {
         const served = maps.platformSet(platform).status(from);
         if (!served.servedBy || !served.effectiveRevision || !mayRead(served.servedBy)) continue;
-        const releaseId = served.effectiveRevision.releaseId ?? rowOf(served.servedBy).history[0]?.id;
+        const servingRow = rowOf(served.servedBy);
+        const releaseId = served.effectiveRevision.releaseId ?? servingRow.history[0]?.id;
         if (releaseId === undefined) continue;
+        // A rollout of the entry, or of the channel's own pointer for an entry written before channel maps.
+        const entryRollout = served.effectiveRevision.rollout;
+        const pointerPercentage = served.effectiveRevision.releaseId === null ? servingRow.history[0]?.progressivePercentage : null;
+        const rollout = entryRollout
+          ? { percentage: entryRollout.percentage, previousRevisionId: entryRollout.previous?.revisionId ?? null }
+          : rolloutInProgress(pointerPercentage)
+            ? { percentage: pointerPercentage, previousRevisionId: servingRow.previousRelease?.revisionId ?? null }
+            : null;
+        if (rollout) {
+          const channel = formatChannel(served.servedBy);
+          const key = `${channel} ${releaseId}`;
+          const known = rollouts.get(key) ?? { channel, revisionId: served.effectiveRevision.revisionId, ...rollout, platforms: [] };
+          known.platforms.push(platform);
+          rollouts.set(key, known);
+        }
         const group = groups.get(releaseId) ?? { revisionId: served.effectiveRevision.revisionId, releaseId, platforms: [], servedBy: served.servedBy };
         group.platforms.push(platform);
         groups.set(releaseId, group);
@@ -99,6 +132,21 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
       if (groups.size === 0) {
         throw new NotFoundError(
           `Nothing is released in ${formatChannel(from)} of ${access.url} to promote: tried ${describeChannels(status.tried)} (closed, expired or never released)`,
+        );
+      }
+      if (rollouts.size > 0) {
+        const involved = [...rollouts.values()].flatMap((rollout) => (rollout.previousRevisionId === null ? [rollout.revisionId] : [rollout.revisionId, rollout.previousRevisionId]));
+        const known = await tx.revision.findMany({ where: { id: { in: involved } }, select: { id: true, number: true } });
+        const number = (revisionId: number) => known.find((revision) => revision.id === revisionId)!.number;
+        refusePromotingRollouts(
+          access.url,
+          [...rollouts.values()].map((rollout) => ({
+            channel: rollout.channel,
+            revision: number(rollout.revisionId),
+            percentage: rollout.percentage,
+            previousRevision: rollout.previousRevisionId === null ? null : number(rollout.previousRevisionId),
+            platforms: platformsToBases(rollout.platforms).map((base) => `${base.name} ${base.channel}/${base.architectures.join(',')}`),
+          })),
         );
       }
       // Oldest release first, and last the one clients naming no base get from `from`, so the targets' own pointers agree with it.

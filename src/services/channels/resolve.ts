@@ -1,16 +1,16 @@
 import DataLoader from 'dataloader';
 import { perRequest } from '../request-cache.js';
 import { type ChannelName, formatChannel, parseChannel } from '../../domain/channel.js';
-import { type Base, supportsSeries } from '../../domain/bases.js';
+import { type Base, seriesArchitectures, seriesBase, supportsSeries } from '../../domain/bases.js';
 import { BUNDLE_SERIES, parseEntityUrl } from '../../domain/entity-url.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
-import { describeChannels, type RefreshAction, refreshAction } from '../../domain/fallback.js';
+import { type ChannelStatus, describeChannels, type RefreshAction, refreshAction } from '../../domain/fallback.js';
 import { notFound } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
 import { findEntityForRead } from '../entities/find-entity.js';
-import { type Platform } from '../../domain/channel-map.js';
+import type { Platform } from '../../domain/channel-map.js';
 import { checkInstanceKey } from '../../domain/progressive.js';
-import { channelStateLoader } from './channel-state.js';
+import { channelStateLoader, type EntityChannels, type InstanceChannels, type MapEntry, type ServedRelease } from './channel-state.js';
 import { parsePlatform, type PlatformInput } from './platform-input.js';
 
 export interface Resolution {
@@ -28,7 +28,7 @@ export interface Resolution {
    * set the serving map entry.
    */
   serving: { channelId: number } | { releaseId: number };
-  /** The platform asked for; null when no base was given. */
+  /** The platform served: the base asked for, or the one a url's series segment stands for; null for neither. */
   platform: Platform | null;
   action: RefreshAction;
 }
@@ -39,6 +39,9 @@ export interface Resolution {
  * and whether moving from `currentRevision` to it is an upgrade or a
  * downgrade. A url with a revision is refused: resolve answers what a
  * channel serves, and `currentRevision` is how to compare with a revision.
+ * A url's series segment picks the platform when no base is given (see
+ * servingStatus), and a base for another OS release than the series is
+ * refused.
  */
 export async function resolveChannel(
   ctx: ServiceContext,
@@ -48,6 +51,14 @@ export async function resolveChannel(
   // Checked before any read: bad input is refused the same whatever the entity.
   const platform = input.base ? parsePlatform(input.base, 'base') : null;
   const instanceKey = input.instanceKey === null || input.instanceKey === undefined ? null : checkInstanceKey(input.instanceKey, 'instanceKey');
+  const series = url.series !== undefined && url.series !== BUNDLE_SERIES ? url.series : undefined;
+  const forSeries = series === undefined ? undefined : seriesBase(series);
+  if (platform && forSeries && (platform.name !== forSeries.name || platform.channel !== forSeries.channel)) {
+    throw new ValidationError(
+      `"${input.url}" names series "${series}" (${forSeries.name} ${forSeries.channel}) but base names ${platform.name} ${platform.channel}: give one platform, by dropping the series from the url or by giving the base of that series`,
+      'base',
+    );
+  }
   if (url.revision !== undefined) {
     throw new ValidationError(
       `"${input.url}" names revision ${url.revision}, but resolve answers what a channel serves: drop "-${url.revision}" from the url, and pass currentRevision: ${url.revision} to compare with it`,
@@ -68,17 +79,21 @@ export async function resolveChannel(
       `${access.url} has no track "${requested.track}": its tracks are ${state.tracks.map((track) => track.name).join(', ')}`,
     );
   }
-  // Without a base, the channel's own pointer (its newest release) as always; with one, the map entry for that platform, falling back per platform.
   // Progressive releases in progress are decided for this instance (without a key: outside every rollout).
   const channels = state.hasRollouts ? state.forInstance(instanceKey, access.url) : state;
-  const status = platform ? channels.platformSet(platform).status(requested) : channels.set.status(requested);
-  const served = status.servedBy;
   // Reading the requested channel, and the one it falls back to, are both needed to learn what it serves.
   const mayRead = (channel: ChannelName) => access.canReadChannel(channel.track, channel.risk);
-  if (!served || status.effectiveRevision === null || !mayRead(requested) || !mayRead(served)) {
-    const forPlatform = platform ? ` for ${platform.name} ${platform.channel} (${platform.architecture})` : '';
+  const serves = (candidate: ChannelStatus<unknown>) => candidate.servedBy !== null && candidate.effectiveRevision !== null && mayRead(requested) && mayRead(candidate.servedBy);
+  const { status, served: servedPlatform } = servingStatus(state, channels, requested, { platform, series: forSeries }, serves);
+  const served = status.servedBy;
+  if (!served || status.effectiveRevision === null || !serves(status)) {
+    const forPlatform = platform
+      ? ` for ${platform.name} ${platform.channel} (${platform.architecture})`
+      : forSeries
+        ? ` for series "${series}" (${forSeries.name} ${forSeries.channel})`
+        : '';
     throw new NotFoundError(
-      `Nothing you may deploy${forPlatform} is released in ${requestedName} of ${access.url}: tried ${describeChannels(status.tried)} (closed, expired${platform ? ', never released or without that platform' : ' or never released'})`,
+      `Nothing you may deploy${forPlatform} is released in ${requestedName} of ${access.url}: tried ${describeChannels(status.tried)} (closed, expired${platform || forSeries ? ', never released or without that platform' : ' or never released'})`,
     );
   }
   const effective = status.effectiveRevision;
@@ -88,13 +103,16 @@ export async function resolveChannel(
 
   const revisionNumber = state.revisionNumbers.get(revisionId)!;
   // The contract: a url's series segment must be one of the revision's
-  // series. Only such urls cost the extra statement.
-  if (url.series !== undefined && url.series !== BUNDLE_SERIES) {
+  // series. The platform chosen for it can still be held by a revision for
+  // every platform (a bundle-like entry, or a channel released to before
+  // channel maps), so the revision itself is checked. Only such urls cost
+  // the extra statement.
+  if (series !== undefined) {
     const revision = await revisionSupportLoader(ctx).load(revisionId);
     const bases = revision.bases as unknown as Base[];
-    if (!supportsSeries({ series: revision.series, bases }, url.series)) {
+    if (!supportsSeries({ series: revision.series, bases }, series)) {
       throw new NotFoundError(
-        `${formatChannel(served)} of ${access.url} serves revision ${revisionNumber}, which does not run on series "${url.series}" (it declares ${describeSupport(revision.series, bases)}); drop the series from the url to get it anyway`,
+        `${formatChannel(served)} of ${access.url} serves revision ${revisionNumber}, which does not run on series "${series}" (it declares ${describeSupport(revision.series, bases)}); drop the series from the url to get it anyway`,
       );
     }
   }
@@ -105,9 +123,41 @@ export async function resolveChannel(
     channel: formatChannel(served),
     requestedChannel: requestedName,
     serving,
-    platform,
+    platform: servedPlatform,
     action: refreshAction(input.currentRevision, revisionNumber),
   };
+}
+
+/**
+ * Which channel status answers: with a base, that platform's (falling back
+ * per platform); without one, the channel's own pointer (its newest
+ * release), as before channel maps; and for a url whose series segment
+ * stands for a base (`jammy` = ubuntu 22.04), that base's platform, so a
+ * channel holding revisions for several OS releases serves the one for the
+ * series, never one for another series. A series names no architecture:
+ * the default architecture is tried first (as Juju deploys), then each
+ * other architecture the track holds for that base, and the first that
+ * serves something answers.
+ */
+function servingStatus(
+  state: EntityChannels,
+  channels: EntityChannels | InstanceChannels,
+  requested: ChannelName,
+  asked: { platform: Platform | null; series: { name: string; channel: string } | undefined },
+  serves: (status: ChannelStatus<unknown>) => boolean,
+): { status: ChannelStatus<number | ServedRelease | MapEntry>; served: Platform | null } {
+  if (asked.platform) return { status: channels.platformSet(asked.platform).status(requested), served: asked.platform };
+  const base = asked.series;
+  if (!base) return { status: channels.set.status(requested), served: null };
+  const held = state.trackPlatforms(requested.track).filter((platform) => platform.name === base.name && platform.channel === base.channel);
+  let first: { status: ChannelStatus<MapEntry>; served: Platform } | undefined;
+  for (const architecture of seriesArchitectures(held.map((platform) => platform.architecture))) {
+    const platform = { ...base, architecture };
+    const status = channels.platformSet(platform).status(requested);
+    if (serves(status)) return { status, served: platform };
+    first ??= { status, served: platform };
+  }
+  return first!;
 }
 
 /** The series and bases of revisions by id, batched: the series urls of one refresh cost one statement. */
