@@ -7,6 +7,7 @@ import {
   CloseChannelsDocument,
   PromoteBasesDocument,
   PushResourceDocument,
+  RefreshDocument,
   ReleaseDocument,
   ReleasePinsDocument,
   ResolveDocument,
@@ -208,6 +209,86 @@ describe('two architectures in one channel', () => {
     for (const [base, field] of cases) {
       expect(await resolveOn(url, 'edge', base)).toMatchObject({ __typename: 'ValidationError', field });
     }
+  });
+});
+
+describe("a url's series segment in a channel map of several OS releases", () => {
+  // Revision 0 runs on focal, 1 on jammy (two architectures), 2 on jammy arm64 only, 3 on noble arm64 only.
+  const url = '~kirk/oses';
+  const as = (series: string) => `cs:~kirk/${series}/oses`;
+
+  beforeAll(async () => {
+    await pushOk(store, kirk, charm('oses', [ubuntu('20.04', 'amd64')], 'focal'), url); // 0
+    await pushOk(store, kirk, charm('oses', [ubuntu('22.04', 'amd64', 'arm64')], 'jammy'), url); // 1
+    await pushOk(store, kirk, charm('oses', [ubuntu('22.04', 'arm64')], 'jammy arm64'), url); // 2
+    await pushOk(store, kirk, charm('oses', [ubuntu('24.04', 'arm64')], 'noble arm64'), url); // 3
+    await releaseOk(url, 0, ['stable']);
+    await releaseOk(url, 1, ['stable']);
+  });
+
+  it('serves the revision released for the series, whichever was released last, and never one for another series', async () => {
+    expect(await resolveOn(as('focal'), 'stable', null)).toMatchObject({ __typename: 'Resolution', revision: { number: 0 }, channel: 'latest/stable' });
+    expect(await resolveOn(as('jammy'), 'stable', null)).toMatchObject({ __typename: 'Resolution', revision: { number: 1 }, channel: 'latest/stable' });
+    // Without a series nor a base: the revision released last, as before channel maps.
+    expect(await resolveOn(url, 'stable', null)).toMatchObject({ revision: { number: 1 } });
+    // Falling back per platform: beta has nothing of its own, focal gets stable's focal revision.
+    expect(await resolveOn(as('focal'), 'beta', null)).toMatchObject({ revision: { number: 0 }, channel: 'latest/stable' });
+  });
+
+  it('answers a series no entry serves with a NotFoundError naming the series, and a series the store does not know like one no revision declares', async () => {
+    expect(await resolveOn(as('noble'), 'stable', null)).toEqual({
+      __typename: 'NotFoundError',
+      message:
+        'Nothing you may deploy for series "noble" (ubuntu 24.04) is released in latest/stable of cs:~kirk/oses: tried latest/stable (closed, expired, never released or without that platform)',
+    });
+    expect(await resolveOn(as('wily'), 'stable', null)).toEqual({
+      __typename: 'NotFoundError',
+      message: 'latest/stable of cs:~kirk/oses serves revision 1, which does not run on series "wily" (it declares ubuntu@22.04); drop the series from the url to get it anyway',
+    });
+  });
+
+  it('takes the default architecture (amd64) for a series, then the others the channel map holds for it', async () => {
+    // edge: jammy arm64 gets revision 2; jammy amd64 still falls back to stable's revision 1.
+    await releaseOk(url, 2, ['edge']);
+    expect(await resolveOn(as('jammy'), 'edge', null)).toMatchObject({ revision: { number: 1 }, channel: 'latest/stable' });
+    expect(await resolveOn(as('jammy'), 'edge', on('22.04', 'arm64'))).toMatchObject({ revision: { number: 2 }, channel: 'latest/edge' });
+    // A series served to arm64 only is still found.
+    await releaseOk(url, 3, ['stable']);
+    expect(await resolveOn(as('noble'), 'stable', null)).toMatchObject({ __typename: 'Resolution', revision: { number: 3 } });
+    expect(await resolveOn(as('focal'), 'stable', null)).toMatchObject({ revision: { number: 0 } });
+  });
+
+  it('refuses a base for another OS release than the series with a ValidationError, and accepts one that agrees', async () => {
+    expect(await resolveOn(as('jammy'), 'stable', on('20.04', 'amd64'))).toEqual({
+      __typename: 'ValidationError',
+      field: 'base',
+      message:
+        '"cs:~kirk/jammy/oses" names series "jammy" (ubuntu 22.04) but base names ubuntu 20.04: give one platform, by dropping the series from the url or by giving the base of that series',
+    });
+    expect(await resolveOn(as('focal'), 'stable', on('20.04', 'amd64'))).toMatchObject({ revision: { number: 0 } });
+  });
+
+  it('refresh reads the series of each instance\'s url the same way', async () => {
+    const result = await store.execute(
+      RefreshDocument,
+      {
+        input: {
+          instances: [
+            { url: as('focal'), channel: 'stable', currentRevision: 1 },
+            { url: as('jammy'), channel: 'stable', currentRevision: 0 },
+            { url: as('bionic'), channel: 'stable' },
+            { url: as('jammy'), channel: 'stable', base: on('20.04', 'amd64') },
+          ],
+        },
+      },
+      { token: kirk },
+    );
+    expect(result.data?.refresh).toEqual([
+      expect.objectContaining({ __typename: 'Resolution', revision: { number: 0 }, action: 'DOWNGRADE' }),
+      expect.objectContaining({ __typename: 'Resolution', revision: { number: 1 }, action: 'UPGRADE' }),
+      { __typename: 'NotFoundError', message: expect.stringContaining('for series "bionic" (ubuntu 18.04)') },
+      { __typename: 'ValidationError', field: 'base', message: expect.stringContaining('names series "jammy"') },
+    ]);
   });
 });
 

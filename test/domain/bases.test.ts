@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BaseSyntaxError, basesFromSeries, basesInclude, parseCharmcraftBases, parsePlatforms } from '../../src/domain/bases.js';
+import { BaseSyntaxError, basesFromSeries, basesInclude, parseCharmcraftBases, parsePlatforms, seriesArchitectures, seriesBase, supportsSeries } from '../../src/domain/bases.js';
 
 describe('bases', () => {
   it('maps series to Ubuntu releases, leaving out series with no base', () => {
@@ -43,5 +43,22 @@ describe('bases', () => {
     expect(basesInclude(bases, { name: 'ubuntu', channel: '22.04', architecture: 'amd64' })).toBe(true);
     expect(basesInclude(bases, { name: 'ubuntu', channel: '22.04', architecture: 'arm64' })).toBe(false);
     expect(basesInclude(basesFromSeries(['jammy']), { name: 'ubuntu', channel: '22.04', architecture: 'arm64' })).toBe(true);
+  });
+});
+
+describe('series in urls', () => {
+  it('knows the base of each series, and nothing for words that are not series, even names of object properties', () => {
+    expect(seriesBase('jammy')).toEqual({ name: 'ubuntu', channel: '22.04' });
+    expect(seriesBase('kubernetes')).toBeUndefined();
+    for (const word of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(seriesBase(word)).toBeUndefined();
+      expect(basesFromSeries([word])).toEqual([]);
+      expect(supportsSeries({ series: [], bases: [{ name: 'ubuntu', channel: '22.04', architectures: ['amd64'] }] }, word)).toBe(false);
+    }
+  });
+
+  it('tries amd64 first, then the other specific architectures held, sorted and once each', () => {
+    expect(seriesArchitectures([])).toEqual(['amd64']);
+    expect(seriesArchitectures(['s390x', 'all', 'arm64', 'amd64', 'arm64', ''])).toEqual(['amd64', 'arm64', 's390x']);
   });
 });

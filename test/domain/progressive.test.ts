@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.js';
-import { checkInstanceKey, checkPercentage, receivesRollout, rolloutPosition } from '../../src/domain/progressive.js';
+import { checkInstanceKey, checkPercentage, receivesRollout, refusePromotingRollouts, rolloutPosition } from '../../src/domain/progressive.js';
 
 const URL = 'cs:~kirk/web';
 const keys = Array.from({ length: 1000 }, (_, index) => `model-${index.toString(16).padStart(4, '0')}/web`);
@@ -67,5 +67,29 @@ describe('checks', () => {
     expect(checkInstanceKey('model-1/web', 'instanceKey')).toBe('model-1/web');
     expect(() => checkInstanceKey(' ', 'instanceKey')).toThrow(ValidationError);
     expect(() => checkInstanceKey('x'.repeat(257), 'instanceKey')).toThrow('at most 256 characters');
+  });
+});
+
+describe('refusePromotingRollouts', () => {
+  it('lets a promote without rollouts in its source through', () => {
+    expect(() => refusePromotingRollouts(URL, [])).not.toThrow();
+  });
+
+  it('refuses with a ValidationError on from naming every rollout, what the others get, and the ways on', () => {
+    let refusal: unknown;
+    try {
+      refusePromotingRollouts(URL, [
+        { channel: 'latest/edge', revision: 5, percentage: 20, previousRevision: 4, platforms: ['ubuntu 22.04/amd64'] },
+        { channel: 'latest/edge', revision: 6, percentage: 50, previousRevision: null, platforms: [] },
+      ]);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(ValidationError);
+    expect(refusal).toMatchObject({
+      field: 'from',
+      message:
+        'latest/edge is rolling out revision 5 for ubuntu 22.04/amd64 to 20% of instances (the others get revision 4); latest/edge is rolling out revision 6 to 50% of instances (the others fall back) of cs:~kirk/web, so it serves two revisions and promote cannot copy one: complete the rollout (updateProgressive with percentage: 100) or cancel it first, or release revision 5 to the targets with progressive: {percentage: 20}',
+    });
   });
 });
