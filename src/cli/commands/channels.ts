@@ -190,7 +190,7 @@ export function addChannelCommands(program: Command, io: CliIo): void {
       command
         .option('--channel <channel>', 'the channel (default: the default track\'s stable)')
         .option('--current-revision <number>', 'the revision deployed now: says UPGRADE or DOWNGRADE', parseCount('--current-revision'))
-        .option('--base <name@channel:architecture>', 'the platform to serve, e.g. ubuntu@22.04:arm64 (default: the revision released last)', parseBase),
+        .option('--base <name@channel:architecture>', 'the platform to serve, e.g. ubuntu@22.04:arm64 (default: the revision released last; for a url with a series, that series\' base)', parseBase),
     async ([url], options, context) => {
       const store = await context.client();
       const variables = { url: url!, channel: options.channel, currentRevision: options.currentRevision, base: options.base };
