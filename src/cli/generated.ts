@@ -91,7 +91,7 @@ export type ProgressiveInput = {
 
 /** The channel to promote from and the channels to release its revision to. */
 export type PromoteInput = {
-  /** The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back. */
+  /** The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back; refused while it serves a progressive release in progress. */
   from: string;
   /** The channels to release it to ("beta", "2.0/stable"); all are released or none. */
   to: Array<string>;

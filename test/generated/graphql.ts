@@ -175,7 +175,7 @@ export type ProgressiveInput = {
 
 /** The channel to promote from and the channels to release its revision to. */
 export type PromoteInput = {
-  /** The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back. */
+  /** The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back; refused while it serves a progressive release in progress. */
   from: string;
   /** The channels to release it to ("beta", "2.0/stable"); all are released or none. */
   to: Array<string>;
@@ -244,7 +244,7 @@ export type RefreshInstanceInput = {
   currentRevision?: number | null | undefined;
   /** An identifier of the instance, the same at every refresh: decides progressive releases (see resolve). */
   instanceKey?: string | null | undefined;
-  /** The charm or bundle, without a revision: "cs:~kirk/foo", "foo". */
+  /** The charm or bundle, without a revision: "cs:~kirk/foo", "foo", "cs:~kirk/jammy/foo" (a series picks its base, as in resolve). */
   url: string;
 };
 

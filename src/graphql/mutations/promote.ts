@@ -9,7 +9,7 @@ const PromoteInput = builder.inputType('PromoteInput', {
   description: 'The channel to promote from and the channels to release its revision to.',
   fields: (t) => ({
     url: t.string({ required: true, description: 'The charm or bundle, without a revision: "cs:~kirk/foo".' }),
-    from: t.string({ required: true, description: 'The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back.' }),
+    from: t.string({ required: true, description: 'The channel whose revision (and resource revisions) to promote, full or partial: "edge", "2.0/candidate". What a deploy from it gets, after fall-back; refused while it serves a progressive release in progress.' }),
     to: t.stringList({ required: true, description: 'The channels to release it to ("beta", "2.0/stable"); all are released or none.' }),
   }),
 });

@@ -8,7 +8,7 @@ import { ResolutionType } from '../nodes/resolution.js';
 const RefreshInstanceInput = builder.inputType('RefreshInstanceInput', {
   description: 'One deployed instance (e.g. a Juju application) asking what a refresh gets: the arguments of resolve.',
   fields: (t) => ({
-    url: t.string({ required: true, description: 'The charm or bundle, without a revision: "cs:~kirk/foo", "foo".' }),
+    url: t.string({ required: true, description: 'The charm or bundle, without a revision: "cs:~kirk/foo", "foo", "cs:~kirk/jammy/foo" (a series picks its base, as in resolve).' }),
     channel: t.string({ description: 'The channel it tracks (default: the default track\'s stable).' }),
     base: t.field({ type: BaseInput, description: 'The platform it runs on: the revision the channel map holds for it.' }),
     currentRevision: t.int({ description: 'The revision deployed now, to compare with.' }),
