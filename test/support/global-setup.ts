@@ -37,11 +37,15 @@ declare module 'vitest' {
   }
 }
 
+/** One marker for the run, shared by its projects. */
+let runMarker: string | undefined;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Spawned servers carry this marker in their environment (see process.ts),
   // so that the teardown finds every one of them, whoever their parent is now.
-  process.env[TEST_RUN_MARKER] ??= `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const marker = process.env[TEST_RUN_MARKER];
+  // Not put in this process's environment: vitest's workers, forked from it,
+  // would carry it too, and the teardown would kill a worker still exiting.
+  const marker = (runMarker ??= process.env[TEST_RUN_MARKER] || `${process.pid}-${randomBytes(4).toString('hex')}`);
   project.provide('testRunMarker', marker);
   const kind = project.config.env?.TEST_DB;
   const teardowns: Array<() => Promise<void>> = [];
