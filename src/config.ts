@@ -106,6 +106,7 @@ const environmentSchema = z
         .optional(),
     ),
     STORE_DATA_DIR: z.string().trim().min(1).default('./data'),
+    STORE_PGLITE_OPTIMIZED_WASM: booleanSetting(false),
     STORE_BLOB_DIR: optionalString,
     STORE_BLOB_BACKEND: z.enum(['file', 's3'], { error: 'expected file or s3' }).default('file'),
     STORE_S3_BUCKET: optionalString,
@@ -203,6 +204,11 @@ export interface StoreConfig {
   /** The same database without a transaction pooler (PgBouncer) in between, for migrations and LISTEN; undefined: `databaseUrl`. */
   databaseDirectUrl: string | undefined;
   dataDir: string;
+  /**
+   * Embedded database only: let V8 recompile PGlite's busy WebAssembly functions with its optimising
+   * compiler (faster long queries, ~40-90 MiB more resident memory; src/db/pglite-options.ts).
+   */
+  pgliteOptimizedWasm: boolean;
   /** The filesystem blob store's directory (STORE_BLOB_BACKEND=file). */
   blobDir: string;
   /** Set when blobs live in an S3-compatible bucket instead of `blobDir`. */
@@ -324,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
     maxTokenTtlSeconds: e.STORE_TOKEN_MAX_TTL_SECONDS,
     scryptCost: e.STORE_SCRYPT_COST,
     logLevel: e.STORE_LOG_LEVEL,
+    pgliteOptimizedWasm: e.STORE_PGLITE_OPTIMIZED_WASM,
     maxQueryDepth: e.STORE_MAX_QUERY_DEPTH,
     maxQueryCost: e.STORE_MAX_QUERY_COST,
     shutdownTimeoutMs: e.STORE_SHUTDOWN_TIMEOUT_MS,

@@ -14,6 +14,11 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
+  // Before anything compiles WebAssembly (src/db/pglite-options.ts says why).
+  if (!config.databaseUrl && !config.pgliteOptimizedWasm) {
+    const { compileWasmWithBaselineOnly } = await import('./db/pglite-options.js');
+    compileWasmWithBaselineOnly();
+  }
   try {
     // Only the embedded database is exclusive; servers on PostgreSQL may share a data (blob) directory.
     if (!config.databaseUrl) {

@@ -1,24 +1,37 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+
+/** Content is written and hashed in batches of this size: a request body arrives in chunks of ~64 KiB, and each write and each message to a hashing thread has a fixed cost. */
+export const BATCH_BYTES = 1024 * 1024;
+
+export interface ContentDigests {
+  sha384: string;
+  sha256: string;
+}
 
 /** SHA-384 and SHA-256 of some content, computed as it passes. */
 export interface ContentDigester {
-  /** A buffer for the next batch of `size` bytes (one the digester is done with, when it can). */
-  allocate(size: number): Uint8Array;
-  /** Hashes `batch`, which the digester may take over: the caller must not use it afterwards. */
-  update(batch: Uint8Array): Promise<void>;
-  digest(): Promise<{ sha384: string; sha256: string }>;
+  /** A buffer of BATCH_BYTES for the next batch; waits while too many earlier batches are still being hashed or written. */
+  allocate(): Promise<Uint8Array>;
+  /**
+   * Hashes `batch` (the start of a buffer from `allocate`) in the background; the buffer is reused once it is
+   * hashed and `written` has settled, so the caller must not touch it after this call.
+   */
+  update(batch: Uint8Array, written: Promise<unknown>): void;
+  /** The digests, once every batch is hashed. */
+  digest(): Promise<ContentDigests>;
   /** Stops hashing (the content was refused); the digester is unusable afterwards. */
   abort(): void;
 }
 
-/** Hashes on the calling thread: for content already in memory (a multipart file), where a thread costs more than it saves. */
+/** Hashes on the calling thread: for content already in memory (a multipart file), where threads cost more than they save. */
 export function inlineDigester(): ContentDigester {
   const sha384 = createHash('sha384');
   const sha256 = createHash('sha256');
   return {
-    allocate: (size) => new Uint8Array(size),
-    update: async (batch) => {
+    allocate: async () => new Uint8Array(BATCH_BYTES),
+    update: (batch) => {
       sha384.update(batch);
       sha256.update(batch);
     },
@@ -27,94 +40,135 @@ export function inlineDigester(): ContentDigester {
   };
 }
 
-// Plain JavaScript evaluated in the worker, so the same code runs under tsx, from dist/ and in vitest.
+// Plain JavaScript evaluated in each worker, so the same code runs under tsx, from dist/ and in vitest.
+// A message is a batch ({ id, buffer: SharedArrayBuffer, length }), answered by its id, or null for the digests.
 const DIGEST_WORKER = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const sha384 = createHash('sha384');
-const sha256 = createHash('sha256');
+const hashes = workerData.map((algorithm) => createHash(algorithm));
 parentPort.on('message', (batch) => {
-  if (batch === null) {
-    parentPort.postMessage({ sha384: sha384.digest('hex'), sha256: sha256.digest('hex') });
-    return;
-  }
-  const bytes = new Uint8Array(batch);
-  sha384.update(bytes);
-  sha256.update(bytes);
-  parentPort.postMessage(batch, [batch]);
+  if (batch === null) return parentPort.postMessage(hashes.map((hash) => hash.digest('hex')));
+  const bytes = new Uint8Array(batch.buffer, 0, batch.length);
+  for (const hash of hashes) hash.update(bytes);
+  parentPort.postMessage(batch.id);
 });
 `;
+/** Batches being hashed or written at once (exported for its test): bounds memory (x BATCH_BYTES) when the disk or a hash is slower than the network. */
+export const BATCHES_IN_FLIGHT = 4;
 
-/** Bytes handed to the worker and not yet hashed before `update` waits: bounds memory when hashing is slower than receiving. */
-const MAX_BYTES_IN_FLIGHT = 8 * 1024 * 1024;
+export type Algorithm = 'sha384' | 'sha256';
+/**
+ * One thread hashing both digests, or with four cores or more one per digest (SHA-384, the slower, then sets
+ * the pace alone). A thread costs ~10 MiB of resident memory; on a small machine the other threads (receiving,
+ * writing) already use the cores a second hashing thread would need.
+ */
+const THREADS: readonly (readonly Algorithm[])[] = availableParallelism() >= 4 ? [['sha384'], ['sha256']] : [['sha384', 'sha256']];
+
+/** One hashing thread of `workerDigester`. */
+class HashThread {
+  private readonly worker: Worker;
+  private onDigests: ((hex: string[]) => void) | null = null;
+
+  constructor(algorithms: readonly Algorithm[], onHashed: (id: number) => void, onFailure: (error: Error) => void) {
+    this.worker = new Worker(DIGEST_WORKER, { eval: true, workerData: algorithms });
+    this.worker.on('message', (message: number | string[]) => (typeof message === 'number' ? onHashed(message) : this.onDigests?.(message)));
+    this.worker.on('error', onFailure);
+    this.worker.on('exit', (code) => onFailure(new Error(`a hashing thread exited (code ${code}) before the digests were complete`)));
+  }
+
+  hash(id: number, buffer: SharedArrayBuffer, length: number): void {
+    this.worker.postMessage({ id, buffer, length });
+  }
+
+  digests(): Promise<string[]> {
+    return new Promise((resolve) => {
+      this.onDigests = resolve;
+      this.worker.postMessage(null);
+    });
+  }
+
+  stop(): void {
+    this.worker.removeAllListeners('exit');
+    void this.worker.terminate();
+  }
+}
 
 /**
- * Hashes in a worker thread, so a large streamed upload does not hold the
- * event loop for its two digests (~0.5 s of CPU per GiB together): the
- * server keeps answering, and on a machine with a spare core receiving,
- * writing and hashing overlap. Batches are transferred, not copied.
+ * Hashes in worker threads (THREADS), so a large streamed upload does not
+ * hold the event loop for its digests (~0.5 s of CPU per GiB together), and
+ * receiving (this thread), writing (libuv's thread pool) and hashing overlap:
+ * the upload goes at the pace of the slowest of them rather than of their
+ * sum. Batches live in SharedArrayBuffers that the hashing threads read while
+ * the file is written from them (no copies, nothing transferred back), and
+ * are reused once all are done with them: at most BATCHES_IN_FLIGHT x
+ * BATCH_BYTES, whatever the upload's size.
  */
-export function workerDigester(): ContentDigester {
-  const worker = new Worker(DIGEST_WORKER, { eval: true });
-  let inFlight = 0;
-  // Buffers the worker has hashed and sent back, reused for the next batches: left to the worker's garbage
-  // collector, which rarely runs there, they kept ~100 MiB alive during a large upload.
-  const spare: ArrayBuffer[] = [];
+export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])[] = THREADS): ContentDigester {
+  const buffers: SharedArrayBuffer[] = [];
+  /** Per buffer id: how many of its hashes and its write are outstanding (0: free). */
+  const busy: number[] = [];
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
-  let result: ((digest: { sha384: string; sha256: string }) => void) | null = null;
-  let rejectResult: ((error: Error) => void) | null = null;
+  let rejectDigest: ((error: Error) => void) | null = null;
   const notify = () => {
     const waiting = wake;
     wake = null;
     waiting?.();
   };
-  worker.on('message', (message: ArrayBuffer | { sha384: string; sha256: string }) => {
-    if (message instanceof ArrayBuffer) {
-      inFlight -= message.byteLength;
-      if (spare.length < MAX_BYTES_IN_FLIGHT / message.byteLength) spare.push(message);
-      notify();
-    } else {
-      result?.(message);
-    }
-  });
+  const done = (id: number) => {
+    busy[id]! -= 1;
+    notify();
+  };
   const fail = (error: Error) => {
     failure ??= error;
     notify();
-    rejectResult?.(failure);
+    rejectDigest?.(failure);
   };
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`the hashing thread exited (code ${code}) before the digests were complete`)));
+  const threads = threadAlgorithms.map((algorithms) => new HashThread(algorithms, done, fail));
+  const stop = () => threads.forEach((thread) => thread.stop());
+  const idOf = new WeakMap<ArrayBufferLike, number>();
   return {
-    allocate: (size) => {
-      const index = spare.findIndex((buffer) => buffer.byteLength === size);
-      return index === -1 ? new Uint8Array(size) : new Uint8Array(spare.splice(index, 1)[0]!);
+    allocate: async () => {
+      for (;;) {
+        if (failure) throw failure;
+        const free = busy.indexOf(0);
+        if (free !== -1) {
+          busy[free] = -1; // handed out, not yet submitted
+          return new Uint8Array(buffers[free]!);
+        }
+        if (buffers.length < BATCHES_IN_FLIGHT) {
+          const buffer = new SharedArrayBuffer(BATCH_BYTES);
+          idOf.set(buffer, buffers.length);
+          buffers.push(buffer);
+          busy.push(-1);
+          return new Uint8Array(buffer);
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
     },
-    update: async (batch) => {
-      if (failure) throw failure;
-      // Transfer needs a buffer of our own: copy a view on a shared or larger buffer (Node's pooled Buffers).
-      const own = batch.byteOffset === 0 && batch.byteLength === batch.buffer.byteLength && batch.buffer instanceof ArrayBuffer ? batch : batch.slice();
-      inFlight += own.byteLength;
-      worker.postMessage(own.buffer, [own.buffer as ArrayBuffer]);
-      while (inFlight > MAX_BYTES_IN_FLIGHT && !failure) await new Promise<void>((resolve) => (wake = resolve));
-      if (failure) throw failure;
+    update: (batch, written) => {
+      const id = idOf.get(batch.buffer);
+      if (id === undefined || busy[id] !== -1 || batch.byteOffset !== 0) throw new Error('update takes the start of a buffer from allocate, once');
+      busy[id] = threads.length + 1; // the hashing threads and the write
+      for (const thread of threads) thread.hash(id, buffers[id]!, batch.byteLength);
+      written.then(
+        () => done(id),
+        // The caller sees the write's failure itself; the buffer is never reused after one.
+        () => undefined,
+      );
     },
     digest: async () => {
       if (failure) throw failure;
       try {
-        return await new Promise((resolve, reject) => {
-          result = resolve;
-          rejectResult = reject;
-          worker.postMessage(null);
-        });
+        const failed = new Promise<never>((_, reject) => (rejectDigest = reject));
+        failed.catch(() => undefined); // a thread failing after the digests arrived is of no consequence
+        const digests = (await Promise.race([Promise.all(threads.map((thread) => thread.digests())), failed])).flat();
+        const byAlgorithm = new Map(threadAlgorithms.flat().map((algorithm, index) => [algorithm, digests[index]!]));
+        return { sha384: byAlgorithm.get('sha384')!, sha256: byAlgorithm.get('sha256')! };
       } finally {
-        worker.removeAllListeners('exit');
-        void worker.terminate();
+        stop();
       }
     },
-    abort: () => {
-      worker.removeAllListeners('exit');
-      void worker.terminate();
-    },
+    abort: stop,
   };
 }

@@ -9,7 +9,6 @@ import { inlineDigester, workerDigester } from './content-digests.js';
 
 const SHA384_HEX = /^[0-9a-f]{96}$/;
 const STAGING = '.staging';
-const BATCH_BYTES = 1024 * 1024;
 
 /**
  * Blobs as files: `<dir>/<first two hex digits>/<sha384>`. Content is
@@ -32,41 +31,45 @@ export class FileBlobStore implements BlobStore {
 
   async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    // Streamed content (POST /uploads) is hashed in a worker thread; content already in memory on this one.
+    // Streamed content (POST /uploads) is hashed in worker threads; content already in memory on this one.
     const digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
-    let size = 0;
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    // Written and hashed in batches of BATCH_BYTES: a request body arrives in chunks of ~64 KiB, and each
-    // write and each message to the hashing thread has a fixed cost.
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const batch = digester.allocate(pendingBytes);
-      let offset = 0;
-      for (const chunk of pending) {
-        batch.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      pending = [];
-      pendingBytes = 0;
-      await file.write(batch);
-      await digester.update(batch);
-    };
     const file = await fs.open(stagingPath, 'wx');
+    let size = 0;
+    // Batches are written in order, one at a time, while the next is received and earlier ones are hashed.
+    let writes: Promise<void> = Promise.resolve();
+    let writeFailed = false;
+    const send = (batch: Uint8Array) => {
+      writes = writes.then(() => writeAll(file, batch));
+      writes.catch(() => (writeFailed = true));
+      digester.update(batch, writes);
+    };
     let digests;
     try {
+      let batch = await digester.allocate();
+      let filled = 0;
       for await (const chunk of content) {
         size += chunk.byteLength;
         if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        pending.push(chunk);
-        pendingBytes += chunk.byteLength;
-        if (pendingBytes >= BATCH_BYTES) await flush();
+        if (writeFailed) break; // the write's error is thrown below
+        for (let taken = 0; taken < chunk.byteLength; ) {
+          const part = chunk.subarray(taken, taken + batch.byteLength - filled);
+          batch.set(part, filled);
+          filled += part.byteLength;
+          taken += part.byteLength;
+          if (filled === batch.byteLength) {
+            send(batch);
+            batch = await digester.allocate();
+            filled = 0;
+          }
+        }
       }
-      await flush();
+      if (filled > 0) send(batch.subarray(0, filled));
+      await writes;
       digests = await digester.digest();
       await file.sync();
     } catch (error) {
       digester.abort();
+      await writes.catch(() => undefined);
       await file.close().catch(() => undefined);
       await fs.rm(stagingPath, { force: true });
       throw error;
@@ -141,6 +144,11 @@ export class FileBlobStore implements BlobStore {
     }
     return removed;
   }
+}
+
+/** Writes all of `bytes` at the file's position (a write may take fewer bytes than it is given). */
+async function writeAll(file: fs.FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.byteLength; ) written += (await file.write(bytes, written)).bytesWritten;
 }
 
 function fileSource(file: string, size: number): ByteSource {

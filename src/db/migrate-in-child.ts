@@ -16,6 +16,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import type { ApplyMigrationsResult } from './migrate.js';
+import { BASELINE_WASM_ONLY_FLAG } from './pglite-options.js';
 
 /** What the child migrates: a PostgreSQL schema, or a PGlite data directory (created if empty). */
 export type MigrationTarget =
@@ -49,8 +50,9 @@ export async function migrateInChildProcess(target: MigrationTarget): Promise<Ap
   // or the TypeScript source through tsx (development, tests).
   const compiled = import.meta.url.endsWith('.js');
   const child = fork(fileURLToPath(new URL(compiled ? './migrate-child.js' : './migrate-child.ts', import.meta.url)), {
-    // An absolute URL, so that it does not depend on the working directory.
-    execArgv: compiled ? [] : ['--import', import.meta.resolve('tsx')],
+    // Its WebAssembly (the schema engine, PGlite) runs once: optimising it would cost more than it saves.
+    // tsx's hook as an absolute URL, so that it does not depend on the working directory.
+    execArgv: [BASELINE_WASM_ONLY_FLAG, ...(compiled ? [] : ['--import', import.meta.resolve('tsx')])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let report: MigrationChildReport | undefined;

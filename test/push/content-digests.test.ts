@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobTooLargeError } from '../../src/blobs/blob-store.js';
+import { BATCH_BYTES, BATCHES_IN_FLIGHT, workerDigester } from '../../src/blobs/content-digests.js';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 
-// The blob store hashes streamed content (POST /uploads) in a worker thread, in batches, with a bound on
-// the bytes in flight; content in memory on the calling thread. Both must give the digests of the bytes.
+// The blob store hashes streamed content (POST /uploads) in worker threads, in batches, with a bound on
+// the batches in flight; content in memory on the calling thread. Both must give the digests of the bytes.
 let dir: string;
 let blobs: FileBlobStore;
 beforeAll(async () => {
@@ -55,5 +56,44 @@ describe('staging content', () => {
   it('refuses streamed content past the limit and leaves nothing staged', async () => {
     await expect(blobs.stage(streamed(unevenChunks()), 10 * 1024 * 1024)).rejects.toBeInstanceOf(BlobTooLargeError);
     expect(await fs.readdir(path.join(dir, '.staging'))).toEqual([]);
+  });
+});
+
+describe('hashing threads', () => {
+  /** Hashes `content` through a worker digester, batch by batch, each batch's write settling at once. */
+  async function hashedBy(digester: ReturnType<typeof workerDigester>, content: Buffer) {
+    for (let offset = 0; offset < content.length; offset += BATCH_BYTES) {
+      const part = content.subarray(offset, offset + BATCH_BYTES);
+      const batch = await digester.allocate();
+      batch.set(part);
+      digester.update(batch.subarray(0, part.length), Promise.resolve());
+    }
+    return digester.digest();
+  }
+
+  it('give both digests with one thread for both and with a thread per digest', async () => {
+    const content = randomBytes(BATCH_BYTES * (BATCHES_IN_FLIGHT + 3) + 12_345);
+    const expected = { sha384: digestsOf(content).sha384, sha256: digestsOf(content).sha256 };
+    expect(await hashedBy(workerDigester([['sha384', 'sha256']]), content)).toEqual(expected);
+    expect(await hashedBy(workerDigester([['sha384'], ['sha256']]), content)).toEqual(expected);
+    expect(await hashedBy(workerDigester([['sha256'], ['sha384']]), content)).toEqual(expected);
+  });
+
+  it('hold at most BATCHES_IN_FLIGHT batches: the next waits until one is both hashed and written', async () => {
+    const digester = workerDigester();
+    const finishWrites: (() => void)[] = [];
+    for (let i = 0; i < BATCHES_IN_FLIGHT; i += 1) {
+      const batch = await digester.allocate();
+      batch.fill(i);
+      digester.update(batch, new Promise<void>((resolve) => finishWrites.push(resolve)));
+    }
+    let allocated = false;
+    const next = digester.allocate().then((batch) => ((allocated = true), batch));
+    // Each batch is hashed soon, but its write never settles: no buffer may be reused, whatever the wait.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(allocated).toBe(false);
+    finishWrites[0]!();
+    expect((await next).byteLength).toBe(BATCH_BYTES);
+    digester.abort();
   });
 });
