@@ -100,6 +100,29 @@ async function loadChannelRevision(ctx: GraphQLContext, info: GraphQLResolveInfo
 /** Relay paging of a channel's history by release id (the cursors `prismaConnection` made: same bytes). */
 const historyPages = prismaConnectionHelpers(builder, 'Release', { cursor: 'id', defaultSize: 20, maxSize: 100 });
 
+type HistoryQuery = Omit<Prisma.ReleaseFindManyArgs, 'where' | 'orderBy'> & { cursor?: object };
+const historyQueries = new WeakMap<GraphQLContext, WeakMap<object, HistoryQuery>>();
+
+/**
+ * The query of a page of a channel's history: its page arguments and the selection planned for
+ * the channel's list. Every channel of a request resolving the same `history` field has the same
+ * arguments and selection (one syntax node, one set of variables), so with a planned list the
+ * query is built once per field; a channel planned alone records its own selection's mappings.
+ */
+function historyQuery(ctx: GraphQLContext, info: GraphQLResolveInfo, args: Parameters<typeof historyPages.getQuery>[0]): HistoryQuery {
+  const planned = plannedForChannel(ctx, info, 'history');
+  if (!planned) {
+    const nodes = queryFromInfo({ context: ctx, info, typeName: 'Release', paths: [['edges', 'node']], skipDeferredFragments: true });
+    return historyPages.getQuery(args, ctx, () => nodes) as HistoryQuery;
+  }
+  let byField = historyQueries.get(ctx);
+  if (!byField) historyQueries.set(ctx, (byField = new WeakMap()));
+  const field = info.fieldNodes[0]!;
+  let query = byField.get(field);
+  if (!query) byField.set(field, (query = historyPages.getQuery(args, ctx, () => planned) as HistoryQuery));
+  return query;
+}
+
 /** A channel of an entity as the caller sees it. Only channels the caller may read are ever returned. */
 export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
   description:
@@ -154,10 +177,7 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       type: ReleaseNode,
       description: 'Every release and close here, newest first; re-releases included.',
       resolve: async (channel, args, ctx, info) => {
-        const nodes =
-          plannedForChannel(ctx, info, 'history') ??
-          (queryFromInfo({ context: ctx, info, typeName: 'Release', paths: [['edges', 'node']], skipDeferredFragments: true }) as Prisma.ReleaseFindManyArgs);
-        const query = historyPages.getQuery(args, ctx, () => nodes) as Omit<Prisma.ReleaseFindManyArgs, 'where' | 'orderBy'> & { cursor?: object };
+        const query = historyQuery(ctx, info, args);
         const channelId = channel.rowId;
         await requireListedCursor(query, args, async (key) => (channelId === null ? 0 : ctx.prisma.release.count({ where: { ...key, channelId } })));
         const releases = (await loadHistory(ctx, info, query, channelId)) as Release[];
