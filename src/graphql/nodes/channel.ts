@@ -91,10 +91,10 @@ export const ChannelBaseType = builder.objectRef<ChannelBaseView>('ChannelBase')
  * whole list the channel came in (see channel-plans.ts), or for this channel alone when the field
  * that returned it planned nothing.
  */
-async function loadChannelRevision(ctx: GraphQLContext, info: GraphQLResolveInfo, id: number | null): Promise<typeof RevisionNode.$inferType | null> {
+function loadChannelRevision(ctx: GraphQLContext, info: GraphQLResolveInfo, id: number | null) {
   const query = plannedForChannel(ctx, info, 'revision') ?? (queryFromInfo({ context: ctx, info, skipDeferredFragments: true }) as RevisionQuery);
   // The row has what the planned selection asked for, the type-level selection included.
-  return (await loadRevision(ctx, info, query, id)) as typeof RevisionNode.$inferType | null;
+  return loadRevision(ctx, info, query, id) as Promise<typeof RevisionNode.$inferType | null>;
 }
 
 /** Relay paging of a channel's history by release id (the cursors `prismaConnection` made: same bytes). */
