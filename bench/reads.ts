@@ -22,6 +22,10 @@
  * BENCH_SCALE=1000,10000,100000 (with BENCH_REVISIONS=10 for 1M revisions)
  * adds the scale run: resolve and the anonymous page at concurrency 1, p50
  * and p99 of the store at each size, and the p99 growth from the first.
+ *
+ * BENCH_PARTS=1 adds the parts run: the store's CPU per answer (as the
+ * admin, one request at a time) for the page without some of its parts, so
+ * that each part's cost is the difference (no raw side, no comparison).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,6 +42,7 @@ const REVISIONS = Math.max(3, envInt('BENCH_REVISIONS', 3));
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 3);
 const SCALE = (process.env.BENCH_SCALE ?? '').split(',').filter(Boolean).map(Number);
+const PARTS = process.env.BENCH_PARTS === '1';
 
 const PAGE = `query Page($first: Int!) {
   entities(first: $first) {
@@ -365,6 +370,36 @@ async function scale(setup: Setup) {
   return results;
 }
 
+/** The page, and the page without some of its parts (see BENCH_PARTS above). */
+const HISTORY = /history\(first: 3\) \{.*\} \} \} \}/;
+const PAGE_PARTS: Record<string, string> = {
+  'whole page': PAGE,
+  'without history': PAGE.replace(HISTORY, ''),
+  'without revision and effectiveRevision': PAGE.replace(/revision \{ number \}\s+effectiveRevision \{ number \}/, ''),
+  'history with only action': PAGE.replace(HISTORY, 'history(first: 3) { edges { node { action } } }'),
+  'channel maps with only name, closed, follows': PAGE.replace(/channelMap \{[\s\S]*?\n {8}\}/, 'channelMap { name closed follows }'),
+};
+
+async function parts(setup: Setup) {
+  const requests = envInt('BENCH_PARTS_REQUESTS', 20);
+  const rows: Record<string, number> = {};
+  for (const [name, query] of Object.entries(PAGE_PARTS)) {
+    if (query === PAGE && name !== 'whole page') throw new Error(`BENCH_PARTS: "${name}" left the page unchanged`);
+    const ask = () =>
+      fetch(`${setup.store.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token}` },
+        body: JSON.stringify({ query, variables: { first: 100 } }),
+      }).then(text);
+    for (let i = 0; i < 3; i++) await ask();
+    const before = await cpuMs(setup.store.child.pid!);
+    for (let i = 0; i < requests; i++) await ask();
+    rows[name] = round2(((await cpuMs(setup.store.child.pid!)) - before) / requests);
+    process.stderr.write(`parts: ${name}: ${rows[name]} ms of store CPU per answer\n`);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const setup = await setUp();
   try {
@@ -379,6 +414,7 @@ async function main(): Promise<void> {
       throughput: await throughput(setup),
     };
     if (SCALE.length > 0) report.scale = await scale(setup);
+    if (PARTS) report.parts = await parts(setup);
     report.loadAverageAtEnd = os.loadavg().map((n) => Number(n.toFixed(2)));
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {

@@ -1,10 +1,17 @@
+import { prismaConnectionHelpers, queryFromInfo } from '@pothos/plugin-prisma';
+import type { GraphQLResolveInfo } from 'graphql';
 import { type ChannelBaseView, type ChannelView, type RolloutView, riskToDb } from '../../services/channels/channel-state.js';
+import type { Prisma, Release } from '../../generated/prisma/client.js';
 import { BaseRef } from './base.js';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { requireListedCursor } from '../cursors.js';
+import { plannedForChannel, type RevisionQuery } from '../loaders/channel-plans.js';
 import { loadHistory } from '../loaders/histories.js';
 import { loadEntryPins } from '../loaders/entry-pins.js';
 import { loadRevision } from '../loaders/revisions.js';
+import { ReleaseNode } from './release.js';
+import { RevisionNode } from './revision.js';
 
 export const RiskEnum = builder.enumType('Risk', {
   description: 'How stable a channel is, from most to least stable. A closed risk falls back to the next more stable one.',
@@ -79,6 +86,43 @@ export const ChannelBaseType = builder.objectRef<ChannelBaseView>('ChannelBase')
   }),
 });
 
+/**
+ * A channel's revision (`revision`, `effectiveRevision`) with the selection planned once for the
+ * whole list the channel came in (see channel-plans.ts), or for this channel alone when the field
+ * that returned it planned nothing.
+ */
+function loadChannelRevision(ctx: GraphQLContext, info: GraphQLResolveInfo, id: number | null) {
+  const query = plannedForChannel(ctx, info, 'revision') ?? (queryFromInfo({ context: ctx, info, skipDeferredFragments: true }) as RevisionQuery);
+  // The row has what the planned selection asked for, the type-level selection included.
+  return loadRevision(ctx, info, query, id) as Promise<typeof RevisionNode.$inferType | null>;
+}
+
+/** Relay paging of a channel's history by release id (the cursors `prismaConnection` made: same bytes). */
+const historyPages = prismaConnectionHelpers(builder, 'Release', { cursor: 'id', defaultSize: 20, maxSize: 100 });
+
+type HistoryQuery = Omit<Prisma.ReleaseFindManyArgs, 'where' | 'orderBy'> & { cursor?: object };
+const historyQueries = new WeakMap<GraphQLContext, WeakMap<object, HistoryQuery>>();
+
+/**
+ * The query of a page of a channel's history: its page arguments and the selection planned for
+ * the channel's list. Every channel of a request resolving the same `history` field has the same
+ * arguments and selection (one syntax node, one set of variables), so with a planned list the
+ * query is built once per field; a channel planned alone records its own selection's mappings.
+ */
+function historyQuery(ctx: GraphQLContext, info: GraphQLResolveInfo, args: Parameters<typeof historyPages.getQuery>[0]): HistoryQuery {
+  const planned = plannedForChannel(ctx, info, 'history');
+  if (!planned) {
+    const nodes = queryFromInfo({ context: ctx, info, typeName: 'Release', paths: [['edges', 'node']], skipDeferredFragments: true });
+    return historyPages.getQuery(args, ctx, () => nodes) as HistoryQuery;
+  }
+  let byField = historyQueries.get(ctx);
+  if (!byField) historyQueries.set(ctx, (byField = new WeakMap()));
+  const field = info.fieldNodes[0]!;
+  let query = byField.get(field);
+  if (!query) byField.set(field, (query = historyPages.getQuery(args, ctx, () => planned) as HistoryQuery));
+  return query;
+}
+
 /** A channel of an entity as the caller sees it. Only channels the caller may read are ever returned. */
 export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
   description:
@@ -92,20 +136,20 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       resolve: (channel) => riskToDb(channel.risk),
     }),
     branch: t.exposeString('branch', { nullable: true, description: 'The branch, for `track/risk/branch` channels; null otherwise.' }),
-    revision: t.prismaField({
-      type: 'Revision',
+    revision: t.field({
+      type: RevisionNode,
       nullable: true,
       description:
         'The pointer set by the last release here (what resolve serves when no base is given); null if never released, closed, or an expired branch. With several platforms, `bases` has each platform\'s revision.',
-      resolve: (query, channel, _args, ctx, info) => loadRevision(ctx, info, query, channel.revisionId),
+      resolve: (channel, _args, ctx, info) => loadChannelRevision(ctx, info, channel.revisionId),
     }),
     closed: t.exposeBoolean('closed', { description: 'Closed by closeChannels, or a branch whose lifetime without releases ran out.' }),
-    effectiveRevision: t.prismaField({
-      type: 'Revision',
+    effectiveRevision: t.field({
+      type: RevisionNode,
       nullable: true,
       description:
         'What a deploy from here gets: the pointer while open, else what the next more stable risk of the track serves; null if nothing (you may read) is served.',
-      resolve: (query, channel, _args, ctx, info) => loadRevision(ctx, info, query, channel.effectiveRevisionId),
+      resolve: (channel, _args, ctx, info) => loadChannelRevision(ctx, info, channel.effectiveRevisionId),
     }),
     bases: t.field({
       type: [ChannelBaseType],
@@ -129,16 +173,15 @@ export const ChannelType = builder.objectRef<ChannelView>('Channel').implement({
       nullable: true,
       description: 'Branches only: when the branch closes unless released to again (in the past once it has).',
     }),
-    history: t.prismaConnection({
-      type: 'Release',
-      cursor: 'id',
-      defaultSize: 20,
-      maxSize: 100,
+    history: t.connection({
+      type: ReleaseNode,
       description: 'Every release and close here, newest first; re-releases included.',
-      resolve: async (query, channel, args, ctx, info) => {
+      resolve: async (channel, args, ctx, info) => {
+        const query = historyQuery(ctx, info, args);
         const channelId = channel.rowId;
         await requireListedCursor(query, args, async (key) => (channelId === null ? 0 : ctx.prisma.release.count({ where: { ...key, channelId } })));
-        return loadHistory(ctx, info, query, channelId) as ReturnType<typeof ctx.prisma.release.findMany>;
+        const releases = (await loadHistory(ctx, info, query, channelId)) as Release[];
+        return historyPages.resolve(releases, args, ctx, channel);
       },
     }, { name: 'ReleaseConnection', description: 'A page of a channel\'s history, newest first.' }, { name: 'ReleaseEdge', description: 'One history entry in a page, with its cursor.' }),
   }),

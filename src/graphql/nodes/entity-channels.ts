@@ -1,5 +1,6 @@
 import { entityChannel, entityTracks } from '../../services/channels/channel-state.js';
 import { builder } from '../builder.js';
+import { planChannelFields } from '../loaders/channel-plans.js';
 import { ChannelType } from './channel.js';
 import { TrackType } from './track.js';
 
@@ -17,7 +18,10 @@ builder.prismaObjectFields('Entity', (t) => ({
     type: [ChannelType],
     description:
       'Every channel of every track that you may read: default track first, stable..edge, live branches after their risk.',
-    resolve: async (entity, _args, ctx) => (await entityTracks(ctx.services, entity.id)).flatMap((track) => track.channels),
+    resolve: async (entity, _args, ctx, info) => {
+      planChannelFields(ctx, info);
+      return (await entityTracks(ctx.services, entity.id)).flatMap((track) => track.channels);
+    },
   }),
   channel: t.field({
     type: ChannelType,
@@ -25,6 +29,9 @@ builder.prismaObjectFields('Entity', (t) => ({
     description:
       'One channel by name; partial names are accepted ("edge" = <default track>/edge, "2.0" = 2.0/stable). Null when malformed, in a track that does not exist, a branch never released to, or not readable by you.',
     args: { name: t.arg.string({ required: true, description: 'A channel name such as "stable", "2.0/edge" or "latest/stable/hotfix-1".' }) },
-    resolve: (entity, { name }, ctx) => entityChannel(ctx.services, entity.id, name),
+    resolve: (entity, { name }, ctx, info) => {
+      planChannelFields(ctx, info);
+      return entityChannel(ctx.services, entity.id, name);
+    },
   }),
 }));

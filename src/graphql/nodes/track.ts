@@ -1,5 +1,6 @@
 import type { TrackView } from '../../services/channels/channel-state.js';
 import { builder } from '../builder.js';
+import { planChannelFields } from '../loaders/channel-plans.js';
 import { ChannelType } from './channel.js';
 
 export const TrackType = builder.objectRef<TrackView>('Track').implement({
@@ -11,7 +12,10 @@ export const TrackType = builder.objectRef<TrackView>('Track').implement({
     channels: t.field({
       type: [ChannelType],
       description: 'stable, candidate, beta and edge, each followed by its live branches; only channels you may read.',
-      resolve: (track) => track.channels,
+      resolve: (track, _args, ctx, info) => {
+        planChannelFields(ctx, info);
+        return track.channels;
+      },
     }),
   }),
 });
