@@ -63,6 +63,8 @@ export async function startBenchServer(): Promise<BenchServer> {
       STORE_ADMIN_PASSWORD: ADMIN.password,
       // Only warnings: request logging would measure the logger.
       STORE_LOG_LEVEL: 'warn',
+      // BENCH_PROFILE_DIR=dir: the store writes a CPU profile there when it stops (see bench/cpu-profile.mjs).
+      ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--import ${path.resolve(import.meta.dirname, 'cpu-profile.mjs')}` } : {}),
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     });
   } catch (error) {

@@ -2,6 +2,7 @@ import { type PushOutcome, push } from '../../services/push/push.js';
 import { builder } from '../builder.js';
 import { RevisionNode } from '../nodes/revision.js';
 import { AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError } from '../errors.js';
+import { coversQuery } from '../known-rows.js';
 import { resultUnion } from '../mutation-field.js';
 
 const PushInput = builder.inputType('PushInput', {
@@ -20,11 +21,12 @@ const PushInput = builder.inputType('PushInput', {
 const PushSuccess = builder.objectRef<PushOutcome>('PushSuccess').implement({
   description: 'The archive is the entity\'s newest revision (in the unpublished channel).',
   fields: (t) => ({
-    revision: t.field({
+    revision: t.prismaField({
       type: RevisionNode,
       description: 'The new revision, or the latest one when `duplicate`.',
-      // The row the push wrote, not read again: a committed push is always reported as one.
-      resolve: (result) => result.revision,
+      // The row the push wrote, not read again when it holds what the selection needs (known-rows.ts).
+      resolve: (query, result, _args, ctx) =>
+        coversQuery(query, result.revision) ? result.revision : ctx.prisma.revision.findUniqueOrThrow({ ...query, where: { id: result.revision.id } }),
     }),
     duplicate: t.exposeBoolean('duplicate', {
       description: 'The archive is identical (SHA-384) to the latest revision, which is returned; nothing was created.',

@@ -3,6 +3,7 @@ import { release } from '../../services/channels/release.js';
 import { builder } from '../builder.js';
 import { ReleaseNode } from '../nodes/release.js';
 import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../errors.js';
+import { coversQuery } from '../known-rows.js';
 import { resultUnion } from '../mutation-field.js';
 
 const ResourcePinInput = builder.inputType('ResourcePinInput', {
@@ -41,11 +42,15 @@ const ReleaseInput = builder.inputType('ReleaseInput', {
 const ReleaseSuccess = builder.objectRef<{ releases: ReleaseRow[] }>('ReleaseSuccess').implement({
   description: 'Each channel now points at the revision; one history entry per channel.',
   fields: (t) => ({
-    releases: t.field({
+    releases: t.prismaField({
       type: [ReleaseNode],
       description: 'The new history entries, one per channel, in the order given.',
-      // The rows the release wrote, not read again: a committed release is always reported as one.
-      resolve: (result) => result.releases,
+      // The rows the release wrote, not read again when they hold what the selection needs (known-rows.ts).
+      resolve: async (query, result, _args, ctx) => {
+        if (coversQuery(query, result.releases)) return result.releases;
+        const read = await ctx.prisma.release.findMany({ ...query, where: { id: { in: result.releases.map((row) => row.id) } } });
+        return result.releases.map((row) => read.find((found) => found.id === row.id)!);
+      },
     }),
   }),
 });

@@ -45,22 +45,25 @@ const DEFLATED = 8;
  * zip headers can lie. Returns what the archive is (charm or bundle);
  * throws ValidationError, naming `field`, when it is refused.
  */
-export async function inspectArchive(source: ByteSource, limits: ArchiveLimits, field: string): Promise<ArchiveInfo> {
-  if (source.size > limits.maxArchiveBytes) {
-    throw archiveRefused(`it is ${source.size} bytes; the limit is ${limits.maxArchiveBytes} bytes`, field);
+export async function inspectArchive(source: ByteSource | Buffer, limits: ArchiveLimits, field: string): Promise<ArchiveInfo> {
+  const size = Buffer.isBuffer(source) ? source.length : source.size;
+  if (size > limits.maxArchiveBytes) {
+    throw archiveRefused(`it is ${size} bytes; the limit is ${limits.maxArchiveBytes} bytes`, field);
   }
-  const reader = new ByteSourceReader(source);
+  const options = {
+    lazyEntries: true,
+    autoClose: false,
+    // Names are decoded and checked below, with messages of our own.
+    decodeStrings: false,
+    validateEntrySizes: true,
+  };
+  // An archive already in memory (a multipart push) is read from there: through a file, every entry costs an open, a read and a close.
+  const reader = Buffer.isBuffer(source) ? null : new ByteSourceReader(source);
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.fromRandomAccessReaderPromise(reader, source.size, {
-      lazyEntries: true,
-      autoClose: false,
-      // Names are decoded and checked below, with messages of our own.
-      decodeStrings: false,
-      validateEntrySizes: true,
-    });
+    zip = reader ? await yauzl.fromRandomAccessReaderPromise(reader, size, options) : await yauzl.fromBufferPromise(source as Buffer, options);
   } catch (error) {
-    reader.close(() => undefined);
+    reader?.close(() => undefined);
     // The source's own refusal (an upload collected meanwhile, see uploads/content.ts) says more than "not a zip".
     if (error instanceof ValidationError) throw error;
     throw archiveRefused(`it is not a zip file (${describe(error)})`, field);
@@ -158,10 +161,11 @@ const CENTRAL_FILE_HEADER = 0x02014b50;
  * archive). So once the declared entries are read, the directory must end
  * there: the next bytes must be the end record, not more entries.
  */
-async function requireDirectoryEnd(source: ByteSource, zip: yauzl.ZipFile, field: string): Promise<void> {
+async function requireDirectoryEnd(source: ByteSource | Buffer, zip: yauzl.ZipFile, field: string): Promise<void> {
   // yauzl's position after the last central directory record it read (not in its typings).
   const directoryEnd = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
-  if (!Number.isSafeInteger(directoryEnd) || directoryEnd + 4 > source.size) {
+  const size = Buffer.isBuffer(source) ? source.length : source.size;
+  if (!Number.isSafeInteger(directoryEnd) || directoryEnd + 4 > size) {
     throw archiveRefused('its central directory does not end where its end record says', field);
   }
   const signature = (await readRange(source, directoryEnd, directoryEnd + 4)).readUInt32LE(0);
@@ -171,7 +175,8 @@ async function requireDirectoryEnd(source: ByteSource, zip: yauzl.ZipFile, field
   if (!END_SIGNATURES.has(signature)) throw archiveRefused('its central directory does not end where its end record says', field);
 }
 
-async function readRange(source: ByteSource, start: number, end: number): Promise<Buffer> {
+async function readRange(source: ByteSource | Buffer, start: number, end: number): Promise<Buffer> {
+  if (Buffer.isBuffer(source)) return source.subarray(start, end);
   const chunks: Buffer[] = [];
   for await (const chunk of source.openRange(start, end) as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);

@@ -13,6 +13,7 @@ import { canReadRevision } from '../entities/revision-access.js';
 import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
 import { type ChannelMapWrite, parseJson, parseReleaseTargets, readReleaseTargets, releaseTargetsColumns, type ReleaseTargets, writeChannelMaps } from './channel-map-sql.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
+import { riskToDb } from './channel-state.js';
 
 /** What release can answer besides success. */
 export const releaseErrors = [...ENTITY_COMMAND_ERRORS, NotFoundError, PermissionDeniedError, ValidationError] as const;
@@ -96,8 +97,18 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         branchLifetimeMs: ctx.settings.branchTtlSeconds * 1000,
         targets: parseReleaseTargets(read!, channels.length),
       });
+      // With what the answer usually asks of them, known here: the GraphQL layer then reads nothing more (graphql/known-rows.ts).
+      const revisionRow = { id: revision.id, entityId, number, entity: { name: access.entity.name, kind: access.entity.kind, namespace: { name: access.entity.namespace.name } } };
+      const pinnedRows = pinned.map((pin) => ({ resourceRevision: { id: pin.id, revision: pin.revision, architectures: pin.architectures, resource: { name: pin.name } } }));
+      const answered = releases.map((row, index) => ({
+        ...row,
+        channel: { track: channels[index]!.track, risk: riskToDb(channels[index]!.risk), branch: channels[index]!.branch ?? '' },
+        createdBy: { username: actor.username },
+        revision: revisionRow,
+        resources: pinnedRows,
+      }));
       return {
-        result: releases,
+        result: answered,
         audit: {
           action: 'release',
           target: what,

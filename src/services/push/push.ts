@@ -64,7 +64,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
     what: 'archive',
   });
   try {
-    const info = await inspectArchive(await content.source(), ctx.settings.archiveLimits, input.archive ? 'archive' : 'uploadId');
+    const info = await inspectArchive(content.bytes ?? (await content.source()), ctx.settings.archiveLimits, input.archive ? 'archive' : 'uploadId');
     const target = pushTarget(url, input.url ?? '', info, actor.username, content.filename);
     const denied = () =>
       new PermissionDeniedError(`You may not push to ~${target.owner}: push to your own namespace (~${actor.username}) or to a group you belong to`);

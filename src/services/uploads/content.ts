@@ -22,6 +22,8 @@ export interface PushedContent extends BlobDigest {
   /** The multipart file's name, when there is one (a bundle's default name). */
   filename: string | null;
   source(): Promise<ByteSource>;
+  /** The content itself when it is in memory (a multipart file): reading it from there is cheaper than from `source`. */
+  bytes: Buffer | null;
   /**
    * Takes the blob's lock (held until `tx` ends), then puts a staged file in
    * place, or checks that an upload's blob is still there and marks the
@@ -60,9 +62,10 @@ export async function acquireContent(
   if (file !== null) {
     if (file.size > maxBytes) throw tooLarge(what, file.size, maxBytes, fileField);
     let staged;
+    // Yoga has already read the multipart file into memory (within STORE_MAX_MULTIPART_BYTES).
+    const bytes = Buffer.from(await file.arrayBuffer());
     try {
-      // Yoga has already read the multipart file into memory (within STORE_MAX_MULTIPART_BYTES).
-      staged = await ctx.blobs.stage([new Uint8Array(await file.arrayBuffer())], maxBytes);
+      staged = await ctx.blobs.stage([bytes], maxBytes);
     } catch (error) {
       if (error instanceof BlobTooLargeError) throw tooLarge(what, file.size, maxBytes, fileField);
       throw error;
@@ -73,6 +76,7 @@ export async function acquireContent(
       size: staged.size,
       filename: file.name || null,
       source: async () => staged.source(),
+      bytes,
       claim: async (tx) => {
         await lockBlob(tx, staged.sha384);
         await staged.commit();
@@ -95,6 +99,7 @@ export async function acquireContent(
     sha256: upload.sha256,
     size,
     filename: null,
+    bytes: null,
     source: () => uploadSource(ctx.blobs, upload.sha384, () => uploadGone(uploadId!, what)),
     discard: async () => undefined,
     claim: async (tx) => {
