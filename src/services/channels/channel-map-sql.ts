@@ -104,9 +104,10 @@ export interface ChannelMapWrite {
  * the rows it inserts are checked at the statement's end. The entries it
  * replaces are updated in place (ON CONFLICT) rather than deleted, so the
  * order in which PostgreSQL runs the statement's parts does not matter.
+ * With `changeRecord` (the pipeline's audit CTEs) it records the change too.
  * Returns each channel's id, in the order of `channels`.
  */
-export async function writeChannelMaps(tx: Tx, write: ChannelMapWrite): Promise<number[]> {
+export async function writeChannelMaps(tx: Tx, write: ChannelMapWrite, changeRecord?: Prisma.Sql): Promise<number[]> {
   const channels = JSON.stringify(
     write.channels.map((c, i) => ({
       i,
@@ -154,6 +155,6 @@ export async function writeChannelMaps(tx: Tx, write: ChannelMapWrite): Promise<
       ON CONFLICT ("channelId", "name", "baseChannel", "architecture") DO UPDATE SET
         "revisionId" = EXCLUDED."revisionId", "releaseId" = EXCLUDED."releaseId", "previousReleaseId" = EXCLUDED."previousReleaseId"
     )
-    SELECT "i", "id" FROM ids ORDER BY "i"`;
+    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", (SELECT count("sent") FROM notified) AS "recorded" FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id" FROM ids ORDER BY "i"`}`;
   return rows.map((row) => Number(row.id));
 }

@@ -44,7 +44,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
 
   return runEntityCommand(ctx, {
     target,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ tx, row, access, now, changeRecord }) => {
       const entityId = row.id;
       const what = `${access.url}-${number}`;
       const channels = writableChannels(row, access, input.channels, 'release to');
@@ -87,7 +87,12 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       checkPinArchitectures(what, architectures, pinned);
       const pinnedIds = pinned.map((pin) => pin.id);
 
-      // Everything is validated; from here on only writes.
+      // Everything is validated; from here on only writes, the audit event with them (one statement).
+      const audit = {
+        action: 'release',
+        target: what,
+        after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })), ...(percentage === null ? {} : { progressive: percentage }) },
+      } as const;
       const releases = await appendReleases(tx, {
         entityId,
         channels,
@@ -96,6 +101,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         actorId: actor.userId,
         branchLifetimeMs: ctx.settings.branchTtlSeconds * 1000,
         targets: parseReleaseTargets(read!, channels.length),
+        changeRecord: changeRecord(audit, null),
       });
       // With what the answer usually asks of them, known here: the GraphQL layer then reads nothing more (graphql/known-rows.ts).
       const revisionRow = { id: revision.id, entityId, number, entity: { name: access.entity.name, kind: access.entity.kind, namespace: { name: access.entity.namespace.name } } };
@@ -109,11 +115,8 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       }));
       return {
         result: answered,
-        audit: {
-          action: 'release',
-          target: what,
-          after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })), ...(percentage === null ? {} : { progressive: percentage }) },
-        },
+        audit,
+        recorded: true,
         event: { kind: 'channels-released', entityId, releaseIds: releases.map((entry) => entry.id) },
       };
     },
@@ -170,6 +173,8 @@ export async function appendReleases(
     actorId: number;
     branchLifetimeMs: number;
     targets?: ReleaseTargets;
+    /** The pipeline's audit CTEs, to record the change in the write statement. */
+    changeRecord?: Prisma.Sql;
   },
 ): Promise<ReleaseRow[]> {
   const { entityId, now } = what;
@@ -237,7 +242,7 @@ export async function appendReleases(
     write.removedEntryIds.push(...gone.map((entry) => entry.id));
     write.entries.push(...written.map((h) => ({ channel: channelIndex, ...toRow(h.platform), ...h.written! })));
   });
-  const channelIds = await writeChannelMaps(tx, write);
+  const channelIds = await writeChannelMaps(tx, write, what.changeRecord);
   return releases.map(({ channel, ...row }) => ({ ...row, channelId: channelIds[channel]! }));
 }
 

@@ -1,4 +1,4 @@
-import type { EntityKind } from '../../generated/prisma/client.js';
+import type { EntityKind, Prisma } from '../../generated/prisma/client.js';
 import type { Tx } from '../../db/database.js';
 import { AuthenticationError, NotFoundError, type StoreError, ValidationError } from '../../domain/errors.js';
 import { LATEST_TRACK } from '../../domain/channel.js';
@@ -13,7 +13,7 @@ import { clearRequestCaches } from '../request-cache.js';
 import { entityQueueKey, inEntityQueues } from './entity-queue.js';
 import type { DomainEvent } from './events.js';
 import { type LockedEntityRow, type LockedRead, type LockKey, lockedRead, waitForLocks } from './locked-read.js';
-import { recordEntityChange } from './record-change.js';
+import { changeRecordCtes, recordEntityChange } from './record-change.js';
 import { withRetries } from './retry.js';
 
 /**
@@ -34,7 +34,9 @@ import { withRetries } from './retry.js';
  *  4. runs the use case's checks and writes (`execute`);
  *  5. records the use case's typed audit event in the same transaction, with
  *     the live update's webhook outbox rows and NOTIFY in the same statement
- *     (record-change.ts), so those commit or roll back with the change;
+ *     (record-change.ts), so those commit or roll back with the change (push
+ *     and release put that statement's parts in their own write statement:
+ *     `changeRecord`);
  *  6. commits; a deadlock or serialization failure reruns 2-5 (bounded, with
  *     jitter; see retry.ts);
  *  7. clears the request's caches, so later fields and mutations of the same
@@ -85,6 +87,12 @@ export interface LockedEntity {
   /** The entity was created by this command (a first push). */
   created: boolean;
   now: Date;
+  /**
+   * Step 5 as CTEs for the command's own write statement (record-change.ts,
+   * `changeRecordCtes`): one statement fewer. A command that uses it returns
+   * the same audit event with `recorded: true`.
+   */
+  changeRecord(audit: EntityAuditEvent, gate: Prisma.Sql | null): Prisma.Sql;
 }
 
 export interface CommandOutcome<R> {
@@ -93,6 +101,8 @@ export interface CommandOutcome<R> {
   audit: EntityAuditEvent & { entityId?: number | null };
   /** Published after the commit. */
   event: DomainEvent | null;
+  /** The command's write statement recorded `audit` (`changeRecord`): the pipeline records nothing more. */
+  recorded?: boolean;
 }
 
 export interface EntityCommand<R> {
@@ -144,7 +154,10 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
           const access = new EntityAccess(record, caller);
           // Invisible now (made private, access revoked meanwhile): as if it did not exist.
           if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
-          const result = await command.execute({ tx, row, access, caller, created, now });
+          const changeRecord = (audit: EntityAuditEvent, gate: Prisma.Sql | null) =>
+            changeRecordCtes(ctx.actor, { ...audit, entityId: row.id }, now, ctx.events.liveChannel, gate);
+          const result = await command.execute({ tx, row, access, caller, created, now, changeRecord });
+          if (result.recorded) return result;
           const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
           // The audit event, and with it (same statement) the live update's NOTIFY and webhook outbox rows: they commit (or not) with the change.
           await recordEntityChange(tx, ctx.actor, { ...result.audit, entityId }, now, ctx.events.liveChannel);

@@ -12,6 +12,43 @@ import type { Actor } from '../context.js';
  * commits or rolls back with the change. Returns the audit event's id, which
  * is also the live event's and the deliveries' id.
  */
+/**
+ * The same record as CTEs (`audit`, `queued`, `notified`), to end the WITH
+ * list of a command's own write statement, so that the write and its record
+ * are one statement (a push, a release). Inserted only when the CTE named
+ * `gate` has a row (a push that turned out a duplicate records nothing
+ * here). The statement must read `notified` (`SELECT count("sent") FROM
+ * notified`): PostgreSQL runs a SELECT in WITH only when it is read.
+ */
+export function changeRecordCtes(
+  actor: Actor | null,
+  audited: EntityAuditEvent & { entityId: number },
+  at: Date,
+  liveChannel: string | undefined,
+  gate: Prisma.Sql | null,
+): Prisma.Sql {
+  const record = audited as EntityAuditEvent & { entityId: number; before?: unknown; after?: unknown };
+  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+  const audit = Prisma.sql`audit AS (
+      INSERT INTO "AuditEvent" ("actorId", "tokenId", "action", "entityId", "target", "before", "after", "createdAt")
+      SELECT ${actor?.userId ?? null}::int, ${actor?.tokenId ?? null}::int, ${record.action}, ${record.entityId}::int, ${record.target},
+             ${json(record.before)}::jsonb, ${json(record.after)}::jsonb, ${at}
+      ${gate === null ? Prisma.empty : Prisma.sql`WHERE EXISTS (SELECT 1 FROM ${gate})`}
+      RETURNING "id"
+    )`;
+  const kind = changeKindOf(record.action);
+  if (liveChannel === undefined || !kind) return Prisma.sql`${audit}, notified AS (SELECT audit."id" AS "sent" FROM audit)`;
+  const queuedAt = new Date();
+  return Prisma.sql`${audit},
+    queued AS (
+      INSERT INTO "WebhookDelivery" ("webhookId", "eventId", "kind", "queuedAt", "nextAttemptAt")
+      SELECT w."id", audit."id", ${kind}, ${queuedAt}, ${queuedAt} FROM "Webhook" w, audit
+      WHERE w."entityId" = ${record.entityId}::int AND (w."events" = '{}' OR ${kind} = ANY (w."events"))
+      ON CONFLICT DO NOTHING
+    ),
+    notified AS (SELECT pg_notify(${liveChannel}, audit."id"::text || ':' || ${String(record.entityId)}) AS "sent" FROM audit)`;
+}
+
 export async function recordEntityChange(
   tx: Tx,
   actor: Actor | null,

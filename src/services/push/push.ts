@@ -1,4 +1,4 @@
-import type { EntityKind, Prisma } from '../../generated/prisma/client.js';
+import { type EntityKind, Prisma } from '../../generated/prisma/client.js';
 import { type ArchiveInfo, archiveMetadata } from '../../domain/archive.js';
 import { BUNDLE_SERIES, type EntityUrl, entityNameProblem, formatEntityUrl, isValidEntityName, parseEntityUrl } from '../../domain/entity-url.js';
 import { ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
@@ -75,7 +75,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         url: target.url,
         create: { kind: target.kind, allowed: (caller) => canCreateEntityIn(caller, target.owner, target.url), denied },
       },
-      execute: async ({ tx, row, access, created }) => {
+      execute: async ({ tx, row, access, created, changeRecord }) => {
         if (!created) checkExisting(access, target, denied);
         const entityId = row.id;
         const number = row.nextRevision;
@@ -96,7 +96,13 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
           title: info.kind === 'CHARM' ? info.title : null,
           metadata: archiveMetadata(info) as unknown as Prisma.JsonObject,
         };
-        const written = await writeRevision(tx, revision, info.kind === 'CHARM' ? info.resources : [], content.uploadId);
+        const audit = {
+          action: 'push',
+          target: entityUrlOf(access.entity, number),
+          after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
+        } as const;
+        // The audit event (with the live update's NOTIFY) is written by the same statement, unless the push is a duplicate.
+        const written = await writeRevision(tx, revision, info.kind === 'CHARM' ? info.resources : [], content.uploadId, changeRecord(audit, Prisma.raw('revision')));
         if (!written) {
           // The content equals the latest revision's: nothing is created, but the attempt is still on the record.
           const latest = await tx.revision.findFirstOrThrow({ where: { entityId }, orderBy: { number: 'desc' }, include: withEntityName });
@@ -117,11 +123,8 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         };
         return {
           result: { revision: pushed, duplicate: false },
-          audit: {
-            action: 'push',
-            target: entityUrlOf(access.entity, number),
-            after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
-          },
+          audit,
+          recorded: true,
           event: { kind: 'revision-pushed', entityId, revisionId: written.id, created },
         };
       },
@@ -194,13 +197,15 @@ function defaultName(info: ArchiveInfo, filename: string | null): string {
  * latest revision's, bumps the entity's revision counter, takes the blob's
  * lock (blobs/blob-lock.ts; the blob is put in place after it, before the
  * commit), inserts the revision, creates or updates the resources it
- * declares and marks the upload used. Returns null for a duplicate.
+ * declares, marks the upload used and records the change (`changeRecord`,
+ * the pipeline's audit CTEs). Returns null for a duplicate.
  */
 async function writeRevision(
   tx: Tx,
   revision: Omit<PushedRevision, 'id' | 'entity'>,
   resources: ReadonlyArray<{ name: string; type: string; description: string | null }>,
   uploadId: string | null,
+  changeRecord: Prisma.Sql,
 ): Promise<{ id: number; uploadMarked: boolean } | null> {
   const { entityId, number, createdAt: now } = revision;
   const declared = JSON.stringify(resources.map(({ name, type, description }) => ({ name, type, description })));
@@ -233,7 +238,8 @@ async function writeRevision(
     ),
     used AS (
       UPDATE "Upload" SET "usedAt" = ${now} WHERE "id" = ${uploadId} AND "usedAt" IS NULL AND EXISTS (SELECT 1 FROM revision) RETURNING 1
-    )
-    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked" FROM revision`;
+    ),
+    ${changeRecord}
+    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked", (SELECT count("sent") FROM notified) AS "recorded" FROM revision`;
   return rows[0] ?? null;
 }
