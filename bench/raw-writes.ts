@@ -8,8 +8,12 @@
  *   statement), hashes the archive (SHA-384 and SHA-256), writes the blob to
  *   a staging file, fsyncs it and renames it into place, then one
  *   transaction: bump the entity's revision counter, insert the revision.
- *   It does not open the archive (the store reads its metadata) nor check
- *   rights beyond the token.
+ *   It reads metadata.yaml out of the archive (its central directory, that
+ *   one entry, inflated, parsed as YAML: what any push needs to learn the
+ *   charm's name and declared resources, stored with the revision) but
+ *   checks nothing else of it (other entries, paths, sizes, CRCs), nor
+ *   rights beyond the token. (Before 2026-11-30 it did not open the archive
+ *   at all: docs/performance.md shows both.)
  * - release (POST /release, JSON `{ url, revision, channels }`, full channel
  *   names): authenticates, then one transaction: lock the entity with its
  *   revision, upsert the channel pointers, append the releases.
@@ -23,6 +27,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { parse as parseYaml } from 'yaml';
+import yauzl from 'yauzl';
 import { formatEntityUrl, parseEntityUrl } from '../src/domain/entity-url.js';
 
 const schema = process.env.RAW_SCHEMA;
@@ -70,6 +76,34 @@ async function writeBlob(sha384: string, bytes: Uint8Array): Promise<void> {
   await fs.rename(staging, path.join(blobDir, sha384));
 }
 
+/** metadata.yaml of a zip in memory, parsed: the least a push must read of the archive. */
+async function readMetadata(bytes: Buffer): Promise<Record<string, unknown>> {
+  const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+        const settle = (value: yauzl.Entry | null, error?: Error) => {
+          zip.off('entry', onEntry).off('end', onEnd).off('error', onError);
+          if (error) reject(error);
+          else resolve(value);
+        };
+        const onEntry = (found: yauzl.Entry) => settle(found);
+        const onEnd = () => settle(null);
+        const onError = (error: Error) => settle(null, error);
+        zip.on('entry', onEntry).on('end', onEnd).on('error', onError);
+        zip.readEntry();
+      });
+      if (!entry) throw new Error('raw: no metadata.yaml');
+      if (entry.fileName !== 'metadata.yaml') continue;
+      const chunks: Buffer[] = [];
+      for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
+      return parseYaml(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    }
+  } finally {
+    zip.close();
+  }
+}
+
 async function push(request: http.IncomingMessage): Promise<unknown> {
   const userId = await userOf(request.headers.authorization);
   const form = await new Request('http://raw/push', {
@@ -79,7 +113,8 @@ async function push(request: http.IncomingMessage): Promise<unknown> {
     duplex: 'half',
   } as RequestInit).formData();
   const operations = JSON.parse(String(form.get('operations'))) as { variables: { input: { url: string } } };
-  const bytes = new Uint8Array(await (form.get('0') as File).arrayBuffer());
+  const bytes = Buffer.from(await (form.get('0') as File).arrayBuffer());
+  const metadata = await readMetadata(bytes);
   const sha384 = createHash('sha384').update(bytes).digest('hex');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   await writeBlob(sha384, bytes);
@@ -93,8 +128,8 @@ async function push(request: http.IncomingMessage): Promise<unknown> {
     const entity = bumped.rows[0]!;
     await client.query(
       `INSERT INTO "Revision" ("entityId", number, sha384, sha256, size, "createdAt", "createdById", series, bases, metadata)
-       VALUES ($1, $2, $3, $4, $5, now(), $6, '{}', '[]', '{}')`,
-      [entity.id, entity.number, sha384, sha256, bytes.length, userId],
+       VALUES ($1, $2, $3, $4, $5, now(), $6, '{}', '[]', $7)`,
+      [entity.id, entity.number, sha384, sha256, bytes.length, userId, JSON.stringify(metadata)],
     );
     return entity.number;
   });
