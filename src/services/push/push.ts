@@ -116,10 +116,12 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         await content.placeLocked();
         // Single use: of two concurrent pushes naming one upload, one wins.
         if (content.uploadId !== null && !written.uploadMarked) throw uploadRace(content.uploadId);
-        const pushed: PushedRevision = {
+        // With its author: what answers usually ask besides the row (graphql/known-rows.ts).
+        const pushed: PushedRevision & { createdBy: { username: string } } = {
           ...revision,
           id: written.id,
           entity: { name: access.entity.name, kind: access.entity.kind, namespace: { name: access.entity.namespace.name } },
+          createdBy: { username: actor.username },
         };
         return {
           result: { revision: pushed, duplicate: false },
