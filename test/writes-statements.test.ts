@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushDocument, ReleaseDocument, ViewerDocument } from './generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
@@ -111,5 +114,36 @@ describe('the statements of a write', () => {
     expect(released.statements.length, released.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
     expect(one.statements.length, one.statements.join('\n')).toBeLessThanOrEqual(WRITE_BUDGET);
     expect(await prisma.releaseResource.count({ where: { resourceRevisionId: pinned.id } })).toBe(3);
+  });
+
+  it('answers from the rows written, reading nothing after the commit, when the selection asks only for what the write knows', async () => {
+    await pushArchive(store, kirk, charmZip({ name: 'budget-e', revisionNote: '0' }));
+    const pushDocument = parse(`mutation($input: PushInput!) {
+      push(input: $input) { __typename ... on PushSuccess { duplicate revision { number url createdBy sha384 } } }
+    }`) as TypedDocumentNode<{ push: unknown }, { input: unknown }>;
+    const archive = charmZip({ name: 'budget-e', revisionNote: '1' });
+    const pushed = await withStatements(() =>
+      store.executeMultipart(pushDocument, { input: { archive: null, url: '~kirk/budget-e' } }, { 'input.archive': new File([new Uint8Array(archive)], 'a.zip') }, { token: kirk }),
+    );
+    expect(pushed.result.data?.push).toEqual({
+      __typename: 'PushSuccess',
+      duplicate: false,
+      revision: { number: 1, url: 'cs:~kirk/budget-e-1', createdBy: 'kirk', sha384: createHash('sha384').update(archive).digest('hex') },
+    });
+    // The token, BEGIN, the locking read, the write with its audit event, COMMIT.
+    expect(pushed.statements.length, pushed.statements.join('\n')).toBe(5);
+    const releaseDocument = parse(`mutation($input: ReleaseInput!) {
+      release(input: $input) { __typename ... on ReleaseSuccess { releases { channel action releasedBy revision { number url } resources { name } } } }
+    }`) as TypedDocumentNode<{ release: unknown }, { input: unknown }>;
+    const released = await withStatements(() =>
+      store.execute(releaseDocument, { input: { url: 'cs:~kirk/budget-e', revision: 1, channels: ['edge', 'beta'] } }, { token: kirk }),
+    );
+    const entry = (channel: string) => ({ channel, action: 'RELEASE', releasedBy: 'kirk', revision: { number: 1, url: 'cs:~kirk/budget-e-1' }, resources: [] });
+    expect(released.result.data?.release).toEqual({ __typename: 'ReleaseSuccess', releases: [entry('latest/edge'), entry('latest/beta')] });
+    // The token, BEGIN, the locking read, the read of the revision and channels, the write with its audit event, COMMIT.
+    expect(released.statements.length, released.statements.join('\n')).toBe(6);
+    // Both were audited, in the statements that wrote them.
+    const audited = await store.database.db.prisma.auditEvent.findMany({ where: { target: 'cs:~kirk/budget-e-1' }, orderBy: { id: 'asc' } });
+    expect(audited.map((event) => event.action)).toEqual(['push', 'release']);
   });
 });
