@@ -45,25 +45,35 @@ export class FileBlobStore implements BlobStore {
     };
     let digests;
     try {
-      let batch = await digester.allocate();
-      let filled = 0;
-      for await (const chunk of content) {
-        size += chunk.byteLength;
-        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        if (writeFailed) break; // the write's error is thrown below
-        for (let taken = 0; taken < chunk.byteLength; ) {
-          const part = chunk.subarray(taken, taken + batch.byteLength - filled);
-          batch.set(part, filled);
-          filled += part.byteLength;
-          taken += part.byteLength;
-          if (filled === batch.byteLength) {
-            send(batch);
-            batch = await digester.allocate();
-            filled = 0;
+      if (Symbol.asyncIterator in content) {
+        let batch = await digester.allocate();
+        let filled = 0;
+        for await (const chunk of content) {
+          size += chunk.byteLength;
+          if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+          if (writeFailed) break; // the write's error is thrown below
+          for (let taken = 0; taken < chunk.byteLength; ) {
+            const part = chunk.subarray(taken, taken + batch.byteLength - filled);
+            batch.set(part, filled);
+            filled += part.byteLength;
+            taken += part.byteLength;
+            if (filled === batch.byteLength) {
+              send(batch);
+              batch = await digester.allocate();
+              filled = 0;
+            }
           }
         }
+        if (filled > 0) send(batch.subarray(0, filled));
+      } else {
+        // Content in memory (a multipart push, typically a few KiB) is written and hashed chunk by chunk, not
+        // copied into batches of BATCH_BYTES: allocating one costs more than hashing a small archive.
+        for (const chunk of content) {
+          size += chunk.byteLength;
+          if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+          send(chunk);
+        }
       }
-      if (filled > 0) send(batch.subarray(0, filled));
       await writes;
       digests = await digester.digest();
       await file.sync();
