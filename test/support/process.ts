@@ -59,8 +59,9 @@ export async function freePort(): Promise<number> {
  * V8 otherwise recompiles the functions that get hot during start-up with its
  * optimising compiler, ~0.5 s of CPU per start (1.8 -> 1.35 s measured) that
  * a server living for a few seconds of test never earns back. It changes how
- * fast the WASM code runs, not what it does; production servers keep the
- * default (they live long enough for the optimised code to pay off).
+ * fast the WASM code runs, not what it does. Only for test servers:
+ * benchmarks run servers the way production does (where the store itself
+ * chooses, see src/db/pglite-options.ts).
  */
 const TEST_SERVER_NODE_FLAGS = ['--liftoff-only'];
 
@@ -72,7 +73,7 @@ const TEST_SERVER_NODE_FLAGS = ['--liftoff-only'];
  */
 export function spawnServer(env: Record<string, string>): SpawnedServer {
   const entry = serverBuild ? ['--enable-source-maps', path.join(serverBuild, 'main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
-  const child = spawn(process.execPath, [...TEST_SERVER_NODE_FLAGS, ...entry], {
+  const child = spawn(process.execPath, [...(serverBuild ? TEST_SERVER_NODE_FLAGS : []), ...entry], {
     cwd: ROOT,
     env: {
       ...process.env,
