@@ -153,8 +153,9 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
       for (const thread of threads) thread.hash(id, buffers[id]!, batch.byteLength);
       written.then(
         () => done(id),
-        // The caller sees the write's failure itself; the buffer is never reused after one.
-        () => undefined,
+        // The buffer is never reused after a failed write, nor are those of the writes queued behind it: a caller
+        // waiting in allocate for one of them would wait for ever, so it gets the write's error instead.
+        (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
       );
     },
     digest: async () => {

@@ -31,9 +31,10 @@ export class FileBlobStore implements BlobStore {
 
   async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    // Streamed content (POST /uploads) is hashed in worker threads; content already in memory on this one.
-    const digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
     const file = await fs.open(stagingPath, 'wx');
+    // Streamed content (POST /uploads) is hashed in worker threads; content already in memory on this one.
+    // Started once the file is open: nothing would stop the threads of a file that could not be created.
+    const digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
     let size = 0;
     // Batches are written in order, one at a time, while the next is received and earlier ones are hashed.
     let writes: Promise<void> = Promise.resolve();

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlobTooLargeError } from '../../src/blobs/blob-store.js';
 import { BATCH_BYTES, BATCHES_IN_FLIGHT, workerDigester } from '../../src/blobs/content-digests.js';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
@@ -56,6 +56,45 @@ describe('staging content', () => {
   it('refuses streamed content past the limit and leaves nothing staged', async () => {
     await expect(blobs.stage(streamed(unevenChunks()), 10 * 1024 * 1024)).rejects.toBeInstanceOf(BlobTooLargeError);
     expect(await fs.readdir(path.join(dir, '.staging'))).toEqual([]);
+  });
+
+  it('refuses streamed content whose write fails while every batch is in flight, rather than waiting for ever', async () => {
+    // A write failing after a while (a full disk under a slow one): by then the batches queued behind it fill every buffer.
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const handlePrototype = Object.getPrototypeOf(probe) as fs.FileHandle;
+    await probe.close();
+    const write = handlePrototype.write;
+    let calls = 0;
+    const spy = vi.spyOn(handlePrototype, 'write').mockImplementation(async function (this: fs.FileHandle, ...args: unknown[]) {
+      calls += 1;
+      if (calls === 2) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      return (write as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    } as never);
+    try {
+      const staged = blobs.stage(streamed(unevenChunks()), 64 * 1024 * 1024);
+      const outcome = await Promise.race([staged.then(() => 'staged', (error: Error) => error.message), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 20_000))]);
+      expect(outcome).toBe('ENOSPC: no space left on device, write');
+    } finally {
+      spy.mockRestore();
+      await fs.rm(path.join(dir, 'probe'), { force: true });
+    }
+    expect(await fs.readdir(path.join(dir, '.staging'))).toEqual([]);
+  });
+
+  it('stops its hashing threads when the staging file cannot be created', async () => {
+    const threads = async () => (await fs.readdir('/proc/self/task')).length;
+    const missing = new FileBlobStore(path.join(dir, 'no-such-directory'));
+    // Warm up: the first failing open may start libuv's thread pool.
+    await expect(missing.stage(streamed([Buffer.from('x')]), 1024)).rejects.toThrow(/ENOENT/);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = await threads();
+    for (let i = 0; i < 5; i += 1) await expect(missing.stage(streamed([Buffer.from('x')]), 1024)).rejects.toThrow(/ENOENT/);
+    // Terminated threads take a moment to go: wait for them, generously.
+    for (let waited = 0; waited < 20_000 && (await threads()) > before; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await threads()).toBeLessThanOrEqual(before);
   });
 });
 
