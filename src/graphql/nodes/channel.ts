@@ -106,7 +106,7 @@ const historyQueries = new WeakMap<GraphQLContext, WeakMap<object, HistoryQuery>
 /**
  * The query of a page of a channel's history: its page arguments and the selection planned for
  * the channel's list. Every channel of a request resolving the same `history` field has the same
- * arguments and selection (one syntax node, one set of variables), so with a planned list the
+ * arguments and selection (the same syntax nodes, one set of variables), so with a planned list the
  * query is built once per field; a channel planned alone records its own selection's mappings.
  */
 function historyQuery(ctx: GraphQLContext, info: GraphQLResolveInfo, args: Parameters<typeof historyPages.getQuery>[0]): HistoryQuery {
@@ -117,7 +117,8 @@ function historyQuery(ctx: GraphQLContext, info: GraphQLResolveInfo, args: Param
   }
   let byField = historyQueries.get(ctx);
   if (!byField) historyQueries.set(ctx, (byField = new WeakMap()));
-  const field = info.fieldNodes[0]!;
+  // The field's syntax nodes, not its first node: see per-field.ts.
+  const field = info.fieldNodes;
   let query = byField.get(field);
   if (!query) byField.set(field, (query = historyPages.getQuery(args, ctx, () => planned) as HistoryQuery));
   return query;
