@@ -124,7 +124,14 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
     notify();
     rejectDigest?.(failure);
   };
-  const threads = threadAlgorithms.map((algorithms) => new HashThread(algorithms, done, fail));
+  const threads: HashThread[] = [];
+  try {
+    for (const algorithms of threadAlgorithms) threads.push(new HashThread(algorithms, done, fail));
+  } catch (error) {
+    // A thread that could not start: those already started would run for ever.
+    threads.forEach((thread) => thread.stop());
+    throw error;
+  }
   const stop = () => threads.forEach((thread) => thread.stop());
   const idOf = new WeakMap<ArrayBufferLike, number>();
   return {

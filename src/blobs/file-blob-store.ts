@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobStore, ByteSource, StagedBlob, StoredBlob } from './blob-store.js';
 import { BlobTooLargeError } from './blob-store.js';
-import { inlineDigester, workerDigester } from './content-digests.js';
+import { type ContentDigester, inlineDigester, workerDigester } from './content-digests.js';
 
 const SHA384_HEX = /^[0-9a-f]{96}$/;
 const STAGING = '.staging';
@@ -34,7 +34,14 @@ export class FileBlobStore implements BlobStore {
     const file = await fs.open(stagingPath, 'wx');
     // Streamed content (POST /uploads) is hashed in worker threads; content already in memory on this one.
     // Started once the file is open: nothing would stop the threads of a file that could not be created.
-    const digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
+    let digester: ContentDigester;
+    try {
+      digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await fs.rm(stagingPath, { force: true });
+      throw error;
+    }
     let size = 0;
     // Batches are written in order, one at a time, while the next is received and earlier ones are hashed.
     let writes: Promise<void> = Promise.resolve();
