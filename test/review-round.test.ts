@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { parse } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,4 +172,33 @@ describe('a release answers exactly what the history shows after it', () => {
       }
     },
   );
+});
+
+describe('an upload whose client goes away midway', () => {
+  it('leaves nothing staged and no hashing thread running', async () => {
+    const threads = async () => (await fs.readdir('/proc/self/task')).length;
+    const chunk = new Uint8Array(256 * 1024).fill(7);
+    const abortedUpload = async () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          // ~5 MiB, more than the batches in flight, then the connection drops.
+          if (sent >= 20) return controller.error(new Error('connection reset by peer'));
+          sent += 1;
+          controller.enqueue(chunk);
+        },
+      });
+      const response = await store.request('/uploads', { method: 'POST', token: kirk, body }).catch((error: Error) => error);
+      expect(response instanceof Error ? response.message : response.status).not.toBe(201);
+    };
+    await abortedUpload();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = await threads();
+    for (let i = 0; i < 3; i += 1) await abortedUpload();
+    for (let waited = 0; waited < 20_000 && ((await threads()) > before || (await fs.readdir(path.join(store.blobDir, '.staging'))).length > 0); waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await fs.readdir(path.join(store.blobDir, '.staging'))).toEqual([]);
+    expect(await threads()).toBeLessThanOrEqual(before);
+  });
 });
