@@ -8,7 +8,7 @@ import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { pushOk } from './support/push.js';
 import { seed } from './support/seed.js';
 import { createTestStore, type TestStore } from './support/store.js';
-import { charmZip } from './support/zip.js';
+import { bundleZip, charmZip } from './support/zip.js';
 
 // Cases found in the review of the performance round. The fragment cases failed before their fix; the
 // push and release cases pin that answers taken from the written rows equal a read after the commit.
@@ -114,6 +114,19 @@ describe('a push answers exactly what a read after it answers', () => {
     expect(pushed.errors).toBeUndefined();
     expect(pushed.data.push.__typename).toBe('PushSuccess');
     const read = await store.execute(gql(`query ($url: String!) { revision(url: $url) { ${revisionFields} } }`), { url: 'cs:~kirk/baz-0' }, { token: kirk });
+    expect(read.errors).toBeUndefined();
+    expect(pushed.data.push.revision).toEqual(read.data.revision);
+  });
+});
+
+describe('a bundle push answers what a read after it answers', () => {
+  it('for the fields a write knows', async () => {
+    const selection = 'number url summary description title series version createdBy createdAt downloadUrl size sha384 sha256 entity { name url kind }';
+    const push = gql(`mutation ($input: PushInput!) { push(input: $input) { __typename ... on PushSuccess { revision { ${selection} } } } }`);
+    const zip = bundleZip({ name: 'wiki', description: 'A wiki, with a database' });
+    const pushed = await store.executeMultipart(push, { input: { archive: null } }, { 'input.archive': new File([new Uint8Array(zip)], 'wiki.zip') }, { token: kirk });
+    expect(pushed.errors).toBeUndefined();
+    const read = await store.execute(gql(`query ($url: String!) { revision(url: $url) { ${selection} } }`), { url: 'cs:~kirk/bundle/wiki-0' }, { token: kirk });
     expect(read.errors).toBeUndefined();
     expect(pushed.data.push.revision).toEqual(read.data.revision);
   });
