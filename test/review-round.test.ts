@@ -87,6 +87,20 @@ describe('a channel field reached through one fragment from two lists', () => {
     ]);
   });
 
+  it('answers aliases of history with each their page and selection', async () => {
+    const query = gql(`
+      query ($url: String!) {
+        entity(url: $url) { channelMap { name one: history(first: 1) { edges { node { action } } } two: history(first: 2) { edges { node { revision { number } } } } } }
+      }`);
+    const result = await store.execute(query, { url: '~kirk/foo' }, { token: kirk });
+    expect(result.errors).toBeUndefined();
+    const stable = result.data.entity.channelMap.find((channel: { name: string }) => channel.name === 'latest/stable');
+    expect(stable).toMatchObject({
+      one: { edges: [{ node: { action: 'RELEASE' } }] },
+      two: { edges: [{ node: { revision: { number: 1 } } }, { node: { revision: { number: 0 } } }] },
+    });
+  });
+
   it('answers aliases of revision with each their selection', async () => {
     const query = gql(`
       query ($url: String!) {
