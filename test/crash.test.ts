@@ -2,10 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPgliteDatabase, openPostgresDatabase, type Database } from '../src/db/database.js';
-import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
+import { testDatabaseKind, testDatabaseUrl, withAdminClient, withMigratedDatabase } from './support/database.js';
 import { serverGraphql, startServer } from './support/process.js';
 import { SERVER_START_MS, timeLimitFor } from './support/timing.js';
 import { charmZip } from './support/zip.js';
@@ -141,10 +140,7 @@ describe('kill -9 during mixed writes', () => {
     } finally {
       await db.close();
       if (testDatabaseKind() === 'postgres') {
-        const client = new pg.Client({ connectionString: testDatabaseUrl() });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await client.end();
+        await withAdminClient((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
       }
     }
     // Each cycle: a start, then writes until some are acknowledged (up to another start's time).

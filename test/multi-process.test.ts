@@ -3,14 +3,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { S3BlobStore } from '../src/blobs/s3-blob-store.js';
 import { openPostgresDatabase, type Database } from '../src/db/database.js';
 import { collectGarbage, type GarbageReport } from '../src/services/blobs/collect-garbage.js';
 import { changesAfter } from '../src/services/live/change-feed.js';
 import { EntityChangedDocument } from './generated/graphql.js';
-import { testDatabaseKind, testDatabaseUrl } from './support/database.js';
+import { testDatabaseKind, testDatabaseUrl, withAdminClient } from './support/database.js';
 import { subscribeSse, subscribeWs, type Collected } from './support/live.js';
 import { serverGraphql, startServer, type ServerProcess } from './support/process.js';
 import { killProcessGroup, TEST_RUN_MARKER } from './support/process-tree.js';
@@ -81,16 +80,6 @@ let s3: TestS3Server;
 const dataDirs: string[] = [];
 /** The processes, in the order requests go round. */
 const servers: ServerProcess[] = [];
-
-async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function schemaUrl(role?: string): string {
   const url = new URL(testDatabaseUrl());

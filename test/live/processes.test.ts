@@ -4,11 +4,10 @@ import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeChannelName } from '../../src/db/notifications.js';
 import { EntityChangedDocument } from '../generated/graphql.js';
-import { testDatabaseKind, testDatabaseUrl } from '../support/database.js';
+import { testDatabaseKind, testDatabaseUrl, withAdminClient } from '../support/database.js';
 import { subscribeSse, subscribeWs } from '../support/live.js';
 import { startServer, type ServerProcess } from '../support/process.js';
 import { charmZip } from '../support/zip.js';
@@ -57,16 +56,6 @@ const pick = (data: { entityChanged: { eventId: string; kind: string; channels: 
   channels: data.entityChanged.channels,
   stable: data.entityChanged.entity.channelMap.find((channel) => channel.name === 'latest/stable')?.revision?.number ?? null,
 });
-
-async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(!onPostgres)('live updates across server processes on one PostgreSQL', () => {
   beforeAll(async () => {

@@ -93,7 +93,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const server = testDatabaseUrl();
   const name = `${inject('postgresPrefix')}_${randomBytes(6).toString('hex')}`;
-  await withAdminClient(server, (client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${inject('postgresTemplate')}"`));
+  await withAdminClient((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${inject('postgresTemplate')}"`), server);
   const url = databaseUrl(server, name);
   const db = await openPostgresDatabase(url, undefined, { alreadyMigrated: true });
   return {
@@ -101,7 +101,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     drop: async () => {
       await db.close();
-      await withAdminClient(server, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), server);
     },
   };
 }
@@ -129,7 +129,8 @@ export async function withMigratedDatabase(dataDir: string): Promise<string> {
   return dataDir;
 }
 
-async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a connection of its own to `url` (the test cluster's by default), closed afterwards. */
+export async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>, url = testDatabaseUrl()): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
