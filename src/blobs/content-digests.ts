@@ -25,6 +25,10 @@ export interface ContentDigester {
   abort(): void;
 }
 
+function inlineDigestsOf(content: Uint8Array): ContentDigests {
+  return { sha384: createHash('sha384').update(content).digest('hex'), sha256: createHash('sha256').update(content).digest('hex') };
+}
+
 /** Hashes on the calling thread: for content already in memory (a multipart file), where threads cost more than they save. */
 export function inlineDigester(): ContentDigester {
   const sha384 = createHash('sha384');
@@ -124,15 +128,25 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
     notify();
     rejectDigest?.(failure);
   };
-  const threads: HashThread[] = [];
-  try {
-    for (const algorithms of threadAlgorithms) threads.push(new HashThread(algorithms, done, fail));
-  } catch (error) {
-    // A thread that could not start: those already started would run for ever.
-    threads.forEach((thread) => thread.stop());
-    throw error;
-  }
-  const stop = () => threads.forEach((thread) => thread.stop());
+  /**
+   * Started with the first full batch. Content that ends within its first batch (most uploads: a charm of a
+   * few KiB through POST /uploads) is hashed on this thread instead: starting a thread costs ~25 ms of CPU,
+   * far more than hashing it.
+   */
+  let threads: HashThread[] | null = null;
+  let hashedHere: ContentDigests | null = null;
+  const startThreads = (): HashThread[] => {
+    const started: HashThread[] = [];
+    try {
+      for (const algorithms of threadAlgorithms) started.push(new HashThread(algorithms, done, fail));
+    } catch (error) {
+      // A thread that could not start: those already started would run for ever.
+      started.forEach((thread) => thread.stop());
+      throw error;
+    }
+    return started;
+  };
+  const stop = () => threads?.forEach((thread) => thread.stop());
   const idOf = new WeakMap<ArrayBufferLike, number>();
   return {
     allocate: async () => {
@@ -156,8 +170,15 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
     update: (batch, written) => {
       const id = idOf.get(batch.buffer);
       if (id === undefined || busy[id] !== -1 || batch.byteOffset !== 0) throw new Error('update takes the start of a buffer from allocate, once');
-      busy[id] = threads.length + 1; // the hashing threads and the write
-      for (const thread of threads) thread.hash(id, buffers[id]!, batch.byteLength);
+      if (!threads && batch.byteLength < BATCH_BYTES) {
+        // A partial batch before any full one: the whole content, and its last batch.
+        hashedHere = inlineDigestsOf(batch);
+        busy[id] = 1; // the write
+      } else {
+        threads ??= startThreads();
+        busy[id] = threads.length + 1; // the hashing threads and the write
+        for (const thread of threads) thread.hash(id, buffers[id]!, batch.byteLength);
+      }
       written.then(
         () => done(id),
         // The buffer is never reused after a failed write, nor are those of the writes queued behind it: a caller
@@ -167,6 +188,8 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
     },
     digest: async () => {
       if (failure) throw failure;
+      // No full batch: the content was hashed here (or is empty).
+      if (!threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
       try {
         const failed = new Promise<never>((_, reject) => (rejectDigest = reject));
         failed.catch(() => undefined); // a thread failing after the digests arrived is of no consequence

@@ -32,7 +32,7 @@ export class FileBlobStore implements BlobStore {
   async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
     const file = await fs.open(stagingPath, 'wx');
-    // Streamed content (POST /uploads) is hashed in worker threads; content already in memory on this one.
+    // Streamed content (POST /uploads) is hashed in worker threads once it passes one batch; content already in memory on this one.
     // Started once the file is open: nothing would stop the threads of a file that could not be created.
     let digester: ContentDigester;
     try {

@@ -53,6 +53,21 @@ describe('staging content', () => {
     }
   });
 
+  it('gives the digests of streamed content at the edges of a batch (hashed here below one batch, by threads from one on)', async () => {
+    for (const size of [1, BATCH_BYTES - 1, BATCH_BYTES, BATCH_BYTES + 1, 2 * BATCH_BYTES]) {
+      const content = randomBytes(size);
+      // In two chunks, so that a batch is filled across chunks.
+      const staged = await blobs.stage(streamed([content.subarray(0, size >> 1), content.subarray(size >> 1)]), 64 * 1024 * 1024);
+      try {
+        expect(staged, `${size} bytes`).toMatchObject(digestsOf(content));
+        await staged.commit();
+        expect((await fs.readFile(blobs.pathOf(staged.sha384))).equals(content), `${size} bytes written`).toBe(true);
+      } finally {
+        await staged.discard();
+      }
+    }
+  });
+
   it('refuses streamed content past the limit and leaves nothing staged', async () => {
     await expect(blobs.stage(streamed(unevenChunks()), 10 * 1024 * 1024)).rejects.toBeInstanceOf(BlobTooLargeError);
     expect(await fs.readdir(path.join(dir, '.staging'))).toEqual([]);
