@@ -62,13 +62,16 @@ export const BATCHES_IN_FLIGHT = 4;
 
 export type Algorithm = 'sha384' | 'sha256';
 /**
- * One thread hashing both digests, or with four cores or more one per digest (SHA-384, the slower, then sets
- * the pace alone). A thread costs ~10 MiB of resident memory; on a small machine the other threads (receiving,
- * writing) already use the cores a second hashing thread would need.
+ * Where streamed content is hashed: with four cores or more, one thread per digest (SHA-384, the slower, then
+ * sets the pace alone); with three, one thread for both; with two or fewer, on this thread, one pass feeding
+ * both digests. A thread costs ~10 MiB of resident memory and buys nothing on two cores: receiving (this
+ * thread) and writing (libuv's thread pool) already keep both busy, so the upload goes at the pace of the
+ * total CPU time either way, and hashing here holds the event loop ~2 ms per batch (docs/performance.md).
  */
-const THREADS: readonly (readonly Algorithm[])[] = availableParallelism() >= 4 ? [['sha384'], ['sha256']] : [['sha384', 'sha256']];
+const cores = availableParallelism();
+const THREADS: readonly (readonly Algorithm[])[] = cores >= 4 ? [['sha384'], ['sha256']] : cores === 3 ? [['sha384', 'sha256']] : [];
 
-/** One hashing thread of `workerDigester`. */
+/** One hashing thread of `streamDigester`. */
 class HashThread {
   private readonly worker: Worker;
   private onDigests: ((hex: string[]) => void) | null = null;
@@ -98,16 +101,15 @@ class HashThread {
 }
 
 /**
- * Hashes in worker threads (THREADS), so a large streamed upload does not
- * hold the event loop for its digests (~0.5 s of CPU per GiB together), and
- * receiving (this thread), writing (libuv's thread pool) and hashing overlap:
- * the upload goes at the pace of the slowest of them rather than of their
- * sum. Batches live in SharedArrayBuffers that the hashing threads read while
- * the file is written from them (no copies, nothing transferred back), and
- * are reused once all are done with them: at most BATCHES_IN_FLIGHT x
- * BATCH_BYTES, whatever the upload's size.
+ * Hashes streamed content in batches of BATCH_BYTES, in worker threads (`threadAlgorithms`, THREADS by
+ * default) or, with none, on this thread as each batch is submitted. With threads, a large upload does not
+ * hold the event loop for its digests (~1.8 s of CPU per GiB together), and receiving (this thread), writing
+ * (libuv's thread pool) and hashing overlap: the upload goes at the pace of the slowest of them rather than
+ * of their sum. Batches live in SharedArrayBuffers that the hashing threads read while the file is written
+ * from them (no copies, nothing transferred back), and are reused once all are done with them: at most
+ * BATCHES_IN_FLIGHT x BATCH_BYTES, whatever the upload's size.
  */
-export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])[] = THREADS): ContentDigester {
+export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])[] = THREADS): ContentDigester {
   const buffers: SharedArrayBuffer[] = [];
   /** Per buffer id: how many of its hashes and its write are outstanding (0: free). */
   const busy: number[] = [];
@@ -135,6 +137,8 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
    */
   let threads: HashThread[] | null = null;
   let hashedHere: ContentDigests | null = null;
+  /** Without threads: both digests, fed here batch by batch. */
+  const hashes = threadAlgorithms.length === 0 ? [createHash('sha384'), createHash('sha256')] : null;
   const startThreads = (): HashThread[] => {
     const started: HashThread[] = [];
     try {
@@ -170,7 +174,10 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
     update: (batch, written) => {
       const id = idOf.get(batch.buffer);
       if (id === undefined || busy[id] !== -1 || batch.byteOffset !== 0) throw new Error('update takes the start of a buffer from allocate, once');
-      if (!threads && batch.byteLength < BATCH_BYTES) {
+      if (hashes) {
+        for (const hash of hashes) hash.update(batch);
+        busy[id] = 1; // the write
+      } else if (!threads && batch.byteLength < BATCH_BYTES) {
         // A partial batch before any full one: the whole content, and its last batch.
         hashedHere = inlineDigestsOf(batch);
         busy[id] = 1; // the write
@@ -188,6 +195,7 @@ export function workerDigester(threadAlgorithms: readonly (readonly Algorithm[])
     },
     digest: async () => {
       if (failure) throw failure;
+      if (hashes) return { sha384: hashes[0]!.digest('hex'), sha256: hashes[1]!.digest('hex') };
       // No full batch: the content was hashed here (or is empty).
       if (!threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
       try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobStore, ByteSource, StagedBlob, StoredBlob } from './blob-store.js';
 import { BlobTooLargeError } from './blob-store.js';
-import { type ContentDigester, inlineDigester, workerDigester } from './content-digests.js';
+import { type ContentDigester, inlineDigester, streamDigester } from './content-digests.js';
 
 const SHA384_HEX = /^[0-9a-f]{96}$/;
 const STAGING = '.staging';
@@ -32,11 +32,12 @@ export class FileBlobStore implements BlobStore {
   async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
     const file = await fs.open(stagingPath, 'wx');
-    // Streamed content (POST /uploads) is hashed in worker threads once it passes one batch; content already in memory on this one.
-    // Started once the file is open: nothing would stop the threads of a file that could not be created.
+    // Streamed content (POST /uploads) is hashed in batches (in worker threads with three cores or more, once it passes one
+    // batch); content already in memory as it comes. Started once the file is open: nothing would stop the threads of a file
+    // that could not be created.
     let digester: ContentDigester;
     try {
-      digester = Symbol.asyncIterator in content ? workerDigester() : inlineDigester();
+      digester = Symbol.asyncIterator in content ? streamDigester() : inlineDigester();
     } catch (error) {
       await file.close().catch(() => undefined);
       await fs.rm(stagingPath, { force: true });

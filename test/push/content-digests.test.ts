@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlobTooLargeError } from '../../src/blobs/blob-store.js';
-import { BATCH_BYTES, BATCHES_IN_FLIGHT, workerDigester } from '../../src/blobs/content-digests.js';
+import { BATCH_BYTES, BATCHES_IN_FLIGHT, streamDigester } from '../../src/blobs/content-digests.js';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 
 // The blob store hashes streamed content (POST /uploads) in worker threads, in batches, with a bound on
@@ -113,9 +113,9 @@ describe('staging content', () => {
   });
 });
 
-describe('hashing threads', () => {
-  /** Hashes `content` through a worker digester, batch by batch, each batch's write settling at once. */
-  async function hashedBy(digester: ReturnType<typeof workerDigester>, content: Buffer) {
+describe('batched hashing, in threads or on this one', () => {
+  /** Hashes `content` through a stream digester, batch by batch, each batch's write settling at once. */
+  async function hashedBy(digester: ReturnType<typeof streamDigester>, content: Buffer) {
     for (let offset = 0; offset < content.length; offset += BATCH_BYTES) {
       const part = content.subarray(offset, offset + BATCH_BYTES);
       const batch = await digester.allocate();
@@ -125,16 +125,20 @@ describe('hashing threads', () => {
     return digester.digest();
   }
 
-  it('give both digests with one thread for both and with a thread per digest', async () => {
+  it('gives both digests on this thread, with one thread for both and with a thread per digest', async () => {
     const content = randomBytes(BATCH_BYTES * (BATCHES_IN_FLIGHT + 3) + 12_345);
     const expected = { sha384: digestsOf(content).sha384, sha256: digestsOf(content).sha256 };
-    expect(await hashedBy(workerDigester([['sha384', 'sha256']]), content)).toEqual(expected);
-    expect(await hashedBy(workerDigester([['sha384'], ['sha256']]), content)).toEqual(expected);
-    expect(await hashedBy(workerDigester([['sha256'], ['sha384']]), content)).toEqual(expected);
+    expect(await hashedBy(streamDigester([]), content)).toEqual(expected);
+    expect(await hashedBy(streamDigester([['sha384', 'sha256']]), content)).toEqual(expected);
+    expect(await hashedBy(streamDigester([['sha384'], ['sha256']]), content)).toEqual(expected);
+    expect(await hashedBy(streamDigester([['sha256'], ['sha384']]), content)).toEqual(expected);
   });
 
-  it('hold at most BATCHES_IN_FLIGHT batches: the next waits until one is both hashed and written', async () => {
-    const digester = workerDigester();
+  it.each([
+    ['on this thread', []],
+    ['in a thread', [['sha384', 'sha256']]],
+  ] as const)('holds at most BATCHES_IN_FLIGHT batches %s: the next waits until one is both hashed and written', async (_, threads) => {
+    const digester = streamDigester(threads);
     const finishWrites: (() => void)[] = [];
     for (let i = 0; i < BATCHES_IN_FLIGHT; i += 1) {
       const batch = await digester.allocate();
