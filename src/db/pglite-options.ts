@@ -1,15 +1,19 @@
 import v8 from 'node:v8';
 
 /**
- * PGlite's start-up parameters for the store: PGlite's defaults, with 16 MB
+ * PGlite's start-up parameters for the store: PGlite's defaults, with 4 MB
  * of shared buffers instead of PostgreSQL's 128 MB. PGlite's buffers live in
- * its WebAssembly memory, which never shrinks, and the 128 MB cost ~100 MiB
- * of resident memory from the start; the store's tables are small, and pages
- * outside the buffers are read from the data directory's files (which the OS
- * caches).
+ * its WebAssembly memory, which never shrinks, and are all touched when it
+ * starts: each MB costs a MB of resident memory from the start (128 MB cost
+ * ~100 MiB; 16 MB, the earlier setting, 12 MiB more than 4). Pages outside
+ * the buffers are read from the data directory's files, which the OS caches:
+ * on a store of 5,000 entities (~10 MB of tables), a dashboard page's and a
+ * resolve's statements cost the same CPU with 4 MB as with 16 MB (within
+ * 5 %, measured interleaved; docs/performance.md, Memory), while the store's
+ * 256 MiB bound during a 1 GiB upload needed those 12 MiB.
  */
 export function pgliteStartParams(defaults: readonly string[]): string[] {
-  return [...defaults, '-c', 'shared_buffers=16MB'];
+  return [...defaults, '-c', 'shared_buffers=4MB'];
 }
 
 /**
