@@ -15,7 +15,7 @@ import { serverGraphql, startServer } from '../support/process.js';
  * peak resident set (VmHWM, reset just before the upload). No timing.
  */
 const BODY_MIB = 256;
-/** Half the body: anything buffering the whole body, or a large part of it, exceeds it. What it takes now: ~50-70 MiB. */
+/** Half the body: anything buffering the whole body, or a large part of it, exceeds it. What it takes now: ~35-50 MiB. */
 const MAX_GROWTH_MIB = 128;
 
 const tempDirs: string[] = [];
