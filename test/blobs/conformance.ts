@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobTooLargeError, type BlobStore } from '../../src/blobs/blob-store.js';
-import { collectGarbage, type GarbageReport } from '../../src/services/blobs/collect-garbage.js';
+import { collectGarbage } from '../../src/services/blobs/collect-garbage.js';
 import { PushDocument } from '../generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushOk, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
+import { racingCollector } from '../support/racing-collector.js';
 import { charmZip } from '../support/zip.js';
 
 /** A backend under test: `open` gives a fresh, empty store each time. */
@@ -231,18 +232,15 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
     it('never loses an acknowledged push to a collector racing pushes of the same bytes', async () => {
       const acknowledged: Array<{ path: string; sha384: string }> = [];
       let refused = 0;
-      let collecting = true;
-      const reports: GarbageReport[] = [];
-      const collector = (async () => {
-        while (collecting) reports.push(await collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 0 }));
-      })();
+      const collector = racingCollector(() => collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 0 }));
+      const reports = collector.reports;
       const worker = async (w: number) => {
         await pushOk(store, kirk, charmZip({ name: `race-${"abc"[w]!}`, revisionNote: 'start' }));
         for (let round = 0; round < 4; round += 1) {
           const archive = charmZip({ name: `race-${"abc"[w]!}`, revisionNote: `round ${round}` });
           // An upload that expires unused (2 s): its blob is garbage, then the same bytes are pushed again.
           const abandoned = await upload(store, kirk, archive);
-          await new Promise((resolve) => setTimeout(resolve, 1600 + Math.random() * 1000));
+          await collector.sleep(1600 + Math.random() * 1000);
           const uploadId = round % 2 === 0 ? abandoned.uploadId : (await upload(store, kirk, archive)).uploadId;
           const pushed = await store.execute(PushDocument, { input: { uploadId } }, { token: kirk });
           const push = pushed.data?.push;
@@ -252,10 +250,9 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
         }
       };
       try {
-        await Promise.all([0, 1, 2].map(worker));
+        await Promise.all([0, 1, 2].map((w) => collector.worker(() => worker(w))));
       } finally {
-        collecting = false;
-        await collector;
+        await collector.stop();
       }
       reports.push(await collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 0 }));
       expect(reports.reduce((sum, report) => sum + report.removed, 0)).toBeGreaterThan(0);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectGarbage, type GarbageReport } from '../../src/services/blobs/collect-garbage.js';
+import { collectGarbage } from '../../src/services/blobs/collect-garbage.js';
 import { PushDocument, PushResourceDocument } from '../generated/graphql.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushArchive, pushOk, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
+import { racingCollector } from '../support/racing-collector.js';
 import { charmZip } from '../support/zip.js';
 import { scaled } from '../support/timing.js';
 
@@ -26,11 +27,12 @@ interface Acknowledged {
   sha384: string;
 }
 
-/** Sleeps about an upload's lifetime (1 s), give or take: the push lands just before or just after the expiry. */
-const aboutExpiry = () => new Promise((resolve) => setTimeout(resolve, 800 + Math.random() * 500));
+/** About an upload's lifetime (1 s), give or take: the push lands just before or just after the expiry. */
+const aboutExpiryMs = () => 800 + Math.random() * 500;
 
 /**
- * Uploads live 1 s and the collector runs back to back with no grace, while
+ * Uploads live 1 s and the collector runs back to back with no grace while
+ * pushes are in flight (test/support/racing-collector.ts), while
  * each round makes a blob that becomes unreferenced (an upload nobody uses
  * in time) and then pushes the same bytes again: as a multipart file
  * (renamed onto the old blob's path), through that very upload around its
@@ -41,13 +43,8 @@ describe('blob collector racing pushes of identical bytes', () => {
   it('never loses the archive or resource of an acknowledged push', async () => {
     const acknowledged: Acknowledged[] = [];
     const refusals: string[] = [];
-    let collecting = true;
-    const reports: GarbageReport[] = [];
-    const collector = (async () => {
-      while (collecting) {
-        reports.push(await collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 0 }));
-      }
-    })();
+    const collector = racingCollector(() => collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 0 }));
+    const reports = collector.reports;
 
     const worker = async (w: number) => {
       const name = `race${w}`;
@@ -58,7 +55,7 @@ describe('blob collector racing pushes of identical bytes', () => {
         const firstUpload = await upload(store, kirk, archive);
         const resourceUpload = await upload(store, kirk, resource);
         const variant = round % 3;
-        await aboutExpiry();
+        await collector.sleep(aboutExpiryMs());
         let pushed;
         if (variant === 0) {
           pushed = await pushArchive(store, kirk, archive);
@@ -91,10 +88,9 @@ describe('blob collector racing pushes of identical bytes', () => {
       }
     };
     try {
-      await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+      await Promise.all(Array.from({ length: WORKERS }, (_, w) => collector.worker(() => worker(w))));
     } finally {
-      collecting = false;
-      await collector;
+      await collector.stop();
     }
     // One more full pass after the writes: nothing acknowledged may go now either.
     reports.push(await collectGarbage(store.database.db, store.blobs, { now: new Date(), graceMs: 0 }));
