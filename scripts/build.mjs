@@ -12,8 +12,10 @@
 // checked before the app loads). Node loads ~900 ES modules one by one
 // otherwise (257 of them @graphql-tools/utils): the bundle saves ~0.5 s of CPU at
 // every start (docs/performance.md). Left out of it: packages that read files
-// next to their own modules (PGlite, Prisma's WebAssembly) and those loaded
-// only when configured (the S3 SDK, OpenTelemetry).
+// next to their own modules (PGlite, Prisma's WebAssembly), those loaded
+// only when configured (the S3 SDK, OpenTelemetry), and `pg`, which
+// OpenTelemetry's instrumentation patches as Node loads it (src/tracing.ts):
+// a copy inside the bundle would never be patched.
 //
 // `node scripts/build.mjs <dir>` builds into <dir> instead, a directory
 // directly under the repository (the test run's build of the sources for the
@@ -77,7 +79,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pglite-prisma-adapter', '@prisma/*', '@aws-sdk/*', '@opentelemetry/*', 'pg-native'],
+  external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pglite-prisma-adapter', '@prisma/*', '@aws-sdk/*', '@opentelemetry/*', 'pg', 'pg-native'],
   // The CommonJS dependencies in an ES module bundle call require() for Node's own modules.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   plugins: [moduleUrls],
