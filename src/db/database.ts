@@ -10,6 +10,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, migrationsAreApplied, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
 import { pgliteStartParams } from './pglite-options.js';
+import { pgliteSqlTransaction, postgresSqlTransaction, type SqlTransaction } from './sql-transaction.js';
 import { changeChannelName, type Notifications, type NotificationSubscription, pgliteNotifications, postgresNotifications } from './notifications.js';
 
 export type { PrismaClient };
@@ -22,7 +23,17 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
-  /** Calls `listener` for every SQL statement Prisma sends; returns an unsubscribe function. */
+  /**
+   * A transaction on the driver's connection for hand-written SQL (the write
+   * pipeline's; sql-transaction.ts), bounded by the same connection wait and
+   * transaction timeout as Prisma's.
+   */
+  readonly sqlTransaction: SqlTransaction;
+  /**
+   * Calls `listener` for every SQL statement sent, by Prisma or by
+   * `sqlTransaction` (for both: COMMIT and ROLLBACK, not BEGIN); returns an
+   * unsubscribe function.
+   */
   onStatement(listener: (sql: string) => void): () => void;
   /** LISTEN/NOTIFY of this store (live updates); listeners stop when the database closes. */
   readonly notifications: Notifications;
@@ -92,9 +103,10 @@ function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) 
     // time) takes as long as the pool lets it; see DEFAULT_DATABASE_TUNING.
     transactionOptions: { maxWait: tuning.connectionWaitMs, timeout: tuning.transactionTimeoutMs },
   });
-  client.$on('query', (event) => {
-    for (const listener of listeners) listener(event.query);
-  });
+  const notify = (sql: string) => {
+    for (const listener of listeners) listener(sql);
+  };
+  client.$on('query', (event) => notify(event.query));
   const logListeners = new Set<PrismaLogListener>();
   for (const level of ['info', 'warn', 'error'] as const) {
     client.$on(level, (event) => {
@@ -112,7 +124,7 @@ function createClient(adapter: SqlDriverAdapterFactory, tuning: DatabaseTuning) 
     listeners.add(listener);
     return () => void listeners.delete(listener);
   };
-  return { prisma, onStatement, onPrismaLog };
+  return { prisma, onStatement, onPrismaLog, notify };
 }
 
 /** The embedded PostgreSQL, persisted under `dir` (or in memory when `dir` is undefined). */
@@ -157,11 +169,13 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
   }
   pglite ??= options.pglite ?? (await open());
   if (!options.migrateInChildProcess && !options.alreadyMigrated) await migratePglite(pglite);
-  const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPGlite(pglite), options.tuning ?? DEFAULT_DATABASE_TUNING);
+  const tuning = options.tuning ?? DEFAULT_DATABASE_TUNING;
+  const { prisma, onStatement, onPrismaLog, notify } = createClient(new PrismaPGlite(pglite), tuning);
   const notifications = closedWithDatabase(pgliteNotifications(pglite, changeChannelName(undefined)));
   return {
     prisma,
     kind: 'pglite',
+    sqlTransaction: pgliteSqlTransaction(pglite, tuning, notify),
     onStatement,
     notifications,
     onPrismaLog,
@@ -232,7 +246,7 @@ export async function openPostgresDatabase(
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const { prisma, onStatement, onPrismaLog } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
+  const { prisma, onStatement, onPrismaLog, notify } = createClient(new PrismaPg(pool, schema ? { schema } : undefined), tuning);
   // The listening connection is not pooled: it stays in LISTEN for the life of the process.
   const { max: _max, ...pooledClientConfig } = poolConfig;
   const clientConfig = options.directUrl === undefined ? pooledClientConfig : { ...pooledClientConfig, ...parsedDirect!.poolConfig, options: pooledClientConfig.options };
@@ -246,6 +260,7 @@ export async function openPostgresDatabase(
   return {
     prisma,
     kind: 'postgres',
+    sqlTransaction: postgresSqlTransaction(pool, tuning, notify),
     onStatement,
     notifications,
     onPrismaLog,

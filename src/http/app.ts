@@ -171,6 +171,7 @@ export function createApp(options: AppOptions): StoreApp {
   if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
   const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
     prisma: db.prisma,
+    sqlTransaction: db.sqlTransaction,
     actor: noteUser(await authenticate(db.prisma, authorization, now())),
     now,
     settings: options.settings,

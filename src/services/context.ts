@@ -1,5 +1,6 @@
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { PrismaClient } from '../db/database.js';
+import type { SqlTransaction } from '../db/sql-transaction.js';
 import type { Logger } from 'pino';
 import type { ArchiveLimits } from '../domain/archive.js';
 import type { DomainEventPublisher } from './pipeline/events.js';
@@ -56,6 +57,8 @@ export interface WriteSettings {
 /** What every use case receives: the database, the caller, a clock, and settings. */
 export interface ServiceContext {
   prisma: PrismaClient;
+  /** A transaction on the driver's connection for hand-written SQL: the write pipeline's (entity-command.ts). */
+  sqlTransaction: SqlTransaction;
   actor: Actor | null;
   now(): Date;
   settings: ServiceSettings;

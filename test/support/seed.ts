@@ -3,6 +3,7 @@ import { LATEST_TRACK, parseChannel } from '../../src/domain/channel.js';
 import type { EntityKind } from '../../src/generated/prisma/client.js';
 import { riskToDb } from '../../src/services/channels/channel-state.js';
 import { createEntity } from '../../src/services/entities/create-entity.js';
+import { prismaExecutor } from '../../src/db/sql-executor.js';
 import { AddGroupMemberDocument, CreateGroupDocument } from '../generated/graphql.js';
 import { createUserAndLogin } from './accounts.js';
 import type { TestStore } from './store.js';
@@ -28,7 +29,7 @@ export function seed(store: TestStore, adminToken: string) {
     const namespace = await prisma.namespace.findUniqueOrThrow({ where: { name: owner } });
     const kind: EntityKind = options.kind ?? 'CHARM';
     const { entity } = await prisma.$transaction((tx) =>
-      createEntity(tx, { namespaceId: namespace.id, ownerName: owner, name, kind, private: options.private ?? true, now: store.clock.now }),
+      createEntity(prismaExecutor(tx), { namespaceId: namespace.id, ownerName: owner, name, kind, private: options.private ?? true, now: store.clock.now }),
     );
     const seeded = new SeededEntity(store, entity.id, `cs:~${owner}/${kind === 'BUNDLE' ? 'bundle/' : ''}${name}`, pusherId);
     if (options.tracks) for (const track of options.tracks) await seeded.track(track);

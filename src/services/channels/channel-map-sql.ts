@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import type { ChannelName } from '../../domain/channel.js';
 import { riskToDb } from './channel-state.js';
 
@@ -78,8 +78,8 @@ export function parseJson(value: unknown): unknown {
 }
 
 /** Reads the target channels and draws the release ids: one statement. */
-export async function readReleaseTargets(tx: Tx, entityId: number, channels: readonly ChannelName[], releaseCount: number): Promise<ReleaseTargets> {
-  const rows = await tx.$queryRaw<Array<{ targetChannels: unknown; releaseIds: unknown }>>`SELECT ${releaseTargetsColumns(entityId, channels, releaseCount)}`;
+export async function readReleaseTargets(tx: SqlExecutor, entityId: number, channels: readonly ChannelName[], releaseCount: number): Promise<ReleaseTargets> {
+  const rows = await tx.query<{ targetChannels: unknown; releaseIds: unknown }>(Prisma.sql`SELECT ${releaseTargetsColumns(entityId, channels, releaseCount)}`);
   return parseReleaseTargets(rows[0]!, channels.length);
 }
 
@@ -107,7 +107,7 @@ export interface ChannelMapWrite {
  * With `changeRecord` (the pipeline's audit CTEs) it records the change too.
  * Returns each channel's id, in the order of `channels`.
  */
-export async function writeChannelMaps(tx: Tx, write: ChannelMapWrite, changeRecord?: Prisma.Sql): Promise<number[]> {
+export async function writeChannelMaps(tx: SqlExecutor, write: ChannelMapWrite, changeRecord?: Prisma.Sql): Promise<number[]> {
   const channels = JSON.stringify(
     write.channels.map((c, i) => ({
       i,
@@ -118,7 +118,7 @@ export async function writeChannelMaps(tx: Tx, write: ChannelMapWrite, changeRec
       previousReleaseId: c.previousReleaseId,
     })),
   );
-  const rows = await tx.$queryRaw<Array<{ i: number; id: number }>>`
+  const rows = await tx.query<{ i: number; id: number }>(Prisma.sql`
     WITH wanted AS (
       SELECT * FROM jsonb_to_recordset(${channels}::jsonb) AS t("i" int, "track" text, "risk" text, "branch" text, "revisionId" int, "previousReleaseId" int)
     ),
@@ -155,6 +155,6 @@ export async function writeChannelMaps(tx: Tx, write: ChannelMapWrite, changeRec
       ON CONFLICT ("channelId", "name", "baseChannel", "architecture") DO UPDATE SET
         "revisionId" = EXCLUDED."revisionId", "releaseId" = EXCLUDED."releaseId", "previousReleaseId" = EXCLUDED."previousReleaseId"
     )
-    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", (SELECT count("sent") FROM notified) AS "recorded" FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id" FROM ids ORDER BY "i"`}`;
+    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", (SELECT count("sent") FROM notified) AS "recorded" FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id" FROM ids ORDER BY "i"`}`);
   return rows.map((row) => Number(row.id));
 }

@@ -24,6 +24,7 @@ export async function closeChannels(ctx: ServiceContext, input: { url: string; c
   const { access } = await requireEntity(ctx, input.url);
   return runEntityCommand(ctx, {
     target: targetOf(access, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       const entityId = row.id;
       const channels = writableChannels(row, access, input.channels, 'close');

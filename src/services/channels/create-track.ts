@@ -20,6 +20,7 @@ export async function createTrack(ctx: ServiceContext, input: { url: string; nam
 
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       const entityId = row.id;
       if (!access.canCreateTrack(name, row.trackGuardrail)) {

@@ -46,7 +46,8 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
 
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    execute: async ({ tx, row, access, now }) => {
+    prismaTransaction: true,
+    execute: async ({ tx, sql, row, access, now }) => {
       const entityId = row.id;
       const from = parseChannel(input.from, row.defaultTrack, 'from');
       const targets = writableChannels(row, access, input.to, 'release to');
@@ -161,7 +162,7 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
       const numbers = await tx.revision.findMany({ where: { id: { in: ordered.map((group) => group.revisionId) } }, select: { id: true, number: true } });
       const numberOf = (revisionId: number) => numbers.find((revision) => revision.id === revisionId)!.number;
 
-      const releases = await appendReleases(tx, {
+      const releases = await appendReleases(sql, {
         entityId,
         channels: targets,
         entries: ordered.map((group) => ({

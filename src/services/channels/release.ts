@@ -1,8 +1,8 @@
-import type { Tx } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { type ChannelName, formatChannel } from '../../domain/channel.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { checkPinArchitectures, declaredResourceNames, planResourcePins, resourceFits, type ResourcePin } from '../../domain/resource-pins.js';
-import type { Prisma, Release as ReleaseRow } from '../../generated/prisma/client.js';
+import { Prisma, type Release as ReleaseRow } from '../../generated/prisma/client.js';
 import type { Base } from '../../domain/bases.js';
 import { ANY_PLATFORM, entryFor, type Platform, platformArchitectures, platformKey, platformsToBases, replacedEntries, revisionPlatforms } from '../../domain/channel-map.js';
 import { checkPercentage, MAX_PERCENTAGE } from '../../domain/progressive.js';
@@ -44,12 +44,12 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
 
   return runEntityCommand(ctx, {
     target,
-    execute: async ({ tx, row, access, now, changeRecord }) => {
+    execute: async ({ sql, row, access, now, changeRecord }) => {
       const entityId = row.id;
       const what = `${access.url}-${number}`;
       const channels = writableChannels(row, access, input.channels, 'release to');
       // The revision with the entity's resources and their revisions, the target channels, and the new releases' ids: one statement.
-      const [read] = await tx.$queryRaw<Array<{ revision: unknown; targetChannels: unknown; releaseIds: unknown }>>`
+      const [read] = await sql.query<{ revision: unknown; targetChannels: unknown; releaseIds: unknown }>(Prisma.sql`
         SELECT
           (SELECT json_build_object('id', r."id", 'metadata', r."metadata", 'bases', r."bases",
              'resources', (SELECT COALESCE(json_agg(json_build_object('name', s."name",
@@ -57,13 +57,13 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
                               FROM "ResourceRevision" rr WHERE rr."resourceId" = s."id")) ORDER BY s."id"), '[]'::json)
                            FROM "Resource" s WHERE s."entityId" = r."entityId"))
            FROM "Revision" r WHERE r."entityId" = ${entityId}::int AND r."number" = ${number}::int) AS "revision",
-          ${releaseTargetsColumns(entityId, channels, channels.length)}`;
+          ${releaseTargetsColumns(entityId, channels, channels.length)}`);
       const revision = parseJson(read!.revision) as ReleasedRevision | null;
       // Releasing makes a revision readable on the channel (and downloadable),
       // so it needs read access to it: read on `unpublished`, or a release on a
       // channel the caller may read. A revision the caller may not see gets the
       // same answer as a missing one, so the error tells nothing about it.
-      if (!revision || !(await canReadRevision(ctx, access, revision.id, tx))) {
+      if (!revision || !(await canReadRevision(ctx, access, revision.id, sql))) {
         throw new NotFoundError(`${access.url} has no revision ${number}: push it first, or pick one from its revisions`);
       }
 
@@ -74,7 +74,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       const architectures = platformArchitectures(platforms);
       // Likewise for resource revisions: those the caller may not see are
       // neither pinnable nor counted in messages, nor picked as the default.
-      const readable = await readableResourceRevisionIds(tx, access);
+      const readable = await readableResourceRevisionIds(sql, access);
       const visible = (r: { id: number }) => readable === 'all' || readable.has(r.id);
       const pins = planResourcePins(
         what,
@@ -93,7 +93,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         target: what,
         after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })), ...(percentage === null ? {} : { progressive: percentage }) },
       } as const;
-      const releases = await appendReleases(tx, {
+      const releases = await appendReleases(sql, {
         entityId,
         channels,
         entries: [{ revisionId: revision.id, resourceRevisionIds: pinnedIds, platforms, replace: 'covered', progressive: percentage }],
@@ -164,7 +164,7 @@ export interface MapRelease {
  * Returns the new Release rows, channel by channel.
  */
 export async function appendReleases(
-  tx: Tx,
+  sql: SqlExecutor,
   what: {
     entityId: number;
     channels: readonly ChannelName[];
@@ -179,7 +179,7 @@ export async function appendReleases(
 ): Promise<ReleaseRow[]> {
   const { entityId, now } = what;
   if (what.entries.length === 0) return [];
-  const targets = what.targets ?? (await readReleaseTargets(tx, entityId, what.channels, what.channels.length * what.entries.length));
+  const targets = what.targets ?? (await readReleaseTargets(sql, entityId, what.channels, what.channels.length * what.entries.length));
   const write: ChannelMapWrite = { entityId, now, actorId: what.actorId, channels: [], releases: [], pins: [], removedEntryIds: [], entries: [] };
   const releases: Array<Omit<ReleaseRow, 'channelId'> & { channel: number }> = [];
   let nextId = 0;
@@ -242,7 +242,7 @@ export async function appendReleases(
     write.removedEntryIds.push(...gone.map((entry) => entry.id));
     write.entries.push(...written.map((h) => ({ channel: channelIndex, ...toRow(h.platform), ...h.written! })));
   });
-  const channelIds = await writeChannelMaps(tx, write, what.changeRecord);
+  const channelIds = await writeChannelMaps(sql, write, what.changeRecord);
   return releases.map(({ channel, ...row }) => ({ ...row, channelId: channelIds[channel]! }));
 }
 

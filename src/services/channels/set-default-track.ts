@@ -13,6 +13,7 @@ export async function setDefaultTrack(ctx: ServiceContext, input: { url: string;
   const { access: found } = await requireEntity(ctx, input.url);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       if (!access.canManage('package-manage-metadata')) {
         throw new PermissionDeniedError(`Only the owner of ${access.url} or an admin may set its default track`);

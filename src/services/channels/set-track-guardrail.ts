@@ -32,6 +32,7 @@ export async function setTrackGuardrail(ctx: ServiceContext, input: { url: strin
   }
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       if (!access.canSetTrackGuardrail()) throw new PermissionDeniedError('Only store administrators may set a track guardrail');
       await tx.entity.update({ where: { id: row.id }, data: { trackGuardrail: pattern, updatedAt: now } });

@@ -52,6 +52,7 @@ export async function updateProgressive(ctx: ServiceContext, input: UpdateProgre
   const { target } = await commandTarget(ctx, input.url);
   return runEntityCommand(ctx, {
     target,
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       const channels = writableChannels(row, access, input.channels, 'release to');
       const releases: ReleaseRow[] = [];

@@ -1,4 +1,5 @@
-import type { Tx } from '../../db/database.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import type { RiskName } from '../../domain/channel.js';
 import type { EntityAccess } from '../authorization/entity-access.js';
 import type { ServiceContext } from '../context.js';
@@ -22,14 +23,19 @@ export async function canReadResourceRevision(ctx: ServiceContext, access: Entit
  * otherwise those pinned by a release on a channel the caller may read.
  * Two statements whatever the number of resources.
  */
-export async function readableResourceRevisionIds(db: Tx, access: EntityAccess): Promise<'all' | ReadonlySet<number>> {
+export async function readableResourceRevisionIds(db: SqlExecutor, access: EntityAccess): Promise<'all' | ReadonlySet<number>> {
   if (access.canReadUnpublished()) return 'all';
-  const channels = await db.channel.findMany({ where: { entityId: access.entity.id }, select: { id: true, track: true, risk: true } });
+  const channels = await db.query<{ id: number; track: string; risk: string }>(
+    Prisma.sql`SELECT "id", "track", "risk"::text AS "risk" FROM "Channel" WHERE "entityId" = ${access.entity.id}::int`,
+  );
   const readable = channels.filter((channel) => access.canReadChannel(channel.track, channel.risk.toLowerCase() as RiskName)).map((channel) => channel.id);
   if (readable.length === 0) return new Set();
-  const pinned = await db.resourceRevision.findMany({
-    where: { resource: { entityId: access.entity.id }, releases: { some: { release: { action: 'RELEASE', channelId: { in: readable } } } } },
-    select: { id: true },
-  });
+  const pinned = await db.query<{ id: number }>(Prisma.sql`
+    SELECT DISTINCT p."resourceRevisionId" AS "id"
+    FROM "ReleaseResource" p
+    JOIN "Release" r ON r."id" = p."releaseId"
+    JOIN "ResourceRevision" rr ON rr."id" = p."resourceRevisionId"
+    JOIN "Resource" s ON s."id" = rr."resourceId"
+    WHERE s."entityId" = ${access.entity.id}::int AND r."action" = 'RELEASE' AND r."channelId" = ANY (${readable}::int[])`);
   return new Set(pinned.map((revision) => revision.id));
 }

@@ -1,4 +1,5 @@
-import type { Tx } from '../../db/database.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { entityNameProblem, isValidEntityName } from '../../domain/entity-url.js';
 import { ValidationError } from '../../domain/errors.js';
 
@@ -14,12 +15,12 @@ export function validateTopLevelName(name: string, field = 'name'): string {
  * is none, so that everything changing one name (registration, promulgation)
  * runs one at a time across requests and server processes.
  */
-export async function lockTopLevelName(tx: Tx, name: string, now: Date): Promise<{ entityId: number | null; reserved: boolean; created: boolean }> {
-  const inserted = await tx.$queryRaw<Array<{ name: string }>>`
+export async function lockTopLevelName(tx: SqlExecutor, name: string, now: Date): Promise<{ entityId: number | null; reserved: boolean; created: boolean }> {
+  const inserted = await tx.query<{ name: string }>(Prisma.sql`
     INSERT INTO "TopLevelName" ("name", "reserved", "createdAt") VALUES (${name}, false, ${now})
-    ON CONFLICT ("name") DO NOTHING RETURNING "name"`;
-  const rows = await tx.$queryRaw<Array<{ entityId: number | null; reserved: boolean }>>`
-    SELECT "entityId", "reserved" FROM "TopLevelName" WHERE "name" = ${name} FOR UPDATE`;
+    ON CONFLICT ("name") DO NOTHING RETURNING "name"`);
+  const rows = await tx.query<{ entityId: number | null; reserved: boolean }>(Prisma.sql`
+    SELECT "entityId", "reserved" FROM "TopLevelName" WHERE "name" = ${name} FOR UPDATE`);
   const row = rows[0]!;
   return { entityId: row.entityId, reserved: row.reserved, created: inserted.length > 0 };
 }

@@ -35,7 +35,8 @@ export async function promulgate(ctx: ServiceContext, input: { url: string; prom
       holderId = holder?.entity && holder.entity.id !== found.entity.id ? holder.entity.id : null;
       return holder?.entity && holderId !== null ? [{ id: holder.entity.id, owner: holder.entity.namespace.name, name: holder.entity.name }] : [];
     },
-    execute: async ({ tx, row, access, caller, now }) => {
+    prismaTransaction: true,
+    execute: async ({ tx, sql, row, access, caller, now }) => {
       if (!caller.isAdmin) throw new PermissionDeniedError('Only store administrators may promulgate');
       const entityId = row.id;
       if (!input.promulgated) {
@@ -47,7 +48,7 @@ export async function promulgate(ctx: ServiceContext, input: { url: string; prom
         };
       }
       // Entities first, then the name (the documented lock order); the holder read before must still hold it.
-      const topLevel = await lockTopLevelName(tx, name, now);
+      const topLevel = await lockTopLevelName(sql, name, now);
       const holderNow = topLevel.entityId !== null && topLevel.entityId !== entityId ? topLevel.entityId : null;
       if (holderNow !== holderId) throw new StaleCommandError(`the name "${name}" moved meanwhile`);
       let previousHolder: string | null = null;

@@ -1,3 +1,4 @@
+import { prismaExecutor } from '../../db/sql-executor.js';
 import type { EntityKind } from '../../generated/prisma/client.js';
 import { AuthenticationError, ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { formatEntityUrl } from '../../domain/entity-url.js';
@@ -41,12 +42,12 @@ export async function registerName(ctx: ServiceContext, input: RegisterNameInput
   if (problem) throw new PermissionDeniedError(problem);
   const now = ctx.now();
   const result = await ctx.prisma.$transaction(async (tx) => {
-    const topLevel = await lockTopLevelName(tx, name, now);
+    const topLevel = await lockTopLevelName(prismaExecutor(tx), name, now);
     if (topLevel.entityId !== null) throw new ConflictError(`The name "${name}" is already registered; choose another one (for example "${ownerName.toLowerCase()}-${name}")`);
     if (topLevel.reserved && !mayRegisterReserved(caller)) {
       throw new ConflictError(`The name "${name}" is reserved; only store administrators may register it (ask them if you think you should have it)`);
     }
-    const { entity, created } = await createEntity(tx, { namespaceId: namespace.id, ownerName, name, kind, private: input.private ?? true, now });
+    const { entity, created } = await createEntity(prismaExecutor(tx), { namespaceId: namespace.id, ownerName, name, kind, private: input.private ?? true, now });
     if (!created) throw new ConflictError(`${url} already exists; an existing entity cannot be registered again`);
     await tx.topLevelName.update({ where: { name }, data: { entityId: entity.id } });
     await recordAudit(tx, actor, { action: 'register-name', entityId: entity.id, target: name, after: { url, kind, private: entity.private } }, now);

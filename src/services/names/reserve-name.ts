@@ -1,3 +1,4 @@
+import { prismaExecutor } from '../../db/sql-executor.js';
 import { AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireAdmin } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
@@ -17,7 +18,7 @@ export async function reserveName(ctx: ServiceContext, input: { name: string }):
   const name = validateTopLevelName(input.name);
   const now = ctx.now();
   await ctx.prisma.$transaction(async (tx) => {
-    const before = await lockTopLevelName(tx, name, now);
+    const before = await lockTopLevelName(prismaExecutor(tx), name, now);
     await tx.topLevelName.update({ where: { name }, data: { reserved: true } });
     await recordAudit(tx, actor, { action: 'reserve-name', entityId: before.entityId, target: name, before: { reserved: before.reserved }, after: { reserved: true } }, now);
   });

@@ -22,11 +22,12 @@ export async function unregisterName(ctx: ServiceContext, input: { name: string 
   if (!found.canManage('account-register-package')) throw denied(found.url);
   return runEntityCommand(ctx, {
     target: targetOf(found, name),
-    execute: async ({ tx, row, access, now }) => {
+    prismaTransaction: true,
+    execute: async ({ tx, sql, row, access, now }) => {
       if (!access.canManage('account-register-package')) throw denied(access.url);
       const entityId = row.id;
       // The entity first, then the name: the documented lock order (pipeline/entity-command.ts).
-      const topLevel = await lockTopLevelName(tx, name, now);
+      const topLevel = await lockTopLevelName(sql, name, now);
       if (topLevel.entityId !== entityId) throw new ConflictError(`The name "${name}" moved to another entity meanwhile; try again`);
       const revisions = await tx.revision.count({ where: { entityId } });
       if (revisions > 0) {

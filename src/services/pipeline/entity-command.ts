@@ -1,5 +1,6 @@
 import type { EntityKind, Prisma } from '../../generated/prisma/client.js';
 import type { Tx } from '../../db/database.js';
+import { prismaExecutor, type SqlExecutor } from '../../db/sql-executor.js';
 import { AuthenticationError, NotFoundError, type StoreError, ValidationError } from '../../domain/errors.js';
 import { LATEST_TRACK } from '../../domain/channel.js';
 import { BUNDLE_SERIES, type EntityUrl, formatEntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
@@ -23,7 +24,11 @@ import { withRetries } from './retry.js';
  *
  *  1. waits its turn in the entity's in-process queue (entity-queue.ts), so
  *     waiting writers hold no database connection;
- *  2. opens a transaction and takes the entity row lock: `SELECT ... FOR
+ *  2. opens a transaction (on the driver's connection, `sqlTransaction`:
+ *     the commands' statements are hand-written SQL, run through a
+ *     SqlExecutor; a command that still writes through Prisma's model API,
+ *     `prismaTransaction`, gets Prisma's interactive transaction instead,
+ *     with the same executor over it) and takes the entity row lock: `SELECT ... FOR
  *     UPDATE` on "Entity" (several entities: one at a time by ascending id);
  *  3. loads the caller's rights (groups, admin flag, the entity's ACL)
  *     INSIDE the transaction, after the lock, so a write that waited while
@@ -80,7 +85,8 @@ export type { LockedEntityRow } from './locked-read.js';
 
 /** What `execute` gets: the transaction, the locked entity, and the caller's rights read under the lock. */
 export interface LockedEntity {
-  tx: Tx;
+  /** The transaction's statements. */
+  sql: SqlExecutor;
   row: LockedEntityRow;
   access: EntityAccess;
   caller: Caller;
@@ -105,7 +111,7 @@ export interface CommandOutcome<R> {
   recorded?: boolean;
 }
 
-export interface EntityCommand<R> {
+interface EntityCommandBase {
   target: EntityTarget;
   /**
    * Further entities the command writes (promulgate: the entity that held the
@@ -114,7 +120,22 @@ export interface EntityCommand<R> {
    * StaleCommandError when not (the command then runs again).
    */
   related?(): Promise<Array<{ id: number; owner: string; name: string }>>;
+}
+
+/** A command whose statements are all hand-written SQL: it runs on the driver's connection (Database.sqlTransaction). */
+export interface EntityCommand<R> extends EntityCommandBase {
+  prismaTransaction?: false;
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
+}
+
+/**
+ * A command that still writes through Prisma's model API: it runs in
+ * Prisma's interactive transaction (which costs more CPU per statement) and
+ * gets it as `tx` besides `sql` (the same transaction).
+ */
+export interface PrismaEntityCommand<R> extends EntityCommandBase {
+  prismaTransaction: true;
+  execute(locked: LockedEntity & { tx: Tx }): Promise<CommandOutcome<R>>;
 }
 
 /**
@@ -139,7 +160,7 @@ export function targetOf(access: EntityAccess, url: string): EntityTarget {
   return { owner: access.entity.namespace.name, name: access.entity.name, id: access.entity.id, url };
 }
 
-export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCommand<R>): Promise<R> {
+export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCommand<R> | PrismaEntityCommand<R>): Promise<R> {
   const { target } = command;
   const policy = { retries: ctx.settings.writes.retries, baseDelayMs: ctx.settings.writes.retryBaseDelayMs };
   let outcome: CommandOutcome<R>;
@@ -147,22 +168,9 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
     outcome = await withRetries(policy, async () => {
       const related = command.related ? await command.related() : [];
       const keys = [entityQueueKey(target.owner, target.name), ...related.map((entity) => entityQueueKey(entity.owner, entity.name))];
+      const inTransaction = (sql: SqlExecutor, tx?: Tx) => runLocked(ctx, command, sql, tx, related);
       return inEntityQueues(keys, () =>
-        ctx.prisma.$transaction(async (tx) => {
-          const now = ctx.now();
-          const { row, record, caller, created } = await lockTarget(ctx, tx, target, related.map((entity) => entity.id), now);
-          const access = new EntityAccess(record, caller);
-          // Invisible now (made private, access revoked meanwhile): as if it did not exist.
-          if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
-          const changeRecord = (audit: EntityAuditEvent, gate: Prisma.Sql | null) =>
-            changeRecordCtes(ctx.actor, { ...audit, entityId: row.id }, now, ctx.events.liveChannel, gate);
-          const result = await command.execute({ tx, row, access, caller, created, now, changeRecord });
-          if (result.recorded) return result;
-          const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
-          // The audit event, and with it (same statement) the live update's NOTIFY and webhook outbox rows: they commit (or not) with the change.
-          await recordEntityChange(tx, ctx.actor, { ...result.audit, entityId }, now, ctx.events.liveChannel);
-          return result;
-        }),
+        command.prismaTransaction ? ctx.prisma.$transaction((tx) => inTransaction(prismaExecutor(tx), tx)) : ctx.sqlTransaction((sql) => inTransaction(sql)),
       );
     });
   } finally {
@@ -170,6 +178,30 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
   }
   if (outcome.event) await publishSafely(ctx, outcome.event);
   return outcome.result;
+}
+
+/** Steps 2 to 5, inside the transaction. */
+async function runLocked<R>(
+  ctx: ServiceContext,
+  command: EntityCommand<R> | PrismaEntityCommand<R>,
+  sql: SqlExecutor,
+  tx: Tx | undefined,
+  related: ReadonlyArray<{ id: number }>,
+): Promise<CommandOutcome<R>> {
+  const { target } = command;
+  const now = ctx.now();
+  const { row, record, caller, created } = await lockTarget(ctx, sql, target, related.map((entity) => entity.id), now);
+  const access = new EntityAccess(record, caller);
+  // Invisible now (made private, access revoked meanwhile): as if it did not exist.
+  if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
+  const changeRecord = (audit: EntityAuditEvent, gate: Prisma.Sql | null) => changeRecordCtes(ctx.actor, { ...audit, entityId: row.id }, now, ctx.events.liveChannel, gate);
+  const locked: LockedEntity = { sql, row, access, caller, created, now, changeRecord };
+  const result = command.prismaTransaction ? await command.execute({ ...locked, tx: tx! }) : await command.execute(locked);
+  if (result.recorded) return result;
+  const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
+  // The audit event, and with it (same statement) the live update's NOTIFY and webhook outbox rows: they commit (or not) with the change.
+  await recordEntityChange(sql, ctx.actor, { ...result.audit, entityId }, now, ctx.events.liveChannel);
+  return result;
 }
 
 /**
@@ -180,7 +212,7 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
  */
 async function lockTarget(
   ctx: ServiceContext,
-  tx: Tx,
+  tx: SqlExecutor,
   target: EntityTarget,
   relatedIds: readonly number[],
   now: Date,
@@ -223,7 +255,7 @@ function seriesFits(series: string | undefined, kind: EntityKind): boolean {
 }
 
 /** Waits for the row lock held by another transaction, then reads in a fresh statement, which sees what that transaction committed. */
-async function waitThenRead(tx: Tx, key: LockKey, actor: ServiceContext['actor']): Promise<LockedRead> {
+async function waitThenRead(tx: SqlExecutor, key: LockKey, actor: ServiceContext['actor']): Promise<LockedRead> {
   await lockedRead(tx, key, actor, false);
   return lockedRead(tx, key, actor, false);
 }

@@ -1,6 +1,6 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import type { AclKind, EntityKind } from '../../generated/prisma/client.js';
-import type { Tx } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { ANONYMOUS, type Caller, callerOf } from '../authorization/caller.js';
 import type { EntityAccessRecord } from '../authorization/entity-access.js';
 import type { Actor } from '../context.js';
@@ -64,12 +64,12 @@ interface LockedReadRow {
  * `entity` null), the caller waits for the lock with a statement of its own
  * and reads again: a fresh statement sees everything committed before it.
  */
-export async function lockedRead(tx: Tx, key: LockKey, actor: Actor | null, skipLocked: boolean): Promise<LockedRead> {
+export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, skipLocked: boolean): Promise<LockedRead> {
   const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
   const namespace = 'id' in key ? Prisma.sql`NULL::int` : Prisma.sql`(SELECT "id" FROM "Namespace" WHERE "name" = ${key.owner})`;
   const lock = skipLocked ? Prisma.sql`FOR UPDATE OF e SKIP LOCKED` : Prisma.sql`FOR UPDATE OF e`;
   const userId = actor?.userId ?? null;
-  const rows = await tx.$queryRaw<LockedReadRow[]>`
+  const rows = await tx.query<LockedReadRow>(Prisma.sql`
     WITH target AS (
       SELECT e."id", e."name", e."kind"::text AS "kind", e."private", e."promulgated", e."defaultTrack", e."trackGuardrail",
              e."nextRevision", n."name" AS "namespaceName"
@@ -87,7 +87,7 @@ export async function lockedRead(tx: Tx, key: LockKey, actor: Actor | null, skip
       (SELECT COALESCE(json_agg(json_build_object('id', g."id", 'name', g."name") ORDER BY g."id"), '[]'::json)
          FROM "GroupMember" m JOIN "Group" g ON g."id" = m."groupId" WHERE m."userId" = ${userId}::int) AS "callerGroups",
       ${namespace} AS "namespaceId"
-    FROM (SELECT 1) AS one LEFT JOIN target t ON true`;
+    FROM (SELECT 1) AS one LEFT JOIN target t ON true`);
   const found = rows[0]!;
   const caller = actor ? callerOf(actor, found.callerIsAdmin ?? false, parseJson(found.callerGroups) ?? []) : ANONYMOUS;
   const entity =
@@ -121,8 +121,8 @@ function parseJson<T>(value: T | string | null): T | null {
 }
 
 /** Waits for the row locks of `ids`, in ascending id order (the store's lock order). */
-export async function waitForLocks(tx: Tx, ids: readonly number[]): Promise<void> {
+export async function waitForLocks(tx: SqlExecutor, ids: readonly number[]): Promise<void> {
   for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
-    await tx.$queryRaw`SELECT "id" FROM "Entity" WHERE "id" = ${id} FOR UPDATE`;
+    await tx.query(Prisma.sql`SELECT "id" FROM "Entity" WHERE "id" = ${id} FOR UPDATE`);
   }
 }

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { changeKindOf } from '../../domain/change-kind.js';
 import type { EntityAuditEvent } from '../audit.js';
 import type { Actor } from '../context.js';
@@ -13,7 +13,7 @@ import type { Actor } from '../context.js';
  * is also the live event's and the deliveries' id.
  */
 export async function recordEntityChange(
-  tx: Tx,
+  tx: SqlExecutor,
   actor: Actor | null,
   audited: EntityAuditEvent & { entityId: number | null },
   at: Date,
@@ -28,12 +28,12 @@ export async function recordEntityChange(
     RETURNING "id"`;
   const kind = changeKindOf(record.action);
   if (liveChannel === undefined || !kind || record.entityId === null) {
-    const rows = await tx.$queryRaw<Array<{ id: number }>>`${insertAudit}`;
+    const rows = await tx.query<{ id: number }>(insertAudit);
     return rows[0]!.id;
   }
-  const rows = await tx.$queryRaw<Array<{ id: number }>>`
+  const rows = await tx.query<{ id: number }>(Prisma.sql`
     WITH ${changeRecordCtes(actor, { ...record, entityId: record.entityId }, at, liveChannel, null)}
-    SELECT audit."id", (SELECT count("sent") FROM notified) AS "sent" FROM audit`;
+    SELECT audit."id", (SELECT count("sent") FROM notified) AS "sent" FROM audit`);
   return rows[0]!.id;
 }
 

@@ -52,6 +52,7 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
     if (oci) parseOciImageDescriptor(await readText(content), input.file ? 'file' : 'uploadId');
     return await runEntityCommand<PushResourceOutcome>(ctx, {
       target: targetOf(access, input.url),
+      prismaTransaction: true,
       execute: async ({ tx, access: lockedAccess, now }) => {
         if (!lockedAccess.canWriteUnpublished()) lockedAccess.deny(denial(lockedAccess.url));
         // Under the entity's lock (taken first, like every write to it), then the resource's row.

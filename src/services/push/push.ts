@@ -10,7 +10,7 @@ import { canCreateEntityIn } from '../authorization/namespace-access.js';
 import type { ServiceContext } from '../context.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
 import { acquireContent, uploadRace } from '../uploads/content.js';
-import type { Tx } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { BLOB_LOCK_CLASS, blobLockKey } from '../blobs/blob-lock.js';
 
 export interface PushInput {
@@ -75,7 +75,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         url: target.url,
         create: { kind: target.kind, allowed: (caller) => canCreateEntityIn(caller, target.owner, target.url), denied },
       },
-      execute: async ({ tx, row, access, created, changeRecord }) => {
+      execute: async ({ sql, row, access, created, changeRecord }) => {
         if (!created) checkExisting(access, target, denied);
         const entityId = row.id;
         const number = row.nextRevision;
@@ -102,10 +102,14 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
           after: { revision: number, sha384: content.sha384, size: content.size, createdEntity: created },
         } as const;
         // The audit event (with the live update's NOTIFY) is written by the same statement, unless the push is a duplicate.
-        const written = await writeRevision(tx, revision, info.kind === 'CHARM' ? info.resources : [], content.uploadId, changeRecord(audit, Prisma.raw('revision')));
+        const written = await writeRevision(sql, revision, info.kind === 'CHARM' ? info.resources : [], content.uploadId, changeRecord(audit, Prisma.raw('revision')));
         if (!written) {
           // The content equals the latest revision's: nothing is created, but the attempt is still on the record.
-          const latest = await tx.revision.findFirstOrThrow({ where: { entityId }, orderBy: { number: 'desc' }, include: withEntityName });
+          const [stored] = await sql.query<Omit<PushedRevision, 'entity'>>(
+            Prisma.sql`SELECT * FROM "Revision" WHERE "entityId" = ${entityId}::int ORDER BY "number" DESC LIMIT 1`,
+          );
+          if (stored === undefined) throw new Error(`A duplicate push to ${access.url} found no latest revision`);
+          const latest: PushedRevision = { ...stored, entity: { name: access.entity.name, kind: access.entity.kind, namespace: { name: access.entity.namespace.name } } };
           return {
             result: { revision: latest, duplicate: true },
             audit: { action: 'push-duplicate', target: entityUrlOf(access.entity, latest.number), after: { revision: latest.number, sha384: content.sha384 } },
@@ -203,7 +207,7 @@ function defaultName(info: ArchiveInfo, filename: string | null): string {
  * the pipeline's audit CTEs). Returns null for a duplicate.
  */
 async function writeRevision(
-  tx: Tx,
+  sql: SqlExecutor,
   revision: Omit<PushedRevision, 'id' | 'entity'>,
   resources: ReadonlyArray<{ name: string; type: string; description: string | null }>,
   uploadId: string | null,
@@ -211,7 +215,7 @@ async function writeRevision(
 ): Promise<{ id: number; uploadMarked: boolean } | null> {
   const { entityId, number, createdAt: now } = revision;
   const declared = JSON.stringify(resources.map(({ name, type, description }) => ({ name, type, description })));
-  const rows = await tx.$queryRaw<Array<{ id: number; uploadMarked: boolean }>>`
+  const rows = await sql.query<{ id: number; uploadMarked: boolean }>(Prisma.sql`
     WITH latest AS (
       SELECT "sha384" FROM "Revision" WHERE "entityId" = ${entityId} ORDER BY "number" DESC LIMIT 1
     ),
@@ -242,6 +246,6 @@ async function writeRevision(
       UPDATE "Upload" SET "usedAt" = ${now} WHERE "id" = ${uploadId} AND "usedAt" IS NULL AND EXISTS (SELECT 1 FROM revision) RETURNING 1
     ),
     ${changeRecord}
-    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked", (SELECT count("sent") FROM notified) AS "recorded" FROM revision`;
+    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked", (SELECT count("sent") FROM notified) AS "recorded" FROM revision`);
   return rows[0] ?? null;
 }

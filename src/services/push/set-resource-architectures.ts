@@ -41,6 +41,7 @@ export async function setResourceArchitectures(ctx: ServiceContext, input: SetRe
   }
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access }) => {
       if (!access.canWriteUnpublished()) {
         throw new PermissionDeniedError(`You may not change the resources of ${access.url}: it takes write access to its unpublished revisions`);

@@ -33,6 +33,7 @@ export async function grant(ctx: ServiceContext, input: AclChangeInput): Promise
   const principals = await validatePrincipals(ctx.prisma, input.principals);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       requireManageAcl(access);
       const entityId = row.id;

@@ -21,6 +21,7 @@ export async function revoke(ctx: ServiceContext, input: AclChangeInput): Promis
   const principals = await validatePrincipals(ctx.prisma, input.principals);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access }) => {
       requireManageAcl(access);
       const entityId = row.id;

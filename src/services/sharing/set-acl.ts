@@ -24,6 +24,7 @@ export async function setAcl(ctx: ServiceContext, input: SetAclInput): Promise<{
   const kind = input.acl;
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access, now }) => {
       requireManageAcl(access);
       const entityId = row.id;

@@ -19,6 +19,7 @@ export async function setPrivate(ctx: ServiceContext, input: { url: string; priv
   requireManageAcl(found);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
+    prismaTransaction: true,
     execute: async ({ tx, row, access }) => {
       requireManageAcl(access);
       await tx.entity.update({ where: { id: row.id }, data: { private: input.private } });

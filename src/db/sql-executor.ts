@@ -1,0 +1,51 @@
+import type { Prisma } from '../generated/prisma/client.js';
+
+/**
+ * Runs hand-written SQL (`Prisma.sql` templates) and returns the rows: what
+ * the write pipeline's commands need of a transaction. Implemented by a
+ * transaction on the driver's own connection (`Database.sqlTransaction`: a
+ * `pg` pool client, or PGlite's `transaction()`) and, for the commands that
+ * still write through Prisma's model API, by Prisma's interactive
+ * transaction (`prismaExecutor`).
+ *
+ * Rows look alike whichever runs them: int8 columns as `bigint`,
+ * `timestamp` (without time zone, as Prisma stores UTC) as a `Date`, as
+ * `$queryRaw` returns them; json is parsed by the drivers, while
+ * `$queryRaw` may return it as text (read it with both in mind, as
+ * locked-read.ts does).
+ */
+export interface SqlExecutor {
+  query<Row>(statement: Prisma.Sql): Promise<Row[]>;
+}
+
+/** An executor over Prisma's client or one of its interactive transactions. */
+export function prismaExecutor(client: { $queryRaw<T = unknown>(query: Prisma.Sql): Prisma.PrismaPromise<T> }): SqlExecutor {
+  return { query: <Row>(statement: Prisma.Sql) => client.$queryRaw<Row[]>(statement) };
+}
+
+const INT8_OID = 20;
+const TIMESTAMP_OID = 1114;
+
+/** Result parsers (by type oid) that make a driver's rows look like `$queryRaw`'s (see SqlExecutor). */
+export const DRIVER_RESULT_PARSERS: Readonly<Record<number, (text: string) => unknown>> = {
+  [INT8_OID]: (text) => BigInt(text),
+  // Stored as UTC wall time (Prisma's convention for DateTime columns).
+  [TIMESTAMP_OID]: (text) => new Date(`${text.replace(' ', 'T')}Z`),
+};
+
+/**
+ * A statement's parameters as the driver should send them: dates as UTC
+ * ISO strings (a `timestamp` column ignores the zone, so the wall time must
+ * be UTC's, as Prisma writes it; node-postgres would send local time) and
+ * bigints as text, inside arrays too.
+ */
+export function driverParameters(values: readonly unknown[]): unknown[] {
+  return values.map(driverParameter);
+}
+
+function driverParameter(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(driverParameter);
+  return value;
+}
