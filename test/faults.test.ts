@@ -68,7 +68,7 @@ function simulatedOutage(): Outage {
   return {
     begin: async () => void (failing = true),
     end: async () => void (failing = false),
-    wrap: (db) => ({ ...db, prisma: failingLayer(db.prisma), ping: () => (failing ? Promise.reject(unreachable()) : db.ping()) }),
+    wrap: (db) => ({ ...db, prisma: failingLayer(db.prisma), sql: failingLayer(db.sql), ping: () => (failing ? Promise.reject(unreachable()) : db.ping()) }),
     close: async () => undefined,
   };
 }

@@ -102,18 +102,24 @@ export class FileBlobStore implements BlobStore {
       commit: async () => {
         if (discarded) throw new Error('a discarded blob cannot be committed');
         const target = this.pathOf(digest.sha384);
-        await fs.mkdir(path.dirname(target), { recursive: true });
+        const dir = path.dirname(target);
         // A hard link, not a rename: the staged file stays until `discard`, so
         // a transaction that is retried can commit again (the collector may
         // have removed the blob after the first attempt rolled back). An
         // existing target has the same content (content-addressed, and only
         // ever complete), so it is kept.
-        try {
-          await fs.link(stagingPath, target);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-        await fsyncDirectory(path.dirname(target));
+        const link = () =>
+          fs.link(stagingPath, target).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'EEXIST') throw error;
+          });
+        // The fan-out directory usually exists: it is created (and its own entry synced) only when the link finds it missing.
+        await link().catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          await fs.mkdir(dir, { recursive: true });
+          await fsyncDirectory(path.dirname(dir));
+          await link();
+        });
+        await fsyncDirectory(dir);
       },
       discard: async () => {
         discarded = true;

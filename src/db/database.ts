@@ -10,7 +10,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, migrationsAreApplied, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
 import { pgliteStartParams } from './pglite-options.js';
-import { pgliteSqlTransaction, postgresSqlTransaction, type SqlTransaction } from './sql-transaction.js';
+import { pgliteSqlDriver, postgresSqlDriver, type SqlDriver } from './sql-transaction.js';
 import { changeChannelName, type Notifications, type NotificationSubscription, pgliteNotifications, postgresNotifications } from './notifications.js';
 
 export type { PrismaClient };
@@ -24,14 +24,15 @@ export interface Database {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /**
-   * A transaction on the driver's connection for hand-written SQL (the write
-   * pipeline's; sql-transaction.ts), bounded by the same connection wait and
+   * Hand-written SQL on the driver's own connections, without Prisma's
+   * client (sql-transaction.ts): authentication's statement, and the write
+   * pipeline's transactions, bounded by the same connection wait and
    * transaction timeout as Prisma's.
    */
-  readonly sqlTransaction: SqlTransaction;
+  readonly sql: SqlDriver;
   /**
    * Calls `listener` for every SQL statement sent, by Prisma or by
-   * `sqlTransaction` (for both: COMMIT and ROLLBACK, not BEGIN); returns an
+   * `sql` (for both: COMMIT and ROLLBACK, not BEGIN); returns an
    * unsubscribe function.
    */
   onStatement(listener: (sql: string) => void): () => void;
@@ -175,7 +176,7 @@ export async function openPgliteDatabase(dir: string | undefined, options: OpenD
   return {
     prisma,
     kind: 'pglite',
-    sqlTransaction: pgliteSqlTransaction(pglite, tuning, notify),
+    sql: pgliteSqlDriver(pglite, tuning, notify),
     onStatement,
     notifications,
     onPrismaLog,
@@ -260,7 +261,7 @@ export async function openPostgresDatabase(
   return {
     prisma,
     kind: 'postgres',
-    sqlTransaction: postgresSqlTransaction(pool, tuning, notify),
+    sql: postgresSqlDriver(pool, tuning, notify),
     onStatement,
     notifications,
     onPrismaLog,

@@ -3,7 +3,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 /**
  * Runs hand-written SQL (`Prisma.sql` templates) and returns the rows: what
  * the write pipeline's commands need of a transaction. Implemented by a
- * transaction on the driver's own connection (`Database.sqlTransaction`: a
+ * transaction on the driver's own connection (`Database.sql.transaction`: a
  * `pg` pool client, or PGlite's `transaction()`) and, for the commands that
  * still write through Prisma's model API, by Prisma's interactive
  * transaction (`prismaExecutor`).

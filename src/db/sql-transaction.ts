@@ -15,6 +15,15 @@ import { DRIVER_RESULT_PARSERS, driverParameters, type SqlExecutor } from './sql
  */
 export type SqlTransaction = <T>(work: (sql: SqlExecutor) => Promise<T>) => Promise<T>;
 
+/**
+ * Hand-written SQL on the driver's own connections: single statements
+ * (`query`, each its own transaction: authentication's read, say) and
+ * transactions (`transaction`).
+ */
+export interface SqlDriver extends SqlExecutor {
+  readonly transaction: SqlTransaction;
+}
+
 export interface SqlTransactionLimits {
   /** How long to wait for the connection (the pool's, or PGlite's only one). */
   connectionWaitMs: number;
@@ -29,9 +38,14 @@ export class TransactionTimeoutError extends Error {}
 type StatementListener = (sql: string) => void;
 
 /** On PostgreSQL: a client of the pool (its connect timeout is `connectionWaitMs`). */
-export function postgresSqlTransaction(pool: pg.Pool, limits: SqlTransactionLimits, notify: StatementListener): SqlTransaction {
+export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, notify: StatementListener): SqlDriver {
   const types = { getTypeParser: (oid: number, format?: string) => DRIVER_RESULT_PARSERS[oid] ?? pg.types.getTypeParser(oid, (format ?? 'text') as 'text') };
-  return async (work) => {
+  const query = async <Row>(statement: Prisma.Sql): Promise<Row[]> => {
+    notify(statement.text);
+    const result = await pool.query({ text: statement.text, values: driverParameters(statement.values), types } as pg.QueryConfig);
+    return result.rows as Row[];
+  };
+  const transaction: SqlTransaction = async (work) => {
     const client = await pool.connect();
     const deadline = new Deadline(limits.transactionTimeoutMs);
     let broken: unknown = undefined;
@@ -72,6 +86,7 @@ export function postgresSqlTransaction(pool: pg.Pool, limits: SqlTransactionLimi
       client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
     }
   };
+  return { query, transaction };
 }
 
 /**
@@ -79,9 +94,13 @@ export function postgresSqlTransaction(pool: pg.Pool, limits: SqlTransactionLimi
  * Prisma's adapter does) so no other query runs inside it; waiting for it
  * is bounded by `connectionWaitMs`.
  */
-export function pgliteSqlTransaction(pglite: PGlite, limits: SqlTransactionLimits, notify: StatementListener): SqlTransaction {
+export function pgliteSqlDriver(pglite: PGlite, limits: SqlTransactionLimits, notify: StatementListener): SqlDriver {
   const options = { parsers: DRIVER_RESULT_PARSERS };
-  return async <T>(work: (sql: SqlExecutor) => Promise<T>) => {
+  const query = async <Row>(statement: Prisma.Sql): Promise<Row[]> => {
+    notify(statement.text);
+    return (await pglite.query<Row>(statement.text, driverParameters(statement.values), options)).rows;
+  };
+  const transaction = async <T>(work: (sql: SqlExecutor) => Promise<T>) => {
     let gaveUp = false;
     let waitTimer: NodeJS.Timeout | undefined;
     const waited = new Promise<never>((_, reject) => {
@@ -125,6 +144,7 @@ export function pgliteSqlTransaction(pglite: PGlite, limits: SqlTransactionLimit
       run.catch(() => undefined);
     }
   };
+  return { query, transaction };
 }
 
 /** The transaction's time limit: past it, the next statement (or the commit) fails, which rolls the transaction back. */

@@ -171,8 +171,8 @@ export function createApp(options: AppOptions): StoreApp {
   if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
   const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
     prisma: db.prisma,
-    sqlTransaction: db.sqlTransaction,
-    actor: noteUser(await authenticate(db.prisma, authorization, now())),
+    sql: db.sql,
+    actor: noteUser(await authenticate(db.sql, authorization, now())),
     now,
     settings: options.settings,
     blobs: options.blobs,

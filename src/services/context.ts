@@ -1,6 +1,6 @@
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { PrismaClient } from '../db/database.js';
-import type { SqlTransaction } from '../db/sql-transaction.js';
+import type { SqlDriver } from '../db/sql-transaction.js';
 import type { Logger } from 'pino';
 import type { ArchiveLimits } from '../domain/archive.js';
 import type { DomainEventPublisher } from './pipeline/events.js';
@@ -57,8 +57,8 @@ export interface WriteSettings {
 /** What every use case receives: the database, the caller, a clock, and settings. */
 export interface ServiceContext {
   prisma: PrismaClient;
-  /** A transaction on the driver's connection for hand-written SQL: the write pipeline's (entity-command.ts). */
-  sqlTransaction: SqlTransaction;
+  /** Hand-written SQL on the driver's own connections (Database.sql): authentication, the write pipeline's transactions. */
+  sql: SqlDriver;
   actor: Actor | null;
   now(): Date;
   settings: ServiceSettings;

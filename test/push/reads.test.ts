@@ -124,7 +124,7 @@ describe('revisions', () => {
     const prisma = store.database.db.prisma;
     const entities = await prisma.entity.findMany({ select: { id: true, nextRevision: true } });
     expect(entities.length).toBeGreaterThanOrEqual(3);
-    const ctx = { prisma, sqlTransaction: store.database.db.sqlTransaction, actor: null, now: () => new Date(), settings: store.settings, blobs: store.blobs, events: new InProcessEventBus(), logger: console };
+    const ctx = { prisma, sql: store.database.db.sql, actor: null, now: () => new Date(), settings: store.settings, blobs: store.blobs, events: new InProcessEventBus(), logger: console };
     const statements: string[] = [];
     const stop = store.database.db.onStatement((sql) => statements.push(sql));
     let latest;

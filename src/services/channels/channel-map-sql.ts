@@ -1,6 +1,7 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import type { SqlExecutor } from '../../db/sql-executor.js';
 import type { ChannelName } from '../../domain/channel.js';
+import { RECORDED_COLUMNS } from '../pipeline/record-change.js';
 import { riskToDb } from './channel-state.js';
 
 /**
@@ -105,9 +106,10 @@ export interface ChannelMapWrite {
  * replaces are updated in place (ON CONFLICT) rather than deleted, so the
  * order in which PostgreSQL runs the statement's parts does not matter.
  * With `changeRecord` (the pipeline's audit CTEs) it records the change too.
- * Returns each channel's id, in the order of `channels`.
+ * Returns each channel's id, in the order of `channels`, and how many
+ * webhook deliveries the record queued.
  */
-export async function writeChannelMaps(tx: SqlExecutor, write: ChannelMapWrite, changeRecord?: Prisma.Sql): Promise<number[]> {
+export async function writeChannelMaps(tx: SqlExecutor, write: ChannelMapWrite, changeRecord?: Prisma.Sql): Promise<{ channelIds: number[]; webhooksQueued: number }> {
   const channels = JSON.stringify(
     write.channels.map((c, i) => ({
       i,
@@ -118,7 +120,7 @@ export async function writeChannelMaps(tx: SqlExecutor, write: ChannelMapWrite, 
       previousReleaseId: c.previousReleaseId,
     })),
   );
-  const rows = await tx.query<{ i: number; id: number }>(Prisma.sql`
+  const rows = await tx.query<{ i: number; id: number; webhooksQueued: number }>(Prisma.sql`
     WITH wanted AS (
       SELECT * FROM jsonb_to_recordset(${channels}::jsonb) AS t("i" int, "track" text, "risk" text, "branch" text, "revisionId" int, "previousReleaseId" int)
     ),
@@ -155,6 +157,6 @@ export async function writeChannelMaps(tx: SqlExecutor, write: ChannelMapWrite, 
       ON CONFLICT ("channelId", "name", "baseChannel", "architecture") DO UPDATE SET
         "revisionId" = EXCLUDED."revisionId", "releaseId" = EXCLUDED."releaseId", "previousReleaseId" = EXCLUDED."previousReleaseId"
     )
-    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", (SELECT count("sent") FROM notified) AS "recorded" FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id" FROM ids ORDER BY "i"`}`);
-  return rows.map((row) => Number(row.id));
+    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", ${RECORDED_COLUMNS} FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id", 0 AS "webhooksQueued" FROM ids ORDER BY "i"`}`);
+  return { channelIds: rows.map((row) => Number(row.id)), webhooksQueued: rows[0]?.webhooksQueued ?? 0 };
 }

@@ -162,7 +162,7 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
       const numbers = await tx.revision.findMany({ where: { id: { in: ordered.map((group) => group.revisionId) } }, select: { id: true, number: true } });
       const numberOf = (revisionId: number) => numbers.find((revision) => revision.id === revisionId)!.number;
 
-      const releases = await appendReleases(sql, {
+      const { releases } = await appendReleases(sql, {
         entityId,
         channels: targets,
         entries: ordered.map((group) => ({

@@ -93,7 +93,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         target: what,
         after: { channels: channels.map(formatChannel), resources: pins.map((pin) => ({ ...pin })), ...(percentage === null ? {} : { progressive: percentage }) },
       } as const;
-      const releases = await appendReleases(sql, {
+      const { releases, webhooksQueued } = await appendReleases(sql, {
         entityId,
         channels,
         entries: [{ revisionId: revision.id, resourceRevisionIds: pinnedIds, platforms, replace: 'covered', progressive: percentage }],
@@ -116,7 +116,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       return {
         result: answered,
         audit,
-        recorded: true,
+        recorded: { webhooksQueued: webhooksQueued > 0 },
         event: { kind: 'channels-released', entityId, releaseIds: releases.map((entry) => entry.id) },
       };
     },
@@ -161,7 +161,8 @@ export interface MapRelease {
  * and promote, run inside their entity command. Two statements whatever the
  * number of channels (channel-map-sql.ts): the read of the channels (skipped
  * when the caller read them with its own query, `targets`) and the write.
- * Returns the new Release rows, channel by channel.
+ * Returns the new Release rows, channel by channel, and how many webhook
+ * deliveries `changeRecord` queued.
  */
 export async function appendReleases(
   sql: SqlExecutor,
@@ -176,9 +177,9 @@ export async function appendReleases(
     /** The pipeline's audit CTEs, to record the change in the write statement. */
     changeRecord?: Prisma.Sql;
   },
-): Promise<ReleaseRow[]> {
+): Promise<{ releases: ReleaseRow[]; webhooksQueued: number }> {
   const { entityId, now } = what;
-  if (what.entries.length === 0) return [];
+  if (what.entries.length === 0) return { releases: [], webhooksQueued: 0 };
   const targets = what.targets ?? (await readReleaseTargets(sql, entityId, what.channels, what.channels.length * what.entries.length));
   const write: ChannelMapWrite = { entityId, now, actorId: what.actorId, channels: [], releases: [], pins: [], removedEntryIds: [], entries: [] };
   const releases: Array<Omit<ReleaseRow, 'channelId'> & { channel: number }> = [];
@@ -242,8 +243,8 @@ export async function appendReleases(
     write.removedEntryIds.push(...gone.map((entry) => entry.id));
     write.entries.push(...written.map((h) => ({ channel: channelIndex, ...toRow(h.platform), ...h.written! })));
   });
-  const channelIds = await writeChannelMaps(sql, write, what.changeRecord);
-  return releases.map(({ channel, ...row }) => ({ ...row, channelId: channelIds[channel]! }));
+  const { channelIds, webhooksQueued } = await writeChannelMaps(sql, write, what.changeRecord);
+  return { releases: releases.map(({ channel, ...row }) => ({ ...row, channelId: channelIds[channel]! })), webhooksQueued };
 }
 
 /** A map entry as a release finds it; `servedToOthers` is the release a new rollout's other instances get from it. */

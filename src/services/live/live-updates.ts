@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import type { DomainEvent, DomainEventPublisher } from '../pipeline/events.js';
+import type { CommitFacts, DomainEvent, DomainEventPublisher } from '../pipeline/events.js';
 import { ChangeFeed } from './change-feed.js';
 import { type WebhookDeliverySettings, WebhookWorker } from './webhook-worker.js';
 
@@ -38,9 +38,10 @@ export class LiveUpdates {
     const channel = this.feed.channel;
     const webhooks = this.webhooks;
     return {
-      publish: async (event: DomainEvent) => {
-        // Deliveries this write queued go out now rather than at the next poll.
-        webhooks?.kick();
+      publish: async (event: DomainEvent, commit?: CommitFacts) => {
+        // Deliveries this write queued go out now rather than at the next poll;
+        // a write that queued none (the usual case) does not wake the worker.
+        if (commit?.webhooksQueued ?? true) webhooks?.kick();
         await inner.publish(event);
       },
       // The pipeline queues webhook deliveries and NOTIFYs this channel with each change's audit event.

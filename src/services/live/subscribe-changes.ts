@@ -143,7 +143,7 @@ export function subscriberSession(ctx: ServiceContext, feed: ChangeFeed, authori
     feed,
     recheckMs,
     refresh: async () => {
-      ctx.actor = await authenticate(ctx.prisma, authorization, ctx.now());
+      ctx.actor = await authenticate(ctx.sql, authorization, ctx.now());
       clearRequestCaches(ctx);
       return ctx;
     },

@@ -12,7 +12,7 @@ import type { ServiceContext } from '../context.js';
 import { createEntity, initialAcl } from '../entities/create-entity.js';
 import { clearRequestCaches } from '../request-cache.js';
 import { entityQueueKey, inEntityQueues } from './entity-queue.js';
-import type { DomainEvent } from './events.js';
+import type { CommitFacts, DomainEvent } from './events.js';
 import { type LockedEntityRow, type LockedRead, type LockKey, lockedRead, waitForLocks } from './locked-read.js';
 import { changeRecordCtes, recordEntityChange } from './record-change.js';
 import { withRetries } from './retry.js';
@@ -24,7 +24,7 @@ import { withRetries } from './retry.js';
  *
  *  1. waits its turn in the entity's in-process queue (entity-queue.ts), so
  *     waiting writers hold no database connection;
- *  2. opens a transaction (on the driver's connection, `sqlTransaction`:
+ *  2. opens a transaction (on the driver's connection, `ctx.sql`:
  *     the commands' statements are hand-written SQL, run through a
  *     SqlExecutor; a command that still writes through Prisma's model API,
  *     `prismaTransaction`, gets Prisma's interactive transaction instead,
@@ -96,7 +96,7 @@ export interface LockedEntity {
   /**
    * Step 5 as CTEs for the command's own write statement (record-change.ts,
    * `changeRecordCtes`): one statement fewer. A command that uses it returns
-   * the same audit event with `recorded: true`.
+   * the same audit event with `recorded` set from the statement's RECORDED_COLUMNS.
    */
   changeRecord(audit: EntityAuditEvent, gate: Prisma.Sql | null): Prisma.Sql;
 }
@@ -107,8 +107,12 @@ export interface CommandOutcome<R> {
   audit: EntityAuditEvent & { entityId?: number | null };
   /** Published after the commit. */
   event: DomainEvent | null;
-  /** The command's write statement recorded `audit` (`changeRecord`): the pipeline records nothing more. */
-  recorded?: boolean;
+  /**
+   * The command's write statement recorded `audit` (`changeRecord`, selecting
+   * RECORDED_COLUMNS): the pipeline records nothing more. `webhooksQueued`:
+   * the record queued webhook deliveries.
+   */
+  recorded?: { webhooksQueued: boolean };
 }
 
 interface EntityCommandBase {
@@ -122,7 +126,7 @@ interface EntityCommandBase {
   related?(): Promise<Array<{ id: number; owner: string; name: string }>>;
 }
 
-/** A command whose statements are all hand-written SQL: it runs on the driver's connection (Database.sqlTransaction). */
+/** A command whose statements are all hand-written SQL: it runs on the driver's connection (Database.sql.transaction). */
 export interface EntityCommand<R> extends EntityCommandBase {
   prismaTransaction?: false;
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
@@ -170,13 +174,13 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
       const keys = [entityQueueKey(target.owner, target.name), ...related.map((entity) => entityQueueKey(entity.owner, entity.name))];
       const inTransaction = (sql: SqlExecutor, tx?: Tx) => runLocked(ctx, command, sql, tx, related);
       return inEntityQueues(keys, () =>
-        command.prismaTransaction ? ctx.prisma.$transaction((tx) => inTransaction(prismaExecutor(tx), tx)) : ctx.sqlTransaction((sql) => inTransaction(sql)),
+        command.prismaTransaction ? ctx.prisma.$transaction((tx) => inTransaction(prismaExecutor(tx), tx)) : ctx.sql.transaction((sql) => inTransaction(sql)),
       );
     });
   } finally {
     clearRequestCaches(ctx);
   }
-  if (outcome.event) await publishSafely(ctx, outcome.event);
+  if (outcome.event) await publishSafely(ctx, outcome.event, { webhooksQueued: outcome.recorded?.webhooksQueued ?? false });
   return outcome.result;
 }
 
@@ -200,8 +204,8 @@ async function runLocked<R>(
   if (result.recorded) return result;
   const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
   // The audit event, and with it (same statement) the live update's NOTIFY and webhook outbox rows: they commit (or not) with the change.
-  await recordEntityChange(sql, ctx.actor, { ...result.audit, entityId }, now, ctx.events.liveChannel);
-  return result;
+  const { webhooksQueued } = await recordEntityChange(sql, ctx.actor, { ...result.audit, entityId }, now, ctx.events.liveChannel);
+  return { ...result, recorded: { webhooksQueued: webhooksQueued > 0 } };
 }
 
 /**
@@ -270,9 +274,9 @@ export async function afterCommit(ctx: ServiceContext, event: DomainEvent | null
   if (event) await publishSafely(ctx, event);
 }
 
-async function publishSafely(ctx: ServiceContext, event: DomainEvent): Promise<void> {
+async function publishSafely(ctx: ServiceContext, event: DomainEvent, commit?: CommitFacts): Promise<void> {
   try {
-    await ctx.events.publish(event);
+    await ctx.events.publish(event, commit);
   } catch (error) {
     ctx.logger.error({ err: error, event }, 'a committed write could not be published; it stays committed and acknowledged');
   }

@@ -25,8 +25,14 @@ export type DomainEventKind = DomainEvent['kind'];
  * a write: the write pipeline logs a publisher's error and acknowledges the
  * write anyway.
  */
+/** What the pipeline knows of the transaction that committed an event. */
+export interface CommitFacts {
+  /** It queued webhook deliveries (outbox rows), which the webhook worker may send now. */
+  webhooksQueued: boolean;
+}
+
 export interface DomainEventPublisher {
-  publish(event: DomainEvent): void | Promise<void>;
+  publish(event: DomainEvent, commit?: CommitFacts): void | Promise<void>;
   /**
    * When set, every entity command's transaction also queues the change's
    * webhook deliveries (outbox rows) and NOTIFYs this channel (PostgreSQL

@@ -10,7 +10,8 @@ import type { Actor } from '../context.js';
  * a webhook outbox row per matching webhook of the entity and the NOTIFY
  * that tells every process (PostgreSQL delivers it at commit). All of it
  * commits or rolls back with the change. Returns the audit event's id, which
- * is also the live event's and the deliveries' id.
+ * is also the live event's and the deliveries' id, and how many webhook
+ * deliveries it queued.
  */
 export async function recordEntityChange(
   tx: SqlExecutor,
@@ -18,7 +19,7 @@ export async function recordEntityChange(
   audited: EntityAuditEvent & { entityId: number | null },
   at: Date,
   liveChannel: string | undefined,
-): Promise<number> {
+): Promise<{ id: number; webhooksQueued: number }> {
   const record = audited as EntityAuditEvent & { entityId: number | null; before?: unknown; after?: unknown };
   const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
   const insertAudit = Prisma.sql`
@@ -29,12 +30,12 @@ export async function recordEntityChange(
   const kind = changeKindOf(record.action);
   if (liveChannel === undefined || !kind || record.entityId === null) {
     const rows = await tx.query<{ id: number }>(insertAudit);
-    return rows[0]!.id;
+    return { id: rows[0]!.id, webhooksQueued: 0 };
   }
-  const rows = await tx.query<{ id: number }>(Prisma.sql`
+  const rows = await tx.query<{ id: number; webhooksQueued: number }>(Prisma.sql`
     WITH ${changeRecordCtes(actor, { ...record, entityId: record.entityId }, at, liveChannel, null)}
-    SELECT audit."id", (SELECT count("sent") FROM notified) AS "sent" FROM audit`);
-  return rows[0]!.id;
+    SELECT audit."id", ${RECORDED_COLUMNS} FROM audit`);
+  return rows[0]!;
 }
 
 /**
@@ -42,8 +43,9 @@ export async function recordEntityChange(
  * list of a command's own write statement, so that the write and its record
  * are one statement (a push, a release). With a `gate` (a CTE's name), it
  * is inserted only when that CTE has a row (a push that turns out a
- * duplicate records nothing there). The statement must read `notified` (`SELECT count("sent") FROM
- * notified`): PostgreSQL runs a SELECT in WITH only when it is read.
+ * duplicate records nothing there). The statement must read `notified`
+ * (select RECORDED_COLUMNS): PostgreSQL runs a SELECT in WITH only when it
+ * is read.
  */
 export function changeRecordCtes(
   actor: Actor | null,
@@ -62,7 +64,7 @@ export function changeRecordCtes(
       RETURNING "id"
     )`;
   const kind = changeKindOf(record.action);
-  if (liveChannel === undefined || !kind) return Prisma.sql`${audit}, notified AS (SELECT audit."id" AS "sent" FROM audit)`;
+  if (liveChannel === undefined || !kind) return Prisma.sql`${audit}, notified AS (SELECT audit."id" AS "sent", 0 AS "queued" FROM audit)`;
   const queuedAt = new Date();
   return Prisma.sql`${audit},
     queued AS (
@@ -70,6 +72,17 @@ export function changeRecordCtes(
       SELECT w."id", audit."id", ${kind}, ${queuedAt}, ${queuedAt} FROM "Webhook" w, audit
       WHERE w."entityId" = ${record.entityId}::int AND (w."events" = '{}' OR ${kind} = ANY (w."events"))
       ON CONFLICT DO NOTHING
+      RETURNING 1
     ),
-    notified AS (SELECT pg_notify(${liveChannel}, audit."id"::text || ':' || ${String(record.entityId)}) AS "sent" FROM audit)`;
+    notified AS (
+      SELECT pg_notify(${liveChannel}, audit."id"::text || ':' || ${String(record.entityId)}) AS "sent", (SELECT count(*) FROM queued) AS "queued" FROM audit
+    )`;
 }
+
+/**
+ * What a statement ending with changeRecordCtes selects: whether it recorded
+ * the change (`recorded`, 0 or 1: it runs the NOTIFY), and how many webhook
+ * deliveries it queued (`webhooksQueued`: the webhook worker is woken only
+ * when there are some).
+ */
+export const RECORDED_COLUMNS = Prisma.sql`(SELECT count("sent") FROM notified)::int AS "recorded", COALESCE((SELECT "queued" FROM notified), 0)::int AS "webhooksQueued"`;

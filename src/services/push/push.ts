@@ -12,6 +12,7 @@ import { ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-comm
 import { acquireContent, uploadRace } from '../uploads/content.js';
 import type { SqlExecutor } from '../../db/sql-executor.js';
 import { BLOB_LOCK_CLASS, blobLockKey } from '../blobs/blob-lock.js';
+import { RECORDED_COLUMNS } from '../pipeline/record-change.js';
 
 export interface PushInput {
   archive?: File | null;
@@ -130,7 +131,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         return {
           result: { revision: pushed, duplicate: false },
           audit,
-          recorded: true,
+          recorded: { webhooksQueued: written.webhooksQueued > 0 },
           event: { kind: 'revision-pushed', entityId, revisionId: written.id, created },
         };
       },
@@ -212,10 +213,10 @@ async function writeRevision(
   resources: ReadonlyArray<{ name: string; type: string; description: string | null }>,
   uploadId: string | null,
   changeRecord: Prisma.Sql,
-): Promise<{ id: number; uploadMarked: boolean } | null> {
+): Promise<{ id: number; uploadMarked: boolean; webhooksQueued: number } | null> {
   const { entityId, number, createdAt: now } = revision;
   const declared = JSON.stringify(resources.map(({ name, type, description }) => ({ name, type, description })));
-  const rows = await sql.query<{ id: number; uploadMarked: boolean }>(Prisma.sql`
+  const rows = await sql.query<{ id: number; uploadMarked: boolean; webhooksQueued: number }>(Prisma.sql`
     WITH latest AS (
       SELECT "sha384" FROM "Revision" WHERE "entityId" = ${entityId} ORDER BY "number" DESC LIMIT 1
     ),
@@ -246,6 +247,6 @@ async function writeRevision(
       UPDATE "Upload" SET "usedAt" = ${now} WHERE "id" = ${uploadId} AND "usedAt" IS NULL AND EXISTS (SELECT 1 FROM revision) RETURNING 1
     ),
     ${changeRecord}
-    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked", (SELECT count("sent") FROM notified) AS "recorded" FROM revision`);
+    SELECT revision."id", EXISTS (SELECT 1 FROM used) AS "uploadMarked", ${RECORDED_COLUMNS} FROM revision`);
   return rows[0] ?? null;
 }
