@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { isValidTrackName, trackNameProblem } from '../../domain/channel.js';
 import { ConflictError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
@@ -20,8 +21,7 @@ export async function createTrack(ctx: ServiceContext, input: { url: string; nam
 
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       const entityId = row.id;
       if (!access.canCreateTrack(name, row.trackGuardrail)) {
         const guardrail = row.trackGuardrail
@@ -29,9 +29,9 @@ export async function createTrack(ctx: ServiceContext, input: { url: string; nam
           : '';
         throw new PermissionDeniedError(`Only the owner of ${access.url} or an admin may create track "${name}"${guardrail}`);
       }
-      const existing = await tx.track.findUnique({ where: { entityId_name: { entityId, name } }, select: { id: true } });
-      if (existing) throw new ConflictError(`Track "${name}" already exists on ${access.url}`);
-      await tx.track.create({ data: { entityId, name, createdAt: now } });
+      // The tracks came with the lock.
+      if (row.tracks.includes(name)) throw new ConflictError(`Track "${name}" already exists on ${access.url}`);
+      await sql.query(Prisma.sql`INSERT INTO "Track" ("entityId", "name", "createdAt") VALUES (${entityId}::int, ${name}, ${now})`);
       return {
         result: entityId,
         audit: { action: 'create-track', target: `${access.url} ${name}`, after: { track: name } },

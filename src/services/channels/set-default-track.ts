@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -13,19 +14,16 @@ export async function setDefaultTrack(ctx: ServiceContext, input: { url: string;
   const { access: found } = await requireEntity(ctx, input.url);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       if (!access.canManage('package-manage-metadata')) {
         throw new PermissionDeniedError(`Only the owner of ${access.url} or an admin may set its default track`);
       }
       const entityId = row.id;
-      const tracks = await tx.track.findMany({ where: { entityId }, select: { name: true }, orderBy: { createdAt: 'asc' } });
-      if (!tracks.some((track) => track.name === input.track)) {
-        throw new NotFoundError(
-          `Track "${input.track}" does not exist on ${access.url} (its tracks: ${tracks.map((track) => track.name).join(', ')}): create it first with createTrack`,
-        );
+      // The tracks, oldest first, came with the lock.
+      if (!row.tracks.includes(input.track)) {
+        throw new NotFoundError(`Track "${input.track}" does not exist on ${access.url} (its tracks: ${row.tracks.join(', ')}): create it first with createTrack`);
       }
-      await tx.entity.update({ where: { id: entityId }, data: { defaultTrack: input.track, updatedAt: now } });
+      await sql.query(Prisma.sql`UPDATE "Entity" SET "defaultTrack" = ${input.track}, "updatedAt" = ${now} WHERE "id" = ${entityId}::int`);
       return {
         result: entityId,
         audit: { action: 'set-default-track', target: access.url, before: { defaultTrack: row.defaultTrack }, after: { defaultTrack: input.track } },

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -32,10 +33,9 @@ export async function setTrackGuardrail(ctx: ServiceContext, input: { url: strin
   }
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       if (!access.canSetTrackGuardrail()) throw new PermissionDeniedError('Only store administrators may set a track guardrail');
-      await tx.entity.update({ where: { id: row.id }, data: { trackGuardrail: pattern, updatedAt: now } });
+      await sql.query(Prisma.sql`UPDATE "Entity" SET "trackGuardrail" = ${pattern}, "updatedAt" = ${now} WHERE "id" = ${row.id}::int`);
       return {
         result: row.id,
         audit: { action: 'set-track-guardrail', target: access.url, before: { trackGuardrail: row.trackGuardrail }, after: { trackGuardrail: pattern } },

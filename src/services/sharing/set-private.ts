@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { PermissionDeniedError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -19,10 +20,9 @@ export async function setPrivate(ctx: ServiceContext, input: { url: string; priv
   requireManageAcl(found);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access }) => {
+    execute: async ({ sql, row, access, now }) => {
       requireManageAcl(access);
-      await tx.entity.update({ where: { id: row.id }, data: { private: input.private } });
+      await sql.query(Prisma.sql`UPDATE "Entity" SET "private" = ${input.private}, "updatedAt" = ${now} WHERE "id" = ${row.id}::int`);
       return {
         result: { entityId: row.id },
         audit: { action: 'set-private', target: access.url, before: { private: row.private }, after: { private: input.private } },
