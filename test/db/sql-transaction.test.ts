@@ -1,0 +1,140 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SqlDriver, pgliteSqlDriver, postgresSqlDriver, TransactionTimeoutError } from '../../src/db/sql-transaction.js';
+import { Prisma } from '../../src/generated/prisma/client.js';
+import { isRetryableTransactionError } from '../../src/services/pipeline/retry.js';
+import { isDatabaseUnavailable } from '../../src/services/prisma-errors.js';
+import { createTestDatabase, emptyPglite, type TestDatabase, testDatabaseKind } from '../support/database.js';
+import { scaled } from '../support/timing.js';
+
+/**
+ * `Database.sql` (src/db/sql-transaction.ts): the write pipeline's
+ * transactions on the driver's own connection, without Prisma's client.
+ * What Prisma's interactive transaction guaranteed must still hold: rows
+ * shaped as `$queryRaw` shapes them, all or nothing, the statement hook, the
+ * time limits, and retryable deadlocks.
+ */
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+}, scaled(60_000));
+afterAll(() => database?.drop(), scaled(60_000));
+
+const insertAudit = (target: string, at: Date) =>
+  Prisma.sql`INSERT INTO "AuditEvent" ("action", "target", "after", "createdAt") VALUES ('sql-transaction-test', ${target}, ${JSON.stringify({ n: 1 })}::jsonb, ${at}) RETURNING "id"`;
+
+describe('Database.sql', () => {
+  it('returns rows as Prisma raw queries do: int8 as bigint, timestamps as the instant written, json and arrays parsed', async () => {
+    const at = new Date('2026-03-04T05:06:07.089Z');
+    const statement = Prisma.sql`SELECT 9007199254740993::int8 AS "big", ${at}::timestamp(3) AS "at", '{"a": [1]}'::jsonb AS "doc", ARRAY['x', 'y']::text[] AS "list", 7::int AS "small"`;
+    const [viaDriver] = await database.db.sql.query<Record<string, unknown>>(statement);
+    const [viaPrisma] = await database.db.prisma.$queryRaw<Array<Record<string, unknown>>>(statement);
+    expect(viaDriver).toEqual({ big: 9007199254740993n, at, doc: { a: [1] }, list: ['x', 'y'], small: 7 });
+    expect(viaDriver!.big).toBe(viaPrisma!.big);
+    expect((viaDriver!.at as Date).getTime()).toBe((viaPrisma!.at as Date).getTime());
+  });
+
+  it('commits what a transaction wrote, as Prisma reads it back, and reports its statements and COMMIT', async () => {
+    const at = new Date('2026-05-06T07:08:09.123Z');
+    const seen: string[] = [];
+    const stop = database.db.onStatement((sql) => seen.push(sql));
+    let id: number;
+    try {
+      id = await database.db.sql.transaction(async (sql) => (await sql.query<{ id: number }>(insertAudit('committed', at)))[0]!.id);
+    } finally {
+      stop();
+    }
+    const row = await database.db.prisma.auditEvent.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ target: 'committed', createdAt: at, after: { n: 1 } });
+    expect(seen).toEqual([expect.stringContaining('INSERT INTO "AuditEvent"'), 'COMMIT']);
+  });
+
+  it('rolls back everything a transaction wrote when a statement (or the work) fails, and rejects with that error', async () => {
+    const failing = database.db.sql.transaction(async (sql) => {
+      await sql.query(insertAudit('rolled-back-1', new Date()));
+      await sql.query(Prisma.sql`SELECT 1 / 0`);
+    });
+    await expect(failing).rejects.toThrow(/division by zero/);
+    await expect(
+      database.db.sql.transaction(async (sql) => {
+        await sql.query(insertAudit('rolled-back-2', new Date()));
+        throw new Error('the command refused');
+      }),
+    ).rejects.toThrow('the command refused');
+    expect(await database.db.prisma.auditEvent.count({ where: { target: { startsWith: 'rolled-back' } } })).toBe(0);
+    // The connection is usable afterwards.
+    expect(await database.db.sql.transaction((sql) => sql.query<{ one: number }>(Prisma.sql`SELECT 1::int AS "one"`))).toEqual([{ one: 1 }]);
+  });
+});
+
+/** A driver of its own over the test database, with these limits. */
+async function driverWith(limits: { connectionWaitMs: number; transactionTimeoutMs: number }): Promise<{ sql: SqlDriver; close(): Promise<void> }> {
+  if (testDatabaseKind() === 'pglite') {
+    const pglite = await emptyPglite();
+    await pglite.exec('CREATE TABLE "Written" ("x" int)');
+    return { sql: pgliteSqlDriver(pglite, limits, () => undefined), close: () => pglite.close() };
+  }
+  const pool = new pg.Pool({ connectionString: database.url, max: 1, connectionTimeoutMillis: limits.connectionWaitMs });
+  await pool.query('CREATE TABLE IF NOT EXISTS "Written" ("x" int)');
+  return { sql: postgresSqlDriver(pool, limits, () => undefined), close: () => pool.end() };
+}
+
+describe('Database.sql limits', () => {
+  it('rolls back a transaction that outlives transactionTimeoutMs: its next statement fails', async () => {
+    const { sql, close } = await driverWith({ connectionWaitMs: scaled(10_000), transactionTimeoutMs: 100 });
+    try {
+      const slow = sql.transaction(async (tx) => {
+        await tx.query(Prisma.sql`INSERT INTO "Written" VALUES (1)`);
+        await sleep(400);
+        await tx.query(Prisma.sql`INSERT INTO "Written" VALUES (2)`);
+      });
+      await expect(slow).rejects.toBeInstanceOf(TransactionTimeoutError);
+      expect(await sql.query(Prisma.sql`SELECT * FROM "Written"`)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('gives up waiting for the connection after connectionWaitMs, as unavailable, and never runs the work later', async () => {
+    const { sql, close } = await driverWith({ connectionWaitMs: 200, transactionTimeoutMs: scaled(30_000) });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const holder = sql.transaction(() => held);
+      let ran = false;
+      const waiting = sql.transaction(async (tx) => {
+        ran = true;
+        await tx.query(Prisma.sql`INSERT INTO "Written" VALUES (3)`);
+      });
+      const error: unknown = await waiting.catch((caught: unknown) => caught);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      release();
+      await holder;
+      await sleep(100);
+      expect(ran).toBe(false);
+      expect(await sql.query(Prisma.sql`SELECT * FROM "Written"`)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe.runIf(testDatabaseKind() === 'postgres')('Database.sql on PostgreSQL', () => {
+  it("rejects a deadlock's victim with an error the pipeline retries", async () => {
+    let bothLocked!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
+    let locked = 0;
+    const crossing = (first: number, second: number) =>
+      database.db.sql.transaction(async (sql) => {
+        await sql.query(Prisma.sql`SELECT pg_advisory_xact_lock(424242, ${first}::int)`);
+        if (++locked === 2) bothLocked();
+        await barrier;
+        await sql.query(Prisma.sql`SELECT pg_advisory_xact_lock(424242, ${second}::int)`);
+      });
+    const outcomes = await Promise.allSettled([crossing(1, 2), crossing(2, 1)]);
+    const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    expect(failures).toHaveLength(1);
+    expect(isRetryableTransactionError(failures[0]!.reason)).toBe(true);
+  }, scaled(30_000));
+});
