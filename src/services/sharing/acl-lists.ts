@@ -1,5 +1,6 @@
-import type { AclKind } from '../../generated/prisma/client.js';
-import type { PrismaClient, Tx } from '../../db/database.js';
+import { type AclKind, Prisma } from '../../generated/prisma/client.js';
+import type { PrismaClient } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { type AclScope, formatAclScope, parseAclScope } from '../../domain/channel.js';
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { EVERYONE } from '../../domain/names.js';
@@ -41,13 +42,13 @@ export function requireManageAcl(access: EntityAccess): void {
 
 /**
  * Parses the channel of an ACL change and, for a track-narrowed list, checks
- * that the track exists (a typo would otherwise grant nothing useful).
+ * that the track exists among the entity's `tracks` (read with its lock): a
+ * typo would otherwise grant nothing useful.
  */
-export async function resolveAclChannel(tx: Tx, access: EntityAccess, channel: string, field = 'channel'): Promise<AclScope> {
+export function resolveAclChannel(tracks: readonly string[], access: EntityAccess, channel: string, field = 'channel'): AclScope {
   const scope = parseAclScope(channel, field);
   if (scope.kind === 'risk' && scope.track !== null) {
-    const track = await tx.track.findUnique({ where: { entityId_name: { entityId: access.entity.id, name: scope.track } } });
-    if (!track) {
+    if (!tracks.includes(scope.track)) {
       throw new ValidationError(`${access.url} has no track "${scope.track}"; create it first (createTrack) or grant on a risk of every track`, field);
     }
   }
@@ -55,9 +56,18 @@ export async function resolveAclChannel(tx: Tx, access: EntityAccess, channel: s
 }
 
 /** The principals on one list, sorted. */
-export async function listPrincipals(tx: Tx, entityId: number, channel: string, kind: AclKind): Promise<string[]> {
-  const entries = await tx.aclEntry.findMany({ where: { entityId, channel, kind }, select: { principal: true }, orderBy: { principal: 'asc' } });
+export async function listPrincipals(sql: SqlExecutor, entityId: number, channel: string, kind: AclKind): Promise<string[]> {
+  const entries = await sql.query<{ principal: string }>(Prisma.sql`
+    SELECT "principal" FROM "AclEntry" WHERE "entityId" = ${entityId}::int AND "channel" = ${channel} AND "kind" = ${kind}::"AclKind" ORDER BY "principal"`);
   return entries.map((entry) => entry.principal);
+}
+
+/** Adds principals to one list; those already on it stay as they are. */
+export async function addPrincipals(sql: SqlExecutor, list: { entityId: number; channel: string; kind: AclKind }, principals: readonly string[], now: Date): Promise<void> {
+  await sql.query(Prisma.sql`
+    INSERT INTO "AclEntry" ("entityId", "channel", "kind", "principal", "createdAt")
+    SELECT ${list.entityId}::int, ${list.channel}, ${list.kind}::"AclKind", p."principal", ${now} FROM unnest(${principals}::text[]) AS p("principal")
+    ON CONFLICT DO NOTHING`);
 }
 
 /**

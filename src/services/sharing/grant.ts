@@ -5,7 +5,7 @@ import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
-import { listPrincipals, requireManageAcl, resolveAclChannel, validatePrincipals } from './acl-lists.js';
+import { addPrincipals, listPrincipals, requireManageAcl, resolveAclChannel, validatePrincipals } from './acl-lists.js';
 
 /** What grant, revoke and setAcl can answer besides success. */
 export const aclChangeErrors = [...ENTITY_COMMAND_ERRORS, ValidationError, PermissionDeniedError] as const;
@@ -33,17 +33,13 @@ export async function grant(ctx: ServiceContext, input: AclChangeInput): Promise
   const principals = await validatePrincipals(ctx.prisma, input.principals);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       requireManageAcl(access);
       const entityId = row.id;
-      const channel = formatAclScope(await resolveAclChannel(tx, access, input.channel ?? 'stable'));
-      const before = await listPrincipals(tx, entityId, channel, kind);
-      await tx.aclEntry.createMany({
-        data: principals.map((principal) => ({ entityId, channel, kind, principal, createdAt: now })),
-        skipDuplicates: true,
-      });
-      const after = await listPrincipals(tx, entityId, channel, kind);
+      const channel = formatAclScope(resolveAclChannel(row.tracks, access, input.channel ?? 'stable'));
+      const before = await listPrincipals(sql, entityId, channel, kind);
+      await addPrincipals(sql, { entityId, channel, kind }, principals, now);
+      const after = await listPrincipals(sql, entityId, channel, kind);
       return {
         result: { entityId },
         audit: { action: 'grant', target: access.url, before: { channel, acl: kind, principals: before }, after: { channel, acl: kind, principals: after } },

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { formatAclScope, parseAclScope } from '../../domain/channel.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -21,20 +22,21 @@ export async function revoke(ctx: ServiceContext, input: AclChangeInput): Promis
   const principals = await validatePrincipals(ctx.prisma, input.principals);
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access }) => {
+    execute: async ({ sql, row, access }) => {
       requireManageAcl(access);
       const entityId = row.id;
-      const scope = await resolveAclChannel(tx, access, input.channel ?? 'stable');
+      const scope = resolveAclChannel(row.tracks, access, input.channel ?? 'stable');
       const channel = formatAclScope(scope);
       const before: Record<string, string[]> = {};
       const after: Record<string, string[]> = {};
       for (const kind of kinds) {
-        before[kind] = await listPrincipals(tx, entityId, channel, kind);
+        before[kind] = await listPrincipals(sql, entityId, channel, kind);
         after[kind] = before[kind].filter((principal) => !principals.includes(principal));
         ensureNotEmpty(scope, kind, after[kind]);
       }
-      await tx.aclEntry.deleteMany({ where: { entityId, channel, kind: { in: [...kinds] }, principal: { in: principals } } });
+      await sql.query(Prisma.sql`
+        DELETE FROM "AclEntry"
+        WHERE "entityId" = ${entityId}::int AND "channel" = ${channel} AND "kind"::text = ANY (${[...kinds]}::text[]) AND "principal" = ANY (${principals}::text[])`);
       return {
         result: { entityId },
         audit: { action: 'revoke', target: access.url, before: { channel, ...before }, after: { channel, ...after } },

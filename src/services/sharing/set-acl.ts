@@ -1,10 +1,11 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import type { AclKind } from '../../generated/prisma/client.js';
 import { formatAclScope, parseAclScope } from '../../domain/channel.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { runEntityCommand, targetOf } from '../pipeline/entity-command.js';
-import { ensureNotEmpty, listPrincipals, requireManageAcl, resolveAclChannel, validatePrincipals } from './acl-lists.js';
+import { addPrincipals, ensureNotEmpty, listPrincipals, requireManageAcl, resolveAclChannel, validatePrincipals } from './acl-lists.js';
 
 export interface SetAclInput {
   url: string;
@@ -24,17 +25,15 @@ export async function setAcl(ctx: ServiceContext, input: SetAclInput): Promise<{
   const kind = input.acl;
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       requireManageAcl(access);
       const entityId = row.id;
-      const channel = formatAclScope(await resolveAclChannel(tx, access, input.channel));
-      const before = await listPrincipals(tx, entityId, channel, kind);
-      await tx.aclEntry.deleteMany({ where: { entityId, channel, kind, principal: { notIn: principals } } });
-      await tx.aclEntry.createMany({
-        data: principals.map((principal) => ({ entityId, channel, kind, principal, createdAt: now })),
-        skipDuplicates: true,
-      });
+      const channel = formatAclScope(resolveAclChannel(row.tracks, access, input.channel));
+      const before = await listPrincipals(sql, entityId, channel, kind);
+      await sql.query(Prisma.sql`
+        DELETE FROM "AclEntry"
+        WHERE "entityId" = ${entityId}::int AND "channel" = ${channel} AND "kind" = ${kind}::"AclKind" AND NOT ("principal" = ANY (${principals}::text[]))`);
+      await addPrincipals(sql, { entityId, channel, kind }, principals, now);
       return {
         result: { entityId },
         audit: { action: 'set-acl', target: access.url, before: { channel, acl: kind, principals: before }, after: { channel, acl: kind, principals: [...principals].sort() } },
