@@ -1,3 +1,4 @@
+import { type EntityKind, Prisma } from '../../generated/prisma/client.js';
 import { PermissionDeniedError } from '../../domain/errors.js';
 import { requireAdmin } from '../accounts/require.js';
 import { entityUrlOf } from '../authorization/entity-access.js';
@@ -35,12 +36,11 @@ export async function promulgate(ctx: ServiceContext, input: { url: string; prom
       holderId = holder?.entity && holder.entity.id !== found.entity.id ? holder.entity.id : null;
       return holder?.entity && holderId !== null ? [{ id: holder.entity.id, owner: holder.entity.namespace.name, name: holder.entity.name }] : [];
     },
-    prismaTransaction: true,
-    execute: async ({ tx, sql, row, access, caller, now }) => {
+    execute: async ({ sql, row, access, caller, now }) => {
       if (!caller.isAdmin) throw new PermissionDeniedError('Only store administrators may promulgate');
       const entityId = row.id;
       if (!input.promulgated) {
-        await tx.entity.update({ where: { id: entityId }, data: { promulgated: false } });
+        await sql.query(Prisma.sql`UPDATE "Entity" SET "promulgated" = false, "updatedAt" = ${now} WHERE "id" = ${entityId}::int`);
         return {
           result: { entityId },
           audit: { action: 'unpromulgate', target: access.url, before: { promulgated: row.promulgated }, after: { promulgated: false } },
@@ -53,15 +53,16 @@ export async function promulgate(ctx: ServiceContext, input: { url: string; prom
       if (holderNow !== holderId) throw new StaleCommandError(`the name "${name}" moved meanwhile`);
       let previousHolder: string | null = null;
       if (holderNow !== null) {
-        const previous = await tx.entity.update({
-          where: { id: holderNow },
-          data: { promulgated: false },
-          select: { name: true, kind: true, namespace: { select: { name: true } } },
-        });
-        previousHolder = entityUrlOf(previous);
+        const [previous] = await sql.query<{ name: string; kind: EntityKind; namespaceName: string }>(Prisma.sql`
+          UPDATE "Entity" e SET "promulgated" = false, "updatedAt" = ${now} FROM "Namespace" n
+          WHERE e."id" = ${holderNow}::int AND n."id" = e."namespaceId"
+          RETURNING e."name", e."kind"::text AS "kind", n."name" AS "namespaceName"`);
+        if (!previous) throw new StaleCommandError(`the entity holding the name "${name}" is gone`);
+        previousHolder = entityUrlOf({ name: previous.name, kind: previous.kind, namespace: { name: previous.namespaceName } });
       }
-      await tx.topLevelName.update({ where: { name }, data: { entityId } });
-      await tx.entity.update({ where: { id: entityId }, data: { promulgated: true } });
+      await sql.query(Prisma.sql`
+        WITH name AS (UPDATE "TopLevelName" SET "entityId" = ${entityId}::int WHERE "name" = ${name})
+        UPDATE "Entity" SET "promulgated" = true, "updatedAt" = ${now} WHERE "id" = ${entityId}::int`);
       return {
         result: { entityId },
         audit: {

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import { ConflictError, NotFoundError, PermissionDeniedError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
@@ -22,20 +23,23 @@ export async function unregisterName(ctx: ServiceContext, input: { name: string 
   if (!found.canManage('account-register-package')) throw denied(found.url);
   return runEntityCommand(ctx, {
     target: targetOf(found, name),
-    prismaTransaction: true,
-    execute: async ({ tx, sql, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       if (!access.canManage('account-register-package')) throw denied(access.url);
       const entityId = row.id;
       // The entity first, then the name: the documented lock order (pipeline/entity-command.ts).
       const topLevel = await lockTopLevelName(sql, name, now);
       if (topLevel.entityId !== entityId) throw new ConflictError(`The name "${name}" moved to another entity meanwhile; try again`);
-      const revisions = await tx.revision.count({ where: { entityId } });
+      const [counted] = await sql.query<{ revisions: number }>(Prisma.sql`SELECT count(*)::int AS "revisions" FROM "Revision" WHERE "entityId" = ${entityId}::int`);
+      const revisions = counted?.revisions ?? 0;
       if (revisions > 0) {
         throw new ConflictError(`${access.url} has ${revisions} revision${revisions === 1 ? '' : 's'}; only a name whose entity has none can be unregistered`);
       }
-      if (topLevel.reserved) await tx.topLevelName.update({ where: { name }, data: { entityId: null } });
-      else await tx.topLevelName.delete({ where: { name } });
-      await tx.entity.delete({ where: { id: entityId } });
+      // The name (kept while reserved) and the entity, whose rows go with it (ON DELETE CASCADE): one statement.
+      await sql.query(Prisma.sql`
+        WITH name AS (
+          ${topLevel.reserved ? Prisma.sql`UPDATE "TopLevelName" SET "entityId" = NULL WHERE "name" = ${name}` : Prisma.sql`DELETE FROM "TopLevelName" WHERE "name" = ${name}`}
+        )
+        DELETE FROM "Entity" WHERE "id" = ${entityId}::int`);
       return {
         result: { name },
         audit: { action: 'unregister-name', entityId: null, target: name, before: { url: access.url } },

@@ -1,6 +1,6 @@
 import { ANY_ARCHITECTURE } from '../../domain/bases.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
-import type { ResourceRevision } from '../../generated/prisma/client.js';
+import { Prisma, type ResourceRevision } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
@@ -41,17 +41,21 @@ export async function setResourceArchitectures(ctx: ServiceContext, input: SetRe
   }
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access }) => {
+    execute: async ({ sql, row, access }) => {
       if (!access.canWriteUnpublished()) {
         throw new PermissionDeniedError(`You may not change the resources of ${access.url}: it takes write access to its unpublished revisions`);
       }
-      const existing = await tx.resourceRevision.findFirst({
-        where: { revision: input.revision, resource: { entityId: row.id, name: input.name } },
-        select: { id: true, architectures: true },
-      });
-      if (!existing) throw new NotFoundError(`${access.url} has no revision ${input.revision} of resource "${input.name}"`);
-      const updated = await tx.resourceRevision.update({ where: { id: existing.id }, data: { architectures } });
+      // The update, with the architectures it replaced: one statement.
+      const [changed] = await sql.query<ResourceRevision & { previousArchitectures: string[] }>(Prisma.sql`
+        WITH existing AS (
+          SELECT rr."id", rr."architectures" FROM "ResourceRevision" rr JOIN "Resource" s ON s."id" = rr."resourceId"
+          WHERE s."entityId" = ${row.id}::int AND s."name" = ${input.name} AND rr."revision" = ${input.revision}::int
+        )
+        UPDATE "ResourceRevision" rr SET "architectures" = ${architectures}::text[] FROM existing WHERE rr."id" = existing."id"
+        RETURNING rr.*, existing."architectures" AS "previousArchitectures"`);
+      if (!changed) throw new NotFoundError(`${access.url} has no revision ${input.revision} of resource "${input.name}"`);
+      const { previousArchitectures, ...updated } = changed;
+      const existing = { architectures: previousArchitectures };
       return {
         result: updated,
         audit: {
