@@ -1,11 +1,12 @@
 import { formatChannel } from '../../domain/channel.js';
 import { platformsToBases } from '../../domain/channel-map.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import { PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
+import { parseJson } from './channel-map-sql.js';
 import { riskToDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 
@@ -24,35 +25,35 @@ export async function closeChannels(ctx: ServiceContext, input: { url: string; c
   const { access } = await requireEntity(ctx, input.url);
   return runEntityCommand(ctx, {
     target: targetOf(access, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       const entityId = row.id;
       const channels = writableChannels(row, access, input.channels, 'close');
       const releaseIds: number[] = [];
       for (const channel of channels) {
-        const key = { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
-        const pointer = { revisionId: null, closed: true, updatedAt: now };
-        const channelRow = await tx.channel.upsert({
-          where: { entityId_track_risk_branch: key },
-          create: { ...key, ...pointer },
-          update: pointer,
-          select: { id: true, bases: { select: { name: true, baseChannel: true, architecture: true } } },
-        });
+        // The pointer cleared (the channel created closed if new) and every platform entry of its map removed: one statement.
+        const [cleared] = await sql.query<{ id: number; closed: Array<{ name: string; baseChannel: string; architecture: string }> | string }>(Prisma.sql`
+          WITH pointed AS (
+            INSERT INTO "Channel" ("entityId", "track", "risk", "branch", "revisionId", "closed", "updatedAt")
+            VALUES (${entityId}::int, ${channel.track}, ${riskToDb(channel.risk)}::"Risk", ${channel.branch ?? ''}, NULL, true, ${now})
+            ON CONFLICT ("entityId", "track", "risk", "branch") DO UPDATE SET "revisionId" = NULL, "closed" = true, "updatedAt" = EXCLUDED."updatedAt"
+            RETURNING "id"
+          ),
+          removed AS (
+            DELETE FROM "ChannelBase" b USING pointed WHERE b."channelId" = pointed."id" RETURNING b."id", b."name", b."baseChannel", b."architecture"
+          )
+          SELECT pointed."id",
+            (SELECT COALESCE(json_agg(json_build_object('name', r."name", 'baseChannel', r."baseChannel", 'architecture', r."architecture") ORDER BY r."id"), '[]'::json)
+               FROM removed r) AS "closed"
+          FROM pointed`);
+        const channelId = cleared!.id;
         // Closing a channel closes every platform of its map; the history entry says which.
-        const closed = channelRow.bases.map((entry) => ({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture }));
-        if (closed.length) await tx.channelBase.deleteMany({ where: { channelId: channelRow.id } });
-        const entry = await tx.release.create({
-          data: {
-            channelId: channelRow.id,
-            entityId,
-            action: 'CLOSE',
-            createdAt: now,
-            createdById: actor.userId,
-            bases: platformsToBases(closed) as unknown as Prisma.InputJsonValue,
-          },
-          select: { id: true },
-        });
-        releaseIds.push(entry.id);
+        const closed = parseJson(cleared!.closed) as Array<{ name: string; baseChannel: string; architecture: string }>;
+        const bases = platformsToBases(closed.map((entry) => ({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture })));
+        const [entry] = await sql.query<{ id: number }>(Prisma.sql`
+          INSERT INTO "Release" ("channelId", "entityId", "action", "createdAt", "createdById", "bases")
+          VALUES (${channelId}::int, ${entityId}::int, 'CLOSE'::"ReleaseAction", ${now}, ${actor.userId}::int, ${JSON.stringify(bases)}::jsonb)
+          RETURNING "id"`);
+        releaseIds.push(entry!.id);
       }
       return {
         result: entityId,
