@@ -1,4 +1,5 @@
-import type { Tx } from '../../db/database.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 
 /**
  * The first key of the store's per-blob advisory locks (the two-key form
@@ -21,7 +22,7 @@ export function blobLockKey(sha384: string): number {
  * place and references it, and the collector before it deletes one. It is
  * the last lock a transaction takes, so it closes no lock cycle.
  */
-export async function lockBlob(tx: Tx, sha384: string): Promise<void> {
+export async function lockBlob(tx: SqlExecutor, sha384: string): Promise<void> {
   // pg_advisory_xact_lock returns void, which the driver adapters do not map; select a constant instead.
-  await tx.$queryRaw`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(${BLOB_LOCK_CLASS}::int, ${blobLockKey(sha384)}::int)) AS lock`;
+  await tx.query(Prisma.sql`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(${BLOB_LOCK_CLASS}::int, ${blobLockKey(sha384)}::int)) AS lock`);
 }

@@ -1,3 +1,4 @@
+import { prismaExecutor } from '../../db/sql-executor.js';
 import type { BlobStore, StoredBlob } from '../../blobs/blob-store.js';
 import type { Database, PrismaClient } from '../../db/database.js';
 import { COLLECTOR_LOCK_CLASS, lockBlob } from './blob-lock.js';
@@ -87,7 +88,7 @@ async function collect(prisma: PrismaClient, blobs: BlobStore, options: { now: D
 /** Under the blob's lock: reads its references again and removes it when there are none. */
 async function removeIfUnreferenced(prisma: PrismaClient, blobs: BlobStore, sha384: string, now: Date): Promise<boolean> {
   return prisma.$transaction(async (tx) => {
-    await lockBlob(tx, sha384);
+    await lockBlob(prismaExecutor(tx), sha384);
     if ((await referencedAmong(tx, [sha384], now)).size > 0) return false;
     await blobs.remove(sha384);
     return true;

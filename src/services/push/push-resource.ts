@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ResourceRevision } from '../../generated/prisma/client.js';
+import { Prisma, type ResourceRevision } from '../../generated/prisma/client.js';
 import { MAX_OCI_DESCRIPTOR_BYTES, parseOciImageDescriptor } from '../../domain/archive.js';
 import { ConflictError, NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { requireSignedIn } from '../accounts/require.js';
@@ -52,14 +52,15 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
     if (oci) parseOciImageDescriptor(await readText(content), input.file ? 'file' : 'uploadId');
     return await runEntityCommand<PushResourceOutcome>(ctx, {
       target: targetOf(access, input.url),
-      prismaTransaction: true,
-      execute: async ({ tx, access: lockedAccess, now }) => {
+      execute: async ({ sql, access: lockedAccess, now }) => {
         if (!lockedAccess.canWriteUnpublished()) lockedAccess.deny(denial(lockedAccess.url));
         // Under the entity's lock (taken first, like every write to it), then the resource's row.
-        const [locked] = await tx.$queryRaw<Array<{ nextRevision: number }>>`SELECT "nextRevision" FROM "Resource" WHERE "id" = ${resource.id} FOR UPDATE`;
+        const [locked] = await sql.query<{ nextRevision: number }>(Prisma.sql`SELECT "nextRevision" FROM "Resource" WHERE "id" = ${resource.id} FOR UPDATE`);
         if (!locked) throw new NotFoundError(`${lockedAccess.url} no longer declares resource "${resource.name}"`);
         const target = `${lockedAccess.url}/${resource.name}`;
-        const latest = await tx.resourceRevision.findFirst({ where: { resourceId: resource.id }, orderBy: { revision: 'desc' } });
+        const [latest] = await sql.query<ResourceRevision>(
+          Prisma.sql`SELECT * FROM "ResourceRevision" WHERE "resourceId" = ${resource.id}::int ORDER BY "revision" DESC LIMIT 1`,
+        );
         if (latest && latest.sha384 === content.sha384) {
           // Nothing is created, but the attempt is still on the record.
           return {
@@ -69,23 +70,17 @@ export async function pushResource(ctx: ServiceContext, input: PushResourceInput
           };
         }
         const revision = locked.nextRevision;
-        await tx.resource.update({ where: { id: resource.id }, data: { nextRevision: revision + 1 } });
-        const created = await tx.resourceRevision.create({
-          data: {
-            resourceId: resource.id,
-            revision,
-            sha384: content.sha384,
-            sha256: content.sha256,
-            size: BigInt(content.size),
-            createdAt: now,
-            createdById: actor.userId,
-          },
-        });
-        await content.claim(tx);
+        // The counter and the new revision: one statement.
+        const [created] = await sql.query<ResourceRevision>(Prisma.sql`
+          WITH bumped AS (UPDATE "Resource" SET "nextRevision" = ${revision + 1}::int WHERE "id" = ${resource.id}::int)
+          INSERT INTO "ResourceRevision" ("resourceId", "revision", "sha384", "sha256", "size", "createdAt", "createdById")
+          VALUES (${resource.id}::int, ${revision}::int, ${content.sha384}, ${content.sha256}, ${BigInt(content.size)}::int8, ${now}, ${actor.userId}::int)
+          RETURNING *`);
+        await content.claim(sql);
         return {
-          result: { resourceRevision: created, duplicate: false },
+          result: { resourceRevision: created!, duplicate: false },
           audit: { action: 'push-resource', target, after: { revision, sha384: content.sha384, size: content.size } },
-          event: { kind: 'resource-pushed', entityId: lockedAccess.entity.id, resourceRevisionId: created.id },
+          event: { kind: 'resource-pushed', entityId: lockedAccess.entity.id, resourceRevisionId: created!.id },
         };
       },
     });

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { BlobDigest, BlobStore, ByteSource } from '../../blobs/blob-store.js';
 import { BlobTooLargeError } from '../../blobs/blob-store.js';
-import type { Tx } from '../../db/database.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
 import { lockBlob } from '../blobs/blob-lock.js';
 import type { Actor, ServiceContext } from '../context.js';
@@ -30,7 +31,7 @@ export interface PushedContent extends BlobDigest {
    * upload used. Call it in the transaction that writes the row naming the
    * blob; the row commits with the blob in place.
    */
-  claim(tx: Tx): Promise<void>;
+  claim(tx: SqlExecutor): Promise<void>;
   /** The upload named, if any: a push marks it used in the statement that writes the revision. */
   uploadId: string | null;
   /**
@@ -106,8 +107,8 @@ export async function acquireContent(
       await lockBlob(tx, upload.sha384);
       await blobStillThere();
       // Single use: of two concurrent pushes naming one upload, one wins.
-      const { count } = await tx.upload.updateMany({ where: { id: upload.id, usedAt: null }, data: { usedAt: ctx.now() } });
-      if (count !== 1) throw uploadRace(upload.id);
+      const marked = await tx.query(Prisma.sql`UPDATE "Upload" SET "usedAt" = ${ctx.now()} WHERE "id" = ${upload.id} AND "usedAt" IS NULL RETURNING 1 AS "marked"`);
+      if (marked.length !== 1) throw uploadRace(upload.id);
     },
     uploadId: upload.id,
     placeLocked: blobStillThere,

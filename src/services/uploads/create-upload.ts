@@ -1,3 +1,4 @@
+import { prismaExecutor } from '../../db/sql-executor.js';
 import { randomBytes } from 'node:crypto';
 import { requireSignedIn } from '../accounts/require.js';
 import { recordAudit } from '../audit.js';
@@ -25,7 +26,7 @@ export async function createUpload(ctx: ServiceContext, body: AsyncIterable<Uint
   try {
     await ctx.prisma.$transaction(async (tx) => {
       // Put in place under the blob's lock, in the transaction that records the upload (see collect-garbage.ts).
-      await lockBlob(tx, staged.sha384);
+      await lockBlob(prismaExecutor(tx), staged.sha384);
       await staged.commit();
       await tx.upload.create({
         data: { id: uploadId, userId: actor.userId, sha384: staged.sha384, sha256: staged.sha256, size: BigInt(staged.size), createdAt: now, expiresAt },
