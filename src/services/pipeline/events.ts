@@ -20,17 +20,17 @@ export type DomainEvent =
 
 export type DomainEventKind = DomainEvent['kind'];
 
-/**
- * Receives the events of committed writes. Publishing never undoes or fails
- * a write: the write pipeline logs a publisher's error and acknowledges the
- * write anyway.
- */
 /** What the pipeline knows of the transaction that committed an event. */
 export interface CommitFacts {
   /** It queued webhook deliveries (outbox rows), which the webhook worker may send now. */
   webhooksQueued: boolean;
 }
 
+/**
+ * Receives the events of committed writes. Publishing never undoes or fails
+ * a write: the write pipeline logs a publisher's error and acknowledges the
+ * write anyway.
+ */
 export interface DomainEventPublisher {
   publish(event: DomainEvent, commit?: CommitFacts): void | Promise<void>;
   /**
