@@ -31,6 +31,7 @@ import { uiRoutes } from './ui-routes.js';
 import { yogaLogger } from './yoga-logging.js';
 import { requestContext } from '../request-context.js';
 import { readCache, type ReadCacheSettings } from './read-cache.js';
+import { requestBodyLimit } from './request-body-limit.js';
 
 export interface AppOptions {
   db: Database;
@@ -188,8 +189,8 @@ export function createApp(options: AppOptions): StoreApp {
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.limits.maxMultipartBytes, files: 10, fields: 10, fieldSize: 1024 * 1024 },
     }),
-    // Yoga refuses bodies past 25 MB by default: follow STORE_MAX_MULTIPART_BYTES instead.
-    maxRequestBodySize: options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES,
+    // Yoga's own body limit (25 MB by default) counts every body through a stream: requestBodyLimit below replaces it.
+    maxRequestBodySize: false,
     healthCheckEndpoint: '/__yoga_health',
     // Yoga's default echoes any Origin with credentials allowed. Here only the
     // configured origins get CORS headers; any other origin gets none, so a
@@ -259,6 +260,8 @@ export function createApp(options: AppOptions): StoreApp {
       compression(),
       // After compression, so the line and the metrics show the status sent (a GraphiQL revalidation is a 304).
       accessLog(logger, metrics),
+      // STORE_MAX_MULTIPART_BYTES plus the envelope; after every plugin that picks the request parser (strictMultipart).
+      requestBodyLimit(options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES),
     ],
     context: async (initial): Promise<GraphQLContext> => {
       // A Request over HTTP (and SSE); the connection parameters over graphql-ws (server.ts).

@@ -30,13 +30,23 @@ export function compression(): Plugin {
 
   return {
     async onResponse({ request, response, setResponse, fetchAPI }) {
+      if (response.status !== 200) return;
       const type = response.headers.get('content-type') ?? '';
-      if (!COMPRESSIBLE.test(type) || response.body === null || response.status !== 200) return;
+      if (!COMPRESSIBLE.test(type)) return;
       if (response.headers.has('content-encoding') || response.headers.has('accept-ranges')) return;
       const isPage = type.startsWith('text/html');
+      const encoding = preferredEncoding(request.headers.get('accept-encoding'));
+      if (!isPage) {
+        // Most answers go out as they are: said so in place, without reading the body into a new response.
+        const length = response.headers.get('content-length');
+        if (!encoding || (length !== null && Number(length) < MIN_COMPRESSED_BYTES)) {
+          response.headers.append('vary', 'Accept-Encoding');
+          return;
+        }
+      }
+      if (response.body === null) return;
       const headers = new fetchAPI.Headers(response.headers);
       headers.append('vary', 'Accept-Encoding');
-      const encoding = preferredEncoding(request.headers.get('accept-encoding'));
       const body = Buffer.from(await response.arrayBuffer());
       let etag: string | undefined;
       if (isPage) {
