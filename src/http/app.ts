@@ -32,6 +32,7 @@ import { yogaLogger } from './yoga-logging.js';
 import { requestContext } from '../request-context.js';
 import { readCache, type ReadCacheSettings } from './read-cache.js';
 import { requestBodyLimit } from './request-body-limit.js';
+import { documentCache } from './document-cache.js';
 
 export interface AppOptions {
   db: Database;
@@ -201,6 +202,8 @@ export function createApp(options: AppOptions): StoreApp {
       return { origin, credentials: true, methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['authorization', 'content-type', ...CSRF_HEADERS], maxAge: 600 };
     },
     landingPage: false,
+    // documentCache below does the same per document without rebuilding a key from every rule's name per request.
+    parserAndValidationCache: false,
     logging: yogaLogger(logger),
     maskedErrors: {
       maskError: (error) => {
@@ -253,6 +256,8 @@ export function createApp(options: AppOptions): StoreApp {
         maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
+      // After graphql-armor, whose parser (token limit) and rules it keeps the results of.
+      documentCache(),
       // After the plugins that watch execution (metrics, outages): a kept answer skips only the execution itself.
       ...(options.readCache ? [readCache(db, options.readCache, now)] : []),
       eventIds(),
