@@ -9,7 +9,7 @@ import { AuthenticationError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
-import { authenticate } from '../services/accounts/authenticate.js';
+import { authenticateRequest } from '../services/accounts/authenticate.js';
 import { LoginThrottle } from '../services/accounts/login-throttle.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
@@ -171,17 +171,23 @@ export function createApp(options: AppOptions): StoreApp {
   metrics.observedGauge('charmstore_live_subscribers', 'Live-update subscriptions open in this process (SSE and WebSocket).', () => live.feed.listenerCount);
   const webhookAttempts = metrics.counter('charmstore_webhook_deliveries_total', 'Webhook delivery attempts by this process, by outcome (delivered, retry, failed: given up).', ['outcome']);
   if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
-  const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
-    prisma: db.prisma,
-    actor: noteUser(await authenticate(db.prisma, authorization, now())),
-    now,
-    settings: options.settings,
-    blobs: options.blobs,
-    events,
-    logger,
-    clientAddress,
-    loginThrottle,
-  });
+  const authenticated = async (authorization: string | null, clientAddress: string | null): Promise<{ services: ServiceContext; readVersion: bigint | null }> => {
+    const { actor, readVersion } = await authenticateRequest(db.prisma, authorization, now());
+    const services: ServiceContext = {
+      prisma: db.prisma,
+      actor: noteUser(actor),
+      now,
+      settings: options.settings,
+      blobs: options.blobs,
+      events,
+      logger,
+      clientAddress,
+      loginThrottle,
+    };
+    return { services, readVersion };
+  };
+  const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> =>
+    (await authenticated(authorization, clientAddress)).services;
   const servicesFor = (request: Request, clientAddress: string | null = null) => servicesWith(request.headers.get('authorization'), clientAddress);
   const yoga = createYoga<StoreServerContext, GraphQLContext>({
     schema,
@@ -274,13 +280,15 @@ export function createApp(options: AppOptions): StoreApp {
       const authorization = request ? request.headers.get('authorization') : connectionAuthorization((initial as WebSocketInitialContext).connectionParams);
       const clientAddress = request ? clientAddressOf(request, { req: (initial as StoreServerContext).req }, options.trustProxy ?? false) : null;
       try {
+        const { services, readVersion } = await authenticated(authorization, clientAddress);
         return {
           prisma: db.prisma,
-          services: await servicesWith(authorization, clientAddress),
+          services,
           authorization,
           live,
           lastEventId: request?.headers.get('last-event-id') ?? null,
           deliveredEventId: null,
+          readVersion,
         };
       } catch (error) {
         if (error instanceof AuthenticationError) {

@@ -14,9 +14,10 @@ import { sameBodyAs } from './compression.js';
  * - the database: every committed write that changes what a read can answer
  *   moves ReadVersion (triggers, at commit, in every store process and in
  *   plain SQL alike). The version is read BEFORE executing and the answer is
- *   tagged with it; a later request reads the version again (one statement)
- *   and gets the kept answer only when it is the same, so no write committed
- *   since the answer's reads began;
+ *   tagged with it; a later request reads the version again (in the token's
+ *   statement when signed in, else one statement of its own) and gets the
+ *   kept answer only when it is the same, so no write committed since the
+ *   answer's reads began;
  * - the clock: a branch expiring changes an answer without a write; such an
  *   answer carries its own expiry (read-validity.ts), and an answer that read
  *   the clock otherwise is not kept;
@@ -90,7 +91,8 @@ export function readCache(db: Database, settings: ReadCacheSettings, now: () => 
       const ctx = args.contextValue;
       const caller = callerKey(ctx);
       if (caller === null) return;
-      const version = await readVersion();
+      // A signed-in caller's was read with the token (authenticateRequest); an anonymous one's costs its own statement.
+      const version = ctx.readVersion ?? (await readVersion());
       if (version === null) return;
       if (version > newest) {
         newest = version;
