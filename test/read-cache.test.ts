@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase } from '../src/db/database.js';
 import {
@@ -40,11 +41,12 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-async function statementsOf<R>(operation: () => Promise<R>, on: TestStore): Promise<{ result: R; statements: number }> {
-  let statements = 0;
-  const stop = on.database.db.onStatement(() => statements++);
+async function statementsOf<R>(operation: () => Promise<R>, on: TestStore): Promise<{ result: R; statements: number; sql: string[] }> {
+  const sql: string[] = [];
+  const stop = on.database.db.onStatement((statement) => sql.push(statement));
   try {
-    return { result: await operation(), statements };
+    const result = await operation();
+    return { result, statements: sql.length, sql };
   } finally {
     stop();
   }
@@ -59,11 +61,43 @@ async function expectKept(read: () => Promise<unknown>, signedIn: boolean, on: T
   const first = await statementsOf(read, on);
   const again = await statementsOf(read, on);
   expect(again.result).toEqual(first.result);
-  // Only the version (and, signed in, the token): nothing executed.
-  expect(again.statements).toBe(signedIn ? 2 : 1);
+  // Only the version, which a signed-in caller's token statement reads along: nothing executed.
+  expect(again.sql).toEqual([expect.stringContaining(signedIn ? 'FROM "Token"' : 'FROM "ReadVersion"')]);
+  if (signedIn) expect(again.sql[0]).toContain('FROM "ReadVersion"');
 }
 
 describe('the whole-answer cache', () => {
+  it('serves a kept answer as the same bytes, compressed as each request asks, and a changed answer compressed afresh', async () => {
+    // Over 1 kB, so that it is compressed: the type names, and a channel map that a release changes.
+    const query = '{ __schema { types { name } } entity(url: "cs:~kirk/open") { channelMap { name revision { number } } } }';
+    const read = async (encoding: string) => {
+      const response = await store.request('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'accept-encoding': encoding },
+        body: JSON.stringify({ query }),
+      });
+      expect(response.status).toBe(200);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const coding = response.headers.get('content-encoding');
+      const text = (coding === 'br' ? zlib.brotliDecompressSync(bytes) : coding === 'gzip' ? zlib.gunzipSync(bytes) : bytes).toString();
+      return { coding, text };
+    };
+    const plain = await read('identity');
+    expect(plain.coding).toBeNull();
+    expect(plain.text.length).toBeGreaterThan(1024);
+    for (const encoding of ['br', 'gzip', 'br', 'gzip', 'identity']) {
+      const kept = await statementsOf(() => read(encoding), store);
+      expect(kept.statements).toBe(1);
+      expect(kept.result).toEqual({ coding: encoding === 'identity' ? null : encoding, text: plain.text });
+    }
+    const released = await store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/open', revision: 1, channels: ['edge'] } }, { token: kirk.token });
+    expect(released.data?.release.__typename).toBe('ReleaseSuccess');
+    const changed = await read('br');
+    expect(changed.text).not.toEqual(plain.text);
+    expect(changed.text).toEqual((await read('identity')).text);
+    expect((await read('br')).text).toEqual(changed.text);
+  });
+
   it('serves a repeated read without executing it, and shows a release or a close on the very next read', async () => {
     await expectKept(() => channelMap('cs:~kirk/open'), false);
     await expectKept(() => channelMap('cs:~kirk/open', james.token), true);

@@ -14,4 +14,6 @@ export interface GraphQLContext {
   lastEventId: string | null;
   /** The id of the change a subscription resolver is delivering; src/http/event-ids.ts puts it into the result. */
   deliveredEventId: string | null;
+  /** The database's read version, read with the caller's token before anything ran (src/http/read-cache.ts); null when not read. */
+  readVersion: bigint | null;
 }

@@ -9,7 +9,7 @@ import { AuthenticationError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
-import { authenticate } from '../services/accounts/authenticate.js';
+import { authenticateRequest } from '../services/accounts/authenticate.js';
 import { LoginThrottle } from '../services/accounts/login-throttle.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
@@ -31,6 +31,8 @@ import { uiRoutes } from './ui-routes.js';
 import { yogaLogger } from './yoga-logging.js';
 import { requestContext } from '../request-context.js';
 import { readCache, type ReadCacheSettings } from './read-cache.js';
+import { requestBodyLimit } from './request-body-limit.js';
+import { documentCache } from './document-cache.js';
 
 export interface AppOptions {
   db: Database;
@@ -169,18 +171,24 @@ export function createApp(options: AppOptions): StoreApp {
   metrics.observedGauge('charmstore_live_subscribers', 'Live-update subscriptions open in this process (SSE and WebSocket).', () => live.feed.listenerCount);
   const webhookAttempts = metrics.counter('charmstore_webhook_deliveries_total', 'Webhook delivery attempts by this process, by outcome (delivered, retry, failed: given up).', ['outcome']);
   if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
-  const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> => ({
-    prisma: db.prisma,
-    sql: db.sql,
-    actor: noteUser(await authenticate(db.sql, authorization, now())),
-    now,
-    settings: options.settings,
-    blobs: options.blobs,
-    events,
-    logger,
-    clientAddress,
-    loginThrottle,
-  });
+  const authenticated = async (authorization: string | null, clientAddress: string | null): Promise<{ services: ServiceContext; readVersion: bigint | null }> => {
+    const { actor, readVersion } = await authenticateRequest(db.sql, authorization, now());
+    const services: ServiceContext = {
+      prisma: db.prisma,
+      sql: db.sql,
+      actor: noteUser(actor),
+      now,
+      settings: options.settings,
+      blobs: options.blobs,
+      events,
+      logger,
+      clientAddress,
+      loginThrottle,
+    };
+    return { services, readVersion };
+  };
+  const servicesWith = async (authorization: string | null, clientAddress: string | null = null): Promise<ServiceContext> =>
+    (await authenticated(authorization, clientAddress)).services;
   const servicesFor = (request: Request, clientAddress: string | null = null) => servicesWith(request.headers.get('authorization'), clientAddress);
   const yoga = createYoga<StoreServerContext, GraphQLContext>({
     schema,
@@ -189,8 +197,8 @@ export function createApp(options: AppOptions): StoreApp {
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.limits.maxMultipartBytes, files: 10, fields: 10, fieldSize: 1024 * 1024 },
     }),
-    // Yoga refuses bodies past 25 MB by default: follow STORE_MAX_MULTIPART_BYTES instead.
-    maxRequestBodySize: options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES,
+    // Yoga's own body limit (25 MB by default) counts every body through a stream: requestBodyLimit below replaces it.
+    maxRequestBodySize: false,
     healthCheckEndpoint: '/__yoga_health',
     // Yoga's default echoes any Origin with credentials allowed. Here only the
     // configured origins get CORS headers; any other origin gets none, so a
@@ -201,6 +209,8 @@ export function createApp(options: AppOptions): StoreApp {
       return { origin, credentials: true, methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['authorization', 'content-type', ...CSRF_HEADERS], maxAge: 600 };
     },
     landingPage: false,
+    // documentCache below does the same per document without rebuilding a key from every rule's name per request.
+    parserAndValidationCache: false,
     logging: yogaLogger(logger),
     maskedErrors: {
       maskError: (error) => {
@@ -253,6 +263,8 @@ export function createApp(options: AppOptions): StoreApp {
         maxTokens: { n: MAX_TOKENS },
         blockFieldSuggestion: { enabled: true },
       }),
+      // After graphql-armor, whose parser (token limit) and rules it keeps the results of.
+      documentCache(),
       // After the plugins that watch execution (metrics, outages): a kept answer skips only the execution itself.
       ...(options.readCache ? [readCache(db, options.readCache, now)] : []),
       eventIds(),
@@ -260,6 +272,8 @@ export function createApp(options: AppOptions): StoreApp {
       compression(),
       // After compression, so the line and the metrics show the status sent (a GraphiQL revalidation is a 304).
       accessLog(logger, metrics),
+      // STORE_MAX_MULTIPART_BYTES plus the envelope; after every plugin that picks the request parser (strictMultipart).
+      requestBodyLimit(options.limits.maxMultipartBytes + MULTIPART_ENVELOPE_BYTES),
     ],
     context: async (initial): Promise<GraphQLContext> => {
       // A Request over HTTP (and SSE); the connection parameters over graphql-ws (server.ts).
@@ -267,13 +281,15 @@ export function createApp(options: AppOptions): StoreApp {
       const authorization = request ? request.headers.get('authorization') : connectionAuthorization((initial as WebSocketInitialContext).connectionParams);
       const clientAddress = request ? clientAddressOf(request, { req: (initial as StoreServerContext).req }, options.trustProxy ?? false) : null;
       try {
+        const { services, readVersion } = await authenticated(authorization, clientAddress);
         return {
           prisma: db.prisma,
-          services: await servicesWith(authorization, clientAddress),
+          services,
           authorization,
           live,
           lastEventId: request?.headers.get('last-event-id') ?? null,
           deliveredEventId: null,
+          readVersion,
         };
       } catch (error) {
         if (error instanceof AuthenticationError) {

@@ -1,5 +1,6 @@
 import { GraphQLError, Lexer, Source, TokenKind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Checks on a GraphQL request made before it is parsed or run, for input
@@ -15,13 +16,25 @@ import type { Plugin } from 'graphql-yoga';
  * Both are refused as HTTP 400 with a BAD_USER_INPUT error; nothing runs.
  */
 export function inputGuards(options: { maxNesting: number; maxTokens: number }): Plugin {
+  // Clients send the same few documents again and again: each is scanned once (as Yoga parses each once).
+  const verdicts = new LRUCache<string, { problem: string | null }>({ max: DOCUMENTS_REMEMBERED });
+  const problemOf = (query: string): string | null => {
+    if (query.length > MAX_REMEMBERED_LENGTH) return documentProblem(query, options);
+    let verdict = verdicts.get(query);
+    if (!verdict) verdicts.set(query, (verdict = { problem: documentProblem(query, options) }));
+    return verdict.problem;
+  };
   return {
     onParams({ params, setResult }) {
-      const problem = (typeof params.query === 'string' ? documentProblem(params.query, options) : null) ?? variablesProblem(params.variables);
+      const problem = (typeof params.query === 'string' ? problemOf(params.query) : null) ?? variablesProblem(params.variables);
       if (problem) setResult({ errors: [badRequest(problem)] });
     },
   };
 }
+
+/** As many documents as Yoga's parser cache keeps; longer ones (no real operation is) are scanned every time. */
+const DOCUMENTS_REMEMBERED = 1024;
+const MAX_REMEMBERED_LENGTH = 64 * 1024;
 
 export function badRequest(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
@@ -56,6 +69,7 @@ function documentProblem(query: string, options: { maxNesting: number; maxTokens
 }
 
 function variablesProblem(variables: unknown): string | null {
+  if (variables === undefined || variables === null) return null;
   const path = nulPath(variables, '$');
   return path === null ? null : `Variable ${path} contains a NUL character (\\u0000), which no text field accepts`;
 }

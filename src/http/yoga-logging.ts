@@ -13,6 +13,8 @@ export function yogaLogger(logger: Logger): Record<Level, (...args: unknown[]) =
   const write =
     (level: Level) =>
     (...args: unknown[]): void => {
+      // Yoga writes several debug lines per request: nothing is built for a level that is off.
+      if (!logger.isLevelEnabled(level)) return;
       const [first, ...rest] = args;
       if (level === 'error' && args.some((arg) => alreadyReported(arg))) return;
       const details = rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : rest;

@@ -52,4 +52,31 @@ describe('multipart body limit (STORE_MAX_MULTIPART_BYTES)', () => {
     ]);
     expect(await storeState(store)).toEqual(before);
   });
+
+  it('answers 413 from a Content-Length past the limit before reading the body, and 400 for a malformed Content-Length', async () => {
+    const { store, kirk } = await storeWithMultipartLimit(MIB, 8 * MIB);
+    const before = await storeState(store);
+    const send = (contentLength: string) =>
+      store.request('/graphql', {
+        method: 'POST',
+        token: kirk,
+        headers: { 'content-type': 'application/json', 'content-length': contentLength },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    const declared = await send(String(3 * MIB));
+    expect(declared.status).toBe(413);
+    expect((await declared.json()).errors).toEqual([
+      {
+        message:
+          'The request is larger than the limit of 1048576 bytes for files in a multipart request (STORE_MAX_MULTIPART_BYTES); send bigger content with POST /uploads and push it by its uploadId',
+        extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' },
+      },
+    ]);
+    for (const malformed of ['10, 10', '-1', 'ten']) {
+      const answer = await send(malformed);
+      expect(answer.status).toBe(400);
+      expect((await answer.json()).errors).toEqual([{ message: 'Content-Length header is invalid.', extensions: { code: 'BAD_REQUEST' } }]);
+    }
+    expect(await storeState(store)).toEqual(before);
+  });
 });

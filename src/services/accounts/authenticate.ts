@@ -12,7 +12,21 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * never a silent downgrade to anonymous.
  */
 export async function authenticate(db: SqlExecutor, authorization: string | null, now: Date): Promise<Actor | null> {
-  if (authorization === null || authorization.trim() === '') return null;
+  return (await authenticateRequest(db, authorization, now)).actor;
+}
+
+/**
+ * `authenticate`, plus the database's read version (src/http/read-cache.ts)
+ * read by the same statement, before anything of the request ran: a
+ * signed-in read then costs no statement of its own to check the cache.
+ * Null for an anonymous request, which sends no statement here.
+ */
+export async function authenticateRequest(
+  db: SqlExecutor,
+  authorization: string | null,
+  now: Date,
+): Promise<{ actor: Actor | null; readVersion: bigint | null }> {
+  if (authorization === null || authorization.trim() === '') return { actor: null, readVersion: null };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) {
     throw new AuthenticationError('The Authorization header must be "Bearer <token>"');
@@ -28,7 +42,8 @@ export async function authenticate(db: SqlExecutor, authorization: string | null
            (extract(epoch FROM t."expiresAt") * 1000)::float8 AS "expiresAt", (extract(epoch FROM t."lastUsedAt") * 1000)::float8 AS "lastUsedAt",
            u."id" AS "userId", u."username", u."isAdmin",
            (SELECT COALESCE(json_agg(json_build_object('id', g."id", 'name', g."name") ORDER BY g."id"), '[]'::json)
-              FROM "GroupMember" m JOIN "Group" g ON g."id" = m."groupId" WHERE m."userId" = u."id") AS "groups"
+              FROM "GroupMember" m JOIN "Group" g ON g."id" = m."groupId" WHERE m."userId" = u."id") AS "groups",
+           (SELECT v."version" FROM "ReadVersion" v WHERE v."id" = 1) AS "readVersion"
     FROM "Token" t JOIN "User" u ON u."id" = t."userId"
     WHERE t."secretHash" = ${hashTokenSecret(secret)}`);
   if (!token) throw new AuthenticationError('The bearer token is not known; sign in again with the login mutation');
@@ -38,7 +53,7 @@ export async function authenticate(db: SqlExecutor, authorization: string | null
   if (token.lastUsedAt === null || now.getTime() - token.lastUsedAt > LAST_USED_RESOLUTION_MS) {
     await db.query(Prisma.sql`UPDATE "Token" SET "lastUsedAt" = ${now} WHERE "id" = ${token.id}::int`);
   }
-  return {
+  const actor: Actor = {
     userId: token.userId,
     username: token.username,
     isAdmin: token.isAdmin,
@@ -49,6 +64,7 @@ export async function authenticate(db: SqlExecutor, authorization: string | null
     channels: token.channels,
     groups: typeof token.groups === 'string' ? (JSON.parse(token.groups) as TokenGroup[]) : token.groups,
   };
+  return { actor, readVersion: token.readVersion === null ? null : BigInt(token.readVersion) };
 }
 
 interface TokenGroup {
@@ -70,4 +86,5 @@ interface TokenRow {
   isAdmin: boolean;
   /** json: the PostgreSQL adapter parses it, PGlite's may hand over the text. */
   groups: TokenGroup[] | string;
+  readVersion: bigint | number | string | null;
 }
