@@ -34,6 +34,13 @@ export interface SqlTransactionLimits {
 /** Raised when a transaction outlived `transactionTimeoutMs`; it was rolled back. */
 export class TransactionTimeoutError extends Error {}
 
+/** Raised when COMMIT rolled back instead: a statement of the transaction had failed (and its work went on regardless). */
+export class TransactionAbortedError extends Error {
+  constructor() {
+    super('The transaction was rolled back, not committed: one of its statements had failed');
+  }
+}
+
 /** Sees each statement sent (`Database.onStatement`); as with Prisma's query log, BEGIN is not reported, COMMIT and ROLLBACK are. */
 type StatementListener = (sql: string) => void;
 
@@ -64,7 +71,9 @@ export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, n
       };
       let result;
       try {
-        result = await work(executor);
+        // Work that outlives the deadline without sending a statement (a blob store that hangs) is not waited for: the
+        // transaction is rolled back then (after any statement in flight), releasing its locks and the connection.
+        result = await deadline.race(work(executor));
         deadline.check();
       } catch (error) {
         notify('ROLLBACK');
@@ -72,13 +81,16 @@ export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, n
         throw error;
       }
       notify('COMMIT');
+      let committed;
       try {
-        await client.query('COMMIT');
+        committed = await client.query('COMMIT');
       } catch (error) {
         // Whether it committed is unknown: the write is reported as failed, and the connection is not reused.
         broken = error;
         throw error;
       }
+      // COMMIT of a transaction a failed statement aborted (work that caught the error and went on) rolls back instead.
+      if (committed.command === 'ROLLBACK') throw new TransactionAbortedError();
       return result;
     } finally {
       deadline.clear();
@@ -124,7 +136,8 @@ export function pgliteSqlDriver(pglite: PGlite, limits: SqlTransactionLimits, no
           },
         };
         try {
-          const result = await work(executor);
+          // As on PostgreSQL: past the deadline, the transaction is rolled back (and PGlite's only connection freed) without waiting for the work.
+          const result = await deadline.race(work(executor));
           deadline.check();
           notify('COMMIT');
           return result;
@@ -147,17 +160,36 @@ export function pgliteSqlDriver(pglite: PGlite, limits: SqlTransactionLimits, no
   return { query, transaction };
 }
 
-/** The transaction's time limit: past it, the next statement (or the commit) fails, which rolls the transaction back. */
+/**
+ * The transaction's time limit: past it, the work's next statement (or the
+ * commit) fails, and the work is no longer waited for (`race`): either way
+ * the transaction is rolled back.
+ */
 class Deadline {
   private expired = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly expiry: Promise<never>;
   constructor(private readonly ms: number) {
-    this.timer = setTimeout(() => (this.expired = true), ms);
+    let expire!: (error: TransactionTimeoutError) => void;
+    this.expiry = new Promise<never>((_, reject) => (expire = reject));
+    this.expiry.catch(() => undefined);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      expire(this.error());
+    }, ms);
   }
   check(): void {
-    if (this.expired) throw new TransactionTimeoutError(`The transaction ran longer than ${this.ms} ms and was rolled back`);
+    if (this.expired) throw this.error();
+  }
+  /** `work`, or a TransactionTimeoutError once the deadline passes first (the work's own outcome is then ignored). */
+  race<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => undefined);
+    return Promise.race([work, this.expiry]);
   }
   clear(): void {
     clearTimeout(this.timer);
+  }
+  private error(): TransactionTimeoutError {
+    return new TransactionTimeoutError(`The transaction ran longer than ${this.ms} ms and was rolled back`);
   }
 }

@@ -66,6 +66,18 @@ describe('Database.sql', () => {
     // The connection is usable afterwards.
     expect(await database.db.sql.transaction((sql) => sql.query<{ one: number }>(Prisma.sql`SELECT 1::int AS "one"`))).toEqual([{ one: 1 }]);
   });
+
+  it('reports as failed a transaction whose work went on after a failed statement: its COMMIT rolled back', async () => {
+    const acknowledged = database.db.sql.transaction(async (sql) => {
+      await sql.query(insertAudit('aborted-then-committed', new Date()));
+      // A command that catches a statement's error and goes on: the transaction is aborted all the same.
+      await sql.query(Prisma.sql`SELECT 1 / 0`).catch(() => undefined);
+      return 'written';
+    });
+    await expect(acknowledged).rejects.toThrow(/rolled back|aborted/i);
+    expect(await database.db.prisma.auditEvent.count({ where: { target: 'aborted-then-committed' } })).toBe(0);
+    expect(await database.db.sql.transaction((sql) => sql.query<{ one: number }>(Prisma.sql`SELECT 1::int AS "one"`))).toEqual([{ one: 1 }]);
+  });
 });
 
 /** A driver of its own over the test database, with these limits. */
@@ -95,6 +107,29 @@ describe('Database.sql limits', () => {
       await close();
     }
   });
+
+  it('rolls back at transactionTimeoutMs work that sends no statement meanwhile (a hung blob store), freeing the connection and its locks', async () => {
+    const { sql, close } = await driverWith({ connectionWaitMs: scaled(20_000), transactionTimeoutMs: 200 });
+    let unblock!: () => void;
+    const hung = new Promise<void>((resolve) => (unblock = resolve));
+    try {
+      const stuck = sql.transaction(async (tx) => {
+        await tx.query(Prisma.sql`INSERT INTO "Written" VALUES (4)`);
+        await hung;
+        await tx.query(Prisma.sql`INSERT INTO "Written" VALUES (5)`);
+      });
+      const outcome = await Promise.race([stuck.catch((error: unknown) => error), sleep(scaled(20_000)).then(() => 'still waiting for the work')]);
+      expect(outcome).toBeInstanceOf(TransactionTimeoutError);
+      // The only connection (PGlite's, or the pool's of one) is free again, and nothing was written.
+      expect(await sql.query(Prisma.sql`SELECT * FROM "Written"`)).toEqual([]);
+      unblock();
+      await sleep(50);
+      expect(await sql.query(Prisma.sql`SELECT * FROM "Written"`)).toEqual([]);
+    } finally {
+      unblock();
+      await close();
+    }
+  }, scaled(60_000));
 
   it('gives up waiting for the connection after connectionWaitMs, as unavailable, and never runs the work later', async () => {
     const { sql, close } = await driverWith({ connectionWaitMs: 200, transactionTimeoutMs: scaled(30_000) });
