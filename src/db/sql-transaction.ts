@@ -27,7 +27,11 @@ export interface SqlDriver extends SqlExecutor {
 export interface SqlTransactionLimits {
   /** How long to wait for the connection (the pool's, or PGlite's only one). */
   connectionWaitMs: number;
-  /** The longest a transaction may run; past it, its next statement fails and it is rolled back. */
+  /**
+   * The longest a transaction may run; past it, it is rolled back and fails with a TransactionTimeoutError: at its
+   * next statement, or at once when its work is busy elsewhere (the work's outcome is then ignored); on PostgreSQL a
+   * statement waiting for a lock waits no longer than this either (`lock_timeout`).
+   */
   transactionTimeoutMs: number;
 }
 
@@ -43,6 +47,9 @@ export class TransactionAbortedError extends Error {
 
 /** Sees each statement sent (`Database.onStatement`); as with Prisma's query log, BEGIN is not reported, COMMIT and ROLLBACK are. */
 type StatementListener = (sql: string) => void;
+
+/** SQLSTATE 55P03: a lock wait ran past `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** On PostgreSQL: a client of the pool (its connect timeout is `connectionWaitMs`). */
 export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, notify: StatementListener): SqlDriver {
@@ -60,13 +67,20 @@ export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, n
     const onError = (error: unknown) => (broken = error);
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
+      // A statement waiting for a lock another process holds (an entity's row, a blob's advisory lock) waits no longer than
+      // the transaction may run: the deadline alone is checked between statements, and a ROLLBACK would queue behind it.
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.ceil(limits.transactionTimeoutMs))}`);
       const executor: SqlExecutor = {
         query: async <Row>(statement: Prisma.Sql) => {
           deadline.check();
           notify(statement.text);
-          const result = await client.query({ text: statement.text, values: driverParameters(statement.values), types } as pg.QueryConfig);
-          return result.rows as Row[];
+          try {
+            const result = await client.query({ text: statement.text, values: driverParameters(statement.values), types } as pg.QueryConfig);
+            return result.rows as Row[];
+          } catch (error) {
+            if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) throw deadline.error({ cause: error });
+            throw error;
+          }
         },
       };
       let result;
@@ -189,7 +203,7 @@ class Deadline {
   clear(): void {
     clearTimeout(this.timer);
   }
-  private error(): TransactionTimeoutError {
-    return new TransactionTimeoutError(`The transaction ran longer than ${this.ms} ms and was rolled back`);
+  error(options?: ErrorOptions): TransactionTimeoutError {
+    return new TransactionTimeoutError(`The transaction ran longer than ${this.ms} ms and was rolled back`, options);
   }
 }

@@ -156,6 +156,36 @@ describe('Database.sql limits', () => {
 });
 
 describe.runIf(testDatabaseKind() === 'postgres')('Database.sql on PostgreSQL', () => {
+  it('bounds by transactionTimeoutMs the wait for a lock another connection holds (another process writing the entity)', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    const sql = postgresSqlDriver(pool, { connectionWaitMs: scaled(20_000), transactionTimeoutMs: 200 }, () => undefined);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const holder = pool.connect().then(async (client) => {
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock(434343, 1)');
+        locked();
+        await held;
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    });
+    try {
+      await holding;
+      const waiting = sql.transaction((tx) => tx.query(Prisma.sql`SELECT pg_advisory_xact_lock(434343, 1)`));
+      const outcome = await Promise.race([waiting.catch((error: unknown) => error), sleep(scaled(20_000)).then(() => 'still waiting for the lock')]);
+      expect(outcome).toBeInstanceOf(TransactionTimeoutError);
+    } finally {
+      release();
+      await holder;
+      await pool.end();
+    }
+  }, scaled(60_000));
+
   it("rejects a deadlock's victim with an error the pipeline retries", async () => {
     let bothLocked!: () => void;
     const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
