@@ -7,6 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openPgliteDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
+import type { DatabaseTuning } from '../../src/config.js';
 import { scaled } from './timing.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
@@ -80,10 +81,10 @@ async function emptied(pglite: PGlite): Promise<boolean> {
  * loaded from a snapshot, or a database of its own on the PostgreSQL server
  * made from a template, dropped afterwards.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(tuning?: DatabaseTuning): Promise<TestDatabase> {
   if (testDatabaseKind() === 'pglite') {
     const pglite = idlePglites.pop() ?? (await loadMigratedSnapshot());
-    const db = await openPgliteDatabase(undefined, { pglite, alreadyMigrated: true });
+    const db = await openPgliteDatabase(undefined, { pglite, alreadyMigrated: true, ...(tuning ? { tuning } : {}) });
     let dropped: Promise<void> | undefined;
     const drop = async () => {
       await db.close();
@@ -95,7 +96,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `${inject('postgresPrefix')}_${randomBytes(6).toString('hex')}`;
   await withAdminClient((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${inject('postgresTemplate')}"`), server);
   const url = databaseUrl(server, name);
-  const db = await openPostgresDatabase(url, undefined, { alreadyMigrated: true });
+  const db = await openPostgresDatabase(url, undefined, { alreadyMigrated: true, ...(tuning ? { tuning } : {}) });
   return {
     db,
     url,
