@@ -2,7 +2,8 @@ import { type ChannelName, formatChannel, parseChannel, riskLike } from '../../d
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { ChannelSet, describeChannels } from '../../domain/fallback.js';
 import { refusePromotingRollouts } from '../../domain/progressive.js';
-import type { Release as ReleaseRow } from '../../generated/prisma/client.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
+import { Prisma, type Release as ReleaseRow, type Risk } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
@@ -10,6 +11,7 @@ import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/e
 import { type Platform, platformsToBases } from '../../domain/channel-map.js';
 import { platformViews, riskFromDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
+import { parseJson, parseReleaseTargets, releaseTargetsColumns } from './channel-map-sql.js';
 import { appendReleases, rolloutInProgress } from './release.js';
 
 /** What promote can answer besides success. */
@@ -46,21 +48,20 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
 
   return runEntityCommand(ctx, {
     target: targetOf(found, input.url),
-    prismaTransaction: true,
-    execute: async ({ tx, sql, row, access, now }) => {
+    execute: async ({ sql, row, access, now, changeRecord }) => {
       const entityId = row.id;
       const from = parseChannel(input.from, row.defaultTrack, 'from');
       const targets = writableChannels(row, access, input.to, 'release to');
       if (targets.some((target) => formatChannel(target) === formatChannel(from))) {
         throw new ValidationError(`"${input.from}" is both the channel to promote from and one to promote to: name other channels in "to"`, 'to');
       }
-      const tracks = await tx.track.findMany({ where: { entityId }, select: { name: true } });
-      if (!tracks.some((track) => track.name === from.track)) {
+      // The tracks come with the entity's row, read under its lock (pipeline/locked-read.ts).
+      if (!row.tracks.includes(from.track)) {
         const meant = input.from.includes('/') ? undefined : riskLike(from.track);
         throw new ValidationError(
           meant
             ? `"${input.from}" is neither a risk nor a track of ${access.url}: did you mean "${meant}"?`
-            : `Track "${from.track}" does not exist on ${access.url} (its tracks: ${tracks.map((track) => track.name).join(', ')})`,
+            : `Track "${from.track}" does not exist on ${access.url} (its tracks: ${row.tracks.join(', ')})`,
           'from',
         );
       }
@@ -68,33 +69,7 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
         throw new PermissionDeniedError(`You may not read ${formatChannel(from)} of ${access.url}, so you may not promote from it`);
       }
 
-      const rows = await tx.channel.findMany({
-        where: { entityId },
-        select: {
-          id: true,
-          track: true,
-          risk: true,
-          branch: true,
-          revisionId: true,
-          closed: true,
-          lastReleasedAt: true,
-          bases: {
-            select: {
-              name: true,
-              baseChannel: true,
-              architecture: true,
-              revisionId: true,
-              releaseId: true,
-              // Rollouts in progress are refused as a source (see refusePromotingRollouts).
-              release: { select: { progressivePercentage: true } },
-              previousRelease: { select: { id: true, revisionId: true } },
-            },
-          },
-          previousRelease: { select: { revisionId: true } },
-          // The pointer always equals the newest release, which pins the resources of a pointer without map entries.
-          history: { where: { action: 'RELEASE' }, orderBy: { id: 'desc' }, take: 1, select: { id: true, progressivePercentage: true } },
-        },
-      });
+      const rows = await readChannelMaps(sql, entityId);
       const pointers = rows.map((channel) => ({ ...channel, risk: riskFromDb(channel.risk), branch: channel.branch || null, revision: channel.revisionId }));
       const lifetimeMs = ctx.settings.branchTtlSeconds * 1000;
       const status = new ChannelSet(pointers, now, lifetimeMs).status(from);
@@ -135,34 +110,58 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
           `Nothing is released in ${formatChannel(from)} of ${access.url} to promote: tried ${describeChannels(status.tried)} (closed, expired or never released)`,
         );
       }
-      if (rollouts.size > 0) {
-        const involved = [...rollouts.values()].flatMap((rollout) => (rollout.previousRevisionId === null ? [rollout.revisionId] : [rollout.revisionId, rollout.previousRevisionId]));
-        const known = await tx.revision.findMany({ where: { id: { in: involved } }, select: { id: true, number: true } });
-        const number = (revisionId: number) => known.find((revision) => revision.id === revisionId)!.number;
-        refusePromotingRollouts(
-          access.url,
-          [...rollouts.values()].map((rollout) => ({
-            channel: rollout.channel,
-            revision: number(rollout.revisionId),
-            percentage: rollout.percentage,
-            previousRevision: rollout.previousRevisionId === null ? null : number(rollout.previousRevisionId),
-            platforms: platformsToBases(rollout.platforms).map((base) => `${base.name} ${base.channel}/${base.architectures.join(',')}`),
-          })),
-        );
-      }
       // Oldest release first, and last the one clients naming no base get from `from`, so the targets' own pointers agree with it.
       const channelLevel = status.servedBy && mayRead(status.servedBy) ? status.effectiveRevision : null;
       const ordered = [...groups.values()].sort(
         (a, b) => Number(a.revisionId === channelLevel) - Number(b.revisionId === channelLevel) || a.releaseId - b.releaseId,
       );
-      const pins = await tx.releaseResource.findMany({
-        where: { releaseId: { in: ordered.map((group) => group.releaseId) } },
-        select: { releaseId: true, resourceRevisionId: true, resourceRevision: { select: { revision: true, resource: { select: { name: true } } } } },
-      });
-      const numbers = await tx.revision.findMany({ where: { id: { in: ordered.map((group) => group.revisionId) } }, select: { id: true, number: true } });
+      const involved = [...rollouts.values()].flatMap((rollout) => (rollout.previousRevisionId === null ? [rollout.revisionId] : [rollout.revisionId, rollout.previousRevisionId]));
+      // The revisions' numbers, the pins of the releases copied, and the targets as appendReleases needs them: one statement.
+      const [read] = await sql.query<{ numbers: unknown; pins: unknown; targetChannels: unknown; releaseIds: unknown }>(Prisma.sql`
+        SELECT
+          (SELECT COALESCE(json_agg(json_build_object('id', r."id", 'number', r."number")), '[]'::json)
+             FROM "Revision" r WHERE r."id" = ANY (${[...involved, ...ordered.map((group) => group.revisionId)]}::int[])) AS "numbers",
+          (SELECT COALESCE(json_agg(json_build_object('releaseId', p."releaseId", 'resourceRevisionId', p."resourceRevisionId", 'name', s."name", 'revision', v."revision")
+                    ORDER BY p."releaseId", p."resourceRevisionId"), '[]'::json)
+             FROM "ReleaseResource" p JOIN "ResourceRevision" v ON v."id" = p."resourceRevisionId" JOIN "Resource" s ON s."id" = v."resourceId"
+             WHERE p."releaseId" = ANY (${ordered.map((group) => group.releaseId)}::int[])) AS "pins",
+          ${releaseTargetsColumns(entityId, targets, targets.length * ordered.length)}`);
+      const numbers = parseJson(read!.numbers) as Array<{ id: number; number: number }>;
+      const pins = parseJson(read!.pins) as Array<{ releaseId: number; resourceRevisionId: number; name: string; revision: number }>;
       const numberOf = (revisionId: number) => numbers.find((revision) => revision.id === revisionId)!.number;
+      if (rollouts.size > 0) {
+        refusePromotingRollouts(
+          access.url,
+          [...rollouts.values()].map((rollout) => ({
+            channel: rollout.channel,
+            revision: numberOf(rollout.revisionId),
+            percentage: rollout.percentage,
+            previousRevision: rollout.previousRevisionId === null ? null : numberOf(rollout.previousRevisionId),
+            platforms: platformsToBases(rollout.platforms).map((base) => `${base.name} ${base.channel}/${base.architectures.join(',')}`),
+          })),
+        );
+      }
 
-      const { releases } = await appendReleases(sql, {
+      const main = ordered[ordered.length - 1]!;
+      const what = `${access.url}-${numberOf(main.revisionId)}`;
+      const served = formatChannel(main.servedBy);
+      const pinsOf = (releaseId: number) => pins.filter((pin) => pin.releaseId === releaseId).map((pin) => ({ name: pin.name, revision: pin.revision }));
+      const audit = {
+        action: 'promote',
+        target: what,
+        after: {
+          from: served,
+          channels: targets.map(formatChannel),
+          resources: pinsOf(main.releaseId),
+          entries: ordered.map((group) => ({
+            revision: numberOf(group.revisionId),
+            from: formatChannel(group.servedBy),
+            bases: platformsToBases(group.platforms).map((base) => ({ ...base })),
+            resources: pinsOf(group.releaseId),
+          })),
+        },
+      } as const;
+      const { releases, webhooksQueued } = await appendReleases(sql, {
         entityId,
         channels: targets,
         entries: ordered.map((group) => ({
@@ -174,31 +173,62 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
         now,
         actorId: actor.userId,
         branchLifetimeMs: lifetimeMs,
+        targets: parseReleaseTargets(read!, targets.length),
+        changeRecord: changeRecord(audit, null),
       });
-      const main = ordered[ordered.length - 1]!;
-      const what = `${access.url}-${numberOf(main.revisionId)}`;
-      const served = formatChannel(main.servedBy);
-      const pinsOf = (releaseId: number) =>
-        pins.filter((pin) => pin.releaseId === releaseId).map((pin) => ({ name: pin.resourceRevision.resource.name, revision: pin.resourceRevision.revision }));
       return {
         result: { from: served, releases },
-        audit: {
-          action: 'promote',
-          target: what,
-          after: {
-            from: served,
-            channels: targets.map(formatChannel),
-            resources: pinsOf(main.releaseId),
-            entries: ordered.map((group) => ({
-              revision: numberOf(group.revisionId),
-              from: formatChannel(group.servedBy),
-              bases: platformsToBases(group.platforms).map((base) => ({ ...base })),
-              resources: pinsOf(group.releaseId),
-            })),
-          },
-        },
+        audit,
+        recorded: { webhooksQueued: webhooksQueued > 0 },
         event: { kind: 'channels-released', entityId, releaseIds: releases.map((entry) => entry.id) },
       };
     },
   });
+}
+
+/** A channel of the entity as promote reads it: its pointer, its map entries, and its newest release. */
+interface PromotedChannelRow {
+  id: number;
+  track: string;
+  risk: Risk;
+  branch: string;
+  revisionId: number | null;
+  closed: boolean;
+  lastReleasedAt: Date | null;
+  bases: Array<{
+    name: string;
+    baseChannel: string;
+    architecture: string;
+    revisionId: number;
+    releaseId: number;
+    // Rollouts in progress are refused as a source (see refusePromotingRollouts).
+    release: { progressivePercentage: number | null };
+    previousRelease: { id: number; revisionId: number | null } | null;
+  }>;
+  previousRelease: { revisionId: number | null } | null;
+  /** The newest release (not a close): the pointer always equals it, and it pins the resources of a pointer without map entries. */
+  history: Array<{ id: number; progressivePercentage: number | null }>;
+}
+
+/** Every channel of the entity with its map entries: one statement. */
+async function readChannelMaps(sql: SqlExecutor, entityId: number): Promise<PromotedChannelRow[]> {
+  const rows = await sql.query<Omit<PromotedChannelRow, 'bases' | 'previousRelease' | 'history'> & { bases: unknown; previousRelease: unknown; history: unknown }>(Prisma.sql`
+    SELECT c."id", c."track", c."risk", c."branch", c."revisionId", c."closed", c."lastReleasedAt",
+      (SELECT COALESCE(json_agg(json_build_object('name', b."name", 'baseChannel', b."baseChannel", 'architecture', b."architecture",
+                'revisionId', b."revisionId", 'releaseId', b."releaseId",
+                'release', json_build_object('progressivePercentage', br."progressivePercentage"),
+                'previousRelease', CASE WHEN pr."id" IS NULL THEN NULL ELSE json_build_object('id', pr."id", 'revisionId', pr."revisionId") END) ORDER BY b."id"), '[]'::json)
+         FROM "ChannelBase" b JOIN "Release" br ON br."id" = b."releaseId" LEFT JOIN "Release" pr ON pr."id" = b."previousReleaseId"
+         WHERE b."channelId" = c."id") AS "bases",
+      (SELECT json_build_object('revisionId', p."revisionId") FROM "Release" p WHERE p."id" = c."previousReleaseId") AS "previousRelease",
+      (SELECT COALESCE(json_agg(json_build_object('id', h."id", 'progressivePercentage', h."progressivePercentage")), '[]'::json)
+         FROM (SELECT h."id", h."progressivePercentage" FROM "Release" h WHERE h."channelId" = c."id" AND h."action" = 'RELEASE' ORDER BY h."id" DESC LIMIT 1) h) AS "history"
+    FROM "Channel" c WHERE c."entityId" = ${entityId}::int
+    ORDER BY c."id"`);
+  return rows.map((row) => ({
+    ...row,
+    bases: parseJson(row.bases) as PromotedChannelRow['bases'],
+    previousRelease: parseJson(row.previousRelease) as PromotedChannelRow['previousRelease'],
+    history: parseJson(row.history) as PromotedChannelRow['history'],
+  }));
 }

@@ -1,13 +1,14 @@
-import type { Tx } from '../../db/database.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { type ChannelName, formatChannel } from '../../domain/channel.js';
 import type { Platform } from '../../domain/channel-map.js';
 import { platformsToBases } from '../../domain/channel-map.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { checkPercentage, MAX_PERCENTAGE } from '../../domain/progressive.js';
-import type { Prisma, Release as ReleaseRow } from '../../generated/prisma/client.js';
+import { Prisma, type Release as ReleaseRow } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
 import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
+import { parseJson } from './channel-map-sql.js';
 import { riskToDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 import { rolloutInProgress } from './release.js';
@@ -52,12 +53,11 @@ export async function updateProgressive(ctx: ServiceContext, input: UpdateProgre
   const { target } = await commandTarget(ctx, input.url);
   return runEntityCommand(ctx, {
     target,
-    prismaTransaction: true,
-    execute: async ({ tx, row, access, now }) => {
+    execute: async ({ sql, row, access, now }) => {
       const channels = writableChannels(row, access, input.channels, 'release to');
       const releases: ReleaseRow[] = [];
       for (const channel of channels) {
-        releases.push(...(await moveRollouts(tx, { entityId: row.id, channel, change, now, actorId: actor.userId, url: access.url })));
+        releases.push(...(await moveRollouts(sql, { entityId: row.id, channel, change, now, actorId: actor.userId, url: access.url })));
       }
       const percentage = 'percentage' in change ? change.percentage : null;
       return {
@@ -69,57 +69,97 @@ export async function updateProgressive(ctx: ServiceContext, input: UpdateProgre
   });
 }
 
-const releaseSelect = { id: true, revisionId: true, bases: true, progressivePercentage: true, resources: { select: { resourceRevisionId: true } } } as const;
+/** A release as a move reads it: what a new entry repeating it copies. */
+interface Source {
+  id: number;
+  revisionId: number | null;
+  bases: Prisma.JsonValue;
+  progressivePercentage: number | null;
+  resources: Array<{ resourceRevisionId: number }>;
+}
+
+/** The release with id `id` (an SQL expression) as a Source in JSON, or null. */
+function sourceJson(id: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(SELECT json_build_object('id', x."id", 'revisionId', x."revisionId", 'bases', x."bases", 'progressivePercentage', x."progressivePercentage",
+      'resources', (SELECT COALESCE(json_agg(json_build_object('resourceRevisionId', p."resourceRevisionId") ORDER BY p."resourceRevisionId"), '[]'::json)
+                    FROM "ReleaseResource" p WHERE p."releaseId" = x."id"))
+    FROM "Release" x WHERE x."id" = ${id})`;
+}
+
+interface MovedChannel {
+  id: number;
+  closed: boolean;
+  revisionId: number | null;
+  previousRelease: Source | null;
+  /** The channel's newest history entry (a release or a close). */
+  newest: (Source & { action: string }) | null;
+  bases: Array<{ id: number; name: string; baseChannel: string; architecture: string; release: Source; previousRelease: Source | null }>;
+}
+
+/** The channel with its newest history entry and its map entries, with the releases they point at: one statement. */
+async function readChannel(sql: SqlExecutor, entityId: number, channel: ChannelName): Promise<MovedChannel | null> {
+  const [row] = await sql.query<{ id: number; closed: boolean; revisionId: number | null; previousRelease: unknown; newest: unknown; bases: unknown }>(Prisma.sql`
+    SELECT c."id", c."closed", c."revisionId",
+      ${sourceJson(Prisma.sql`c."previousReleaseId"`)} AS "previousRelease",
+      (SELECT json_build_object('action', h."action"::text) FROM "Release" h WHERE h."channelId" = c."id" ORDER BY h."id" DESC LIMIT 1)::jsonb
+        || ${sourceJson(Prisma.sql`(SELECT h."id" FROM "Release" h WHERE h."channelId" = c."id" ORDER BY h."id" DESC LIMIT 1)`)}::jsonb AS "newest",
+      (SELECT COALESCE(json_agg(json_build_object('id', b."id", 'name', b."name", 'baseChannel', b."baseChannel", 'architecture', b."architecture",
+                'release', ${sourceJson(Prisma.sql`b."releaseId"`)}, 'previousRelease', ${sourceJson(Prisma.sql`b."previousReleaseId"`)}) ORDER BY b."id"), '[]'::json)
+         FROM "ChannelBase" b WHERE b."channelId" = c."id") AS "bases"
+    FROM "Channel" c
+    WHERE c."entityId" = ${entityId}::int AND c."track" = ${channel.track} AND c."risk" = ${riskToDb(channel.risk)}::"Risk" AND c."branch" = ${channel.branch ?? ''}`);
+  if (!row) return null;
+  return {
+    ...row,
+    previousRelease: parseJson(row.previousRelease) as Source | null,
+    newest: parseJson(row.newest) as MovedChannel['newest'],
+    bases: parseJson(row.bases) as MovedChannel['bases'],
+  };
+}
 
 async function moveRollouts(
-  tx: Tx,
+  sql: SqlExecutor,
   what: { entityId: number; channel: ChannelName; change: Change; now: Date; actorId: number; url: string },
 ): Promise<ReleaseRow[]> {
   const { entityId, channel, change, now, actorId } = what;
   const name = formatChannel(channel);
-  const row = await tx.channel.findUnique({
-    where: { entityId_track_risk_branch: { entityId, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' } },
-    select: {
-      id: true,
-      closed: true,
-      revisionId: true,
-      previousRelease: { select: releaseSelect },
-      history: { orderBy: { id: 'desc' }, take: 1, select: { action: true, ...releaseSelect } },
-      bases: {
-        select: {
-          id: true,
-          name: true,
-          baseChannel: true,
-          architecture: true,
-          release: { select: releaseSelect },
-          previousRelease: { select: releaseSelect },
-        },
-      },
-    },
-  });
-  const newest = row?.history[0];
+  const row = await readChannel(sql, entityId, channel);
+  const newest = row?.newest;
   const pointerRollout = row && !row.closed && row.revisionId !== null && newest?.action === 'RELEASE' && rolloutInProgress(newest.progressivePercentage) ? newest : null;
   const entries = (row?.bases ?? []).filter((entry) => rolloutInProgress(entry.release.progressivePercentage));
   if (!row || (!pointerRollout && entries.length === 0)) {
     throw new ValidationError(`${name} of ${what.url} has no progressive release in progress: release a revision with progressive: {percentage: ...} first`, 'channels');
   }
 
-  type Source = Prisma.ReleaseGetPayload<{ select: typeof releaseSelect }>;
-  const append = (source: Source | null, platforms: Platform[] | null, percentage: number | null) =>
-    tx.release.create({
-      data: {
-        channelId: row.id,
-        entityId,
-        action: source ? 'RELEASE' : 'CLOSE',
-        revisionId: source?.revisionId ?? null,
-        createdAt: now,
-        createdById: actorId,
-        // The platforms moved; for the channel's own pointer alone, those of the release it repeats.
-        bases: platforms ? (platformsToBases(platforms) as unknown as Prisma.InputJsonValue) : (source?.bases ?? []) as Prisma.InputJsonValue,
-        progressivePercentage: percentage,
-        resources: { create: (source?.resources ?? []).map((pin) => ({ resourceRevisionId: pin.resourceRevisionId })) },
-      },
-    });
+  /**
+   * Appends a history entry repeating `source` (a close when null) and, in
+   * the same statement, moves the map entries `entryIds` to it (removes
+   * them for a close; `completed`: a rollout no more, so nothing is kept for
+   * the others).
+   */
+  const append = async (source: Source | null, platforms: Platform[] | null, percentage: number | null, entryIds: number[], completed: boolean): Promise<ReleaseRow> => {
+    // The platforms moved; for the channel's own pointer alone, those of the release it repeats.
+    const bases = platforms ? platformsToBases(platforms) : (source?.bases ?? []);
+    const moved = !source
+      ? Prisma.sql`DELETE FROM "ChannelBase" WHERE "id" = ANY (${entryIds}::int[])`
+      : Prisma.sql`UPDATE "ChannelBase" b SET "revisionId" = ${source.revisionId}::int, "releaseId" = released."id",
+          "previousReleaseId" = CASE WHEN ${completed}::boolean THEN NULL ELSE b."previousReleaseId" END
+        FROM released WHERE b."id" = ANY (${entryIds}::int[])`;
+    const [release] = await sql.query<ReleaseRow>(Prisma.sql`
+      WITH released AS (
+        INSERT INTO "Release" ("channelId", "entityId", "action", "revisionId", "createdAt", "createdById", "bases", "progressivePercentage")
+        VALUES (${row.id}::int, ${entityId}::int, ${source ? 'RELEASE' : 'CLOSE'}::"ReleaseAction", ${source?.revisionId ?? null}::int, ${now}, ${actorId}::int,
+          ${JSON.stringify(bases)}::jsonb, ${percentage}::int)
+        RETURNING *
+      ),
+      pinned AS (
+        INSERT INTO "ReleaseResource" ("releaseId", "resourceRevisionId")
+        SELECT released."id", pin FROM released, unnest(${(source?.resources ?? []).map((pin) => pin.resourceRevisionId)}::int[]) AS pin
+      ),
+      moved AS (${moved})
+      SELECT "id", "channelId", "entityId", "action"::text AS "action", "revisionId", "createdAt", "createdById", "bases", "progressivePercentage" FROM released`);
+    return { ...release!, bases: parseJson(release!.bases) as Prisma.JsonValue };
+  };
   const platformOf = (entry: (typeof entries)[number]): Platform => ({ name: entry.name, channel: entry.baseChannel, architecture: entry.architecture });
 
   // Group the entries by what they move to: the same release at a new percentage, or the release they replaced.
@@ -139,31 +179,16 @@ async function moveRollouts(
 
   const written: ReleaseRow[] = [];
   for (const [, group] of ordered) {
-    const release = await append(group.source, group.platforms, group.percentage);
-    written.push(release);
-    if (!group.source) {
-      await tx.channelBase.deleteMany({ where: { id: { in: group.entryIds } } });
-      continue;
-    }
-    const completed = group.percentage === null || group.percentage >= MAX_PERCENTAGE;
-    await tx.channelBase.updateMany({
-      where: { id: { in: group.entryIds } },
-      data: { revisionId: group.source.revisionId!, releaseId: release.id, ...(completed ? { previousReleaseId: null } : {}) },
-    });
+    written.push(await append(group.source, group.platforms, group.percentage, group.entryIds, group.percentage === null || group.percentage >= MAX_PERCENTAGE));
   }
   if (pointerTarget !== undefined) {
     // No entry group wrote what the pointer moves to (a channel released to before channel maps): its own entry.
-    if (pointerKey === undefined || !groups.has(pointerKey)) written.push(await append(pointerTarget, null, 'cancel' in change ? null : change.percentage));
+    if (pointerKey === undefined || !groups.has(pointerKey)) written.push(await append(pointerTarget, null, 'cancel' in change ? null : change.percentage, [], false));
     const completed = 'cancel' in change || change.percentage >= MAX_PERCENTAGE;
-    await tx.channel.update({
-      where: { id: row.id },
-      data: {
-        revisionId: pointerTarget ? pointerTarget.revisionId : null,
-        updatedAt: now,
-        lastReleasedAt: now,
-        ...(completed ? { previousReleaseId: null } : {}),
-      },
-    });
+    await sql.query(Prisma.sql`
+      UPDATE "Channel" SET "revisionId" = ${pointerTarget ? pointerTarget.revisionId : null}::int, "updatedAt" = ${now}, "lastReleasedAt" = ${now},
+        "previousReleaseId" = CASE WHEN ${completed}::boolean THEN NULL ELSE "previousReleaseId" END
+      WHERE "id" = ${row.id}::int`);
   }
   return written;
 }
