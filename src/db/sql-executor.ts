@@ -4,9 +4,11 @@ import type { Prisma } from '../generated/prisma/client.js';
  * Runs hand-written SQL (`Prisma.sql` templates) and returns the rows: what
  * the write pipeline's commands need of a transaction. Implemented by a
  * transaction on the driver's own connection (`Database.sql.transaction`: a
- * `pg` pool client, or PGlite's `transaction()`) and, for the commands that
- * still write through Prisma's model API, by Prisma's interactive
- * transaction (`prismaExecutor`).
+ * `pg` pool client, or PGlite's `transaction()`) and, for the few writes
+ * outside the pipeline that run in Prisma's interactive transaction
+ * (registerName, reserveName, an upload's blob lock, garbage collection),
+ * and for reads through Prisma's client, by that transaction or client
+ * (`prismaExecutor`).
  *
  * Rows look alike whichever runs them: int8 columns as `bigint`,
  * `timestamp` (without time zone, as Prisma stores UTC) as a `Date`, as

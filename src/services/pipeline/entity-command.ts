@@ -1,6 +1,5 @@
 import type { EntityKind, Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../../db/database.js';
-import { prismaExecutor, type SqlExecutor } from '../../db/sql-executor.js';
+import type { SqlExecutor } from '../../db/sql-executor.js';
 import { AuthenticationError, NotFoundError, type StoreError, ValidationError } from '../../domain/errors.js';
 import { LATEST_TRACK } from '../../domain/channel.js';
 import { BUNDLE_SERIES, type EntityUrl, formatEntityUrl, parseEntityUrl } from '../../domain/entity-url.js';
@@ -24,12 +23,11 @@ import { withRetries } from './retry.js';
  *
  *  1. waits its turn in the entity's in-process queue (entity-queue.ts), so
  *     waiting writers hold no database connection;
- *  2. opens a transaction (on the driver's connection, `ctx.sql`:
- *     the commands' statements are hand-written SQL, run through a
- *     SqlExecutor; a command that still writes through Prisma's model API,
- *     `prismaTransaction`, gets Prisma's interactive transaction instead,
- *     with the same executor over it) and takes the entity row lock: `SELECT ... FOR
- *     UPDATE` on "Entity" (several entities: one at a time by ascending id);
+ *  2. opens a transaction on the driver's connection (`ctx.sql`: every
+ *     command's statements are hand-written SQL, run through a SqlExecutor,
+ *     without Prisma's interactive transaction and its CPU per statement)
+ *     and takes the entity row lock: `SELECT ... FOR UPDATE` on "Entity"
+ *     (several entities: one at a time by ascending id);
  *  3. loads the caller's rights (groups, admin flag, the entity's ACL)
  *     INSIDE the transaction, after the lock, so a write that waited while
  *     its caller's access was revoked is refused. Uncontended, 2 and 3 are
@@ -115,7 +113,8 @@ export interface CommandOutcome<R> {
   recorded?: { webhooksQueued: boolean };
 }
 
-interface EntityCommandBase {
+/** A command: its statements are all hand-written SQL, run on the driver's connection (Database.sql.transaction). */
+export interface EntityCommand<R> {
   target: EntityTarget;
   /**
    * Further entities the command writes (promulgate: the entity that held the
@@ -124,22 +123,7 @@ interface EntityCommandBase {
    * StaleCommandError when not (the command then runs again).
    */
   related?(): Promise<Array<{ id: number; owner: string; name: string }>>;
-}
-
-/** A command whose statements are all hand-written SQL: it runs on the driver's connection (Database.sql.transaction). */
-export interface EntityCommand<R> extends EntityCommandBase {
-  prismaTransaction?: false;
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
-}
-
-/**
- * A command that still writes through Prisma's model API: it runs in
- * Prisma's interactive transaction (which costs more CPU per statement) and
- * gets it as `tx` besides `sql` (the same transaction).
- */
-export interface PrismaEntityCommand<R> extends EntityCommandBase {
-  prismaTransaction: true;
-  execute(locked: LockedEntity & { tx: Tx }): Promise<CommandOutcome<R>>;
 }
 
 /**
@@ -164,7 +148,7 @@ export function targetOf(access: EntityAccess, url: string): EntityTarget {
   return { owner: access.entity.namespace.name, name: access.entity.name, id: access.entity.id, url };
 }
 
-export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCommand<R> | PrismaEntityCommand<R>): Promise<R> {
+export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCommand<R>): Promise<R> {
   const { target } = command;
   const policy = { retries: ctx.settings.writes.retries, baseDelayMs: ctx.settings.writes.retryBaseDelayMs };
   let outcome: CommandOutcome<R>;
@@ -172,10 +156,7 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
     outcome = await withRetries(policy, async () => {
       const related = command.related ? await command.related() : [];
       const keys = [entityQueueKey(target.owner, target.name), ...related.map((entity) => entityQueueKey(entity.owner, entity.name))];
-      const inTransaction = (sql: SqlExecutor, tx?: Tx) => runLocked(ctx, command, sql, tx, related);
-      return inEntityQueues(keys, () =>
-        command.prismaTransaction ? ctx.prisma.$transaction((tx) => inTransaction(prismaExecutor(tx), tx)) : ctx.sql.transaction((sql) => inTransaction(sql)),
-      );
+      return inEntityQueues(keys, () => ctx.sql.transaction((sql) => runLocked(ctx, command, sql, related)));
     });
   } finally {
     clearRequestCaches(ctx);
@@ -187,9 +168,8 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
 /** Steps 2 to 5, inside the transaction. */
 async function runLocked<R>(
   ctx: ServiceContext,
-  command: EntityCommand<R> | PrismaEntityCommand<R>,
+  command: EntityCommand<R>,
   sql: SqlExecutor,
-  tx: Tx | undefined,
   related: ReadonlyArray<{ id: number }>,
 ): Promise<CommandOutcome<R>> {
   const { target } = command;
@@ -200,7 +180,7 @@ async function runLocked<R>(
   if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
   const changeRecord = (audit: EntityAuditEvent, gate: Prisma.Sql | null) => changeRecordCtes(ctx.actor, { ...audit, entityId: row.id }, now, ctx.events.liveChannel, gate);
   const locked: LockedEntity = { sql, row, access, caller, created, now, changeRecord };
-  const result = command.prismaTransaction ? await command.execute({ ...locked, tx: tx! }) : await command.execute(locked);
+  const result = await command.execute(locked);
   if (result.recorded) return result;
   const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
   // The audit event, and with it (same statement) the live update's NOTIFY and webhook outbox rows: they commit (or not) with the change.
