@@ -143,6 +143,8 @@ describe('progressive releases', () => {
     expect(count(atFifty, 1)).toBeGreaterThanOrEqual(450);
     expect(count(atFifty, 1)).toBeLessThanOrEqual(550);
     expect((await progress()).progressive).toMatchObject({ percentage: 50 });
+    const audited = await store.database.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'update-progressive' }, orderBy: { id: 'desc' } });
+    expect(audited.after).toEqual({ channels: ['latest/stable'], percentage: 50, cancelled: false });
   });
 
   it('completes: every instance, with a key or not, gets the revision', async () => {
@@ -163,6 +165,8 @@ describe('progressive releases', () => {
     expect(cancelled.data?.updateProgressive).toMatchObject({ releases: [{ action: 'RELEASE', revision: { number: 1 }, progressivePercentage: null }] });
     expect(count(await servedToAll(), 1)).toBe(1000);
     expect((await progress()).progressive).toBeNull();
+    const audited = await store.database.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'update-progressive' }, orderBy: { id: 'desc' } });
+    expect(audited.after).toEqual({ channels: ['latest/stable'], percentage: null, cancelled: true });
   });
 
   it('a rollout into a channel that served nothing leaves the other instances falling back to a more stable one', async () => {

@@ -59,6 +59,17 @@ describe('promote', () => {
     });
     expect(await history('beta')).toEqual([1]);
     expect(await history('candidate')).toEqual([1]);
+    // Its audit event, recorded with the change: what was copied from where, with the pins.
+    const event = await store.database.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'promote' }, orderBy: { id: 'desc' } });
+    expect([event.target, event.after]).toEqual([
+      'cs:~kirk/web-1',
+      {
+        from: 'latest/edge',
+        channels: ['latest/beta', 'latest/candidate'],
+        resources: [{ name: 'config', revision: 1 }],
+        entries: [{ revision: 1, from: 'latest/edge', bases: [expect.objectContaining({ name: 'ubuntu', channel: '22.04' })], resources: [{ name: 'config', revision: 1 }] }],
+      },
+    ]);
   });
 
   it('promotes what a closed channel falls back to, and says which channel that was', async () => {
