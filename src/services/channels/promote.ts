@@ -9,7 +9,7 @@ import type { ServiceContext } from '../context.js';
 import { requireEntity } from '../entities/find-entity.js';
 import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
 import { type Platform, platformsToBases } from '../../domain/channel-map.js';
-import { platformViews, riskFromDb } from './channel-state.js';
+import { type MapRow, platformViews, riskFromDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 import { parseJson, parseReleaseTargets, releaseTargetsColumns } from './channel-map-sql.js';
 import { appendReleases, rolloutInProgress } from './release.js';
@@ -186,29 +186,17 @@ export async function promote(ctx: ServiceContext, input: PromoteInput): Promise
   });
 }
 
-/** A channel of the entity as promote reads it: its pointer, its map entries, and its newest release. */
-interface PromotedChannelRow {
+/** A channel of the entity as promote reads it: its pointer, its map entries (with the rollouts they hold), and its newest release. */
+type PromotedChannelRow = MapRow & {
   id: number;
   track: string;
   risk: Risk;
   branch: string;
-  revisionId: number | null;
-  closed: boolean;
   lastReleasedAt: Date | null;
-  bases: Array<{
-    name: string;
-    baseChannel: string;
-    architecture: string;
-    revisionId: number;
-    releaseId: number;
-    // Rollouts in progress are refused as a source (see refusePromotingRollouts).
-    release: { progressivePercentage: number | null };
-    previousRelease: { id: number; revisionId: number | null } | null;
-  }>;
   previousRelease: { revisionId: number | null } | null;
   /** The newest release (not a close): the pointer always equals it, and it pins the resources of a pointer without map entries. */
   history: Array<{ id: number; progressivePercentage: number | null }>;
-}
+};
 
 /** Every channel of the entity with its map entries: one statement. */
 async function readChannelMaps(sql: SqlExecutor, entityId: number): Promise<PromotedChannelRow[]> {
