@@ -146,4 +146,28 @@ describe('the statements of a write', () => {
     const audited = await store.database.db.prisma.auditEvent.findMany({ where: { target: 'cs:~kirk/budget-e-1' }, orderBy: { id: 'asc' } });
     expect(audited.map((event) => event.action)).toEqual(['push', 'release']);
   });
+
+  it('a promote, and a move of a rollout', async () => {
+    await pushArchive(store, kirk, charmZip({ name: 'budget-f' }));
+    await release('cs:~kirk/budget-f', ['edge']);
+    const promoteDocument = parse(`mutation($input: PromoteInput!) {
+      promote(input: $input) { __typename ... on PromoteSuccess { from } }
+    }`) as TypedDocumentNode<{ promote: unknown }, { input: unknown }>;
+    const promoted = await withStatements(() => store.execute(promoteDocument, { input: { url: 'cs:~kirk/budget-f', from: 'edge', to: ['beta', 'candidate'] } }, { token: kirk }));
+    expect(promoted.result.data?.promote).toEqual({ __typename: 'PromoteSuccess', from: 'latest/edge' });
+    // The token, BEGIN, the locking read, the read of the channel maps, the read of the numbers, pins and targets, the write with its audit event, COMMIT.
+    expect(promoted.statements.length, promoted.statements.join('\n')).toBe(7);
+
+    const rollout = await withStatements(() =>
+      store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/budget-f', revision: 0, channels: ['stable'], progressive: { percentage: 10 } } }, { token: kirk }),
+    );
+    expect(rollout.result.data?.release).toMatchObject({ __typename: 'ReleaseSuccess' });
+    const moveDocument = parse(`mutation($input: UpdateProgressiveInput!) {
+      updateProgressive(input: $input) { __typename ... on UpdateProgressiveSuccess { releases { progressivePercentage } } }
+    }`) as TypedDocumentNode<{ updateProgressive: unknown }, { input: unknown }>;
+    const moved = await withStatements(() => store.execute(moveDocument, { input: { url: 'cs:~kirk/budget-f', channels: ['stable'], percentage: 50 } }, { token: kirk }));
+    expect(moved.result.data?.updateProgressive).toEqual({ __typename: 'UpdateProgressiveSuccess', releases: [{ progressivePercentage: 50 }] });
+    // The token, BEGIN, the locking read, the read of the channel, the new history entry (with its pins and the map entries moved), the pointer, the audit event, COMMIT.
+    expect(moved.statements.length, moved.statements.join('\n')).toBe(8);
+  });
 });

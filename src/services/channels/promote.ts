@@ -6,8 +6,7 @@ import type { SqlExecutor } from '../../db/sql-executor.js';
 import { Prisma, type Release as ReleaseRow, type Risk } from '../../generated/prisma/client.js';
 import { requireSignedIn } from '../accounts/require.js';
 import type { ServiceContext } from '../context.js';
-import { requireEntity } from '../entities/find-entity.js';
-import { ENTITY_COMMAND_ERRORS, runEntityCommand, targetOf } from '../pipeline/entity-command.js';
+import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
 import { type Platform, platformsToBases } from '../../domain/channel-map.js';
 import { type MapRow, platformViews, riskFromDb } from './channel-state.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
@@ -44,10 +43,10 @@ export interface Promotion {
 export async function promote(ctx: ServiceContext, input: PromoteInput): Promise<Promotion> {
   const actor = requireSignedIn(ctx);
   checkChannelCount(input.to, ctx.settings.maxChannelsPerChange, 'release to');
-  const { access: found } = await requireEntity(ctx, input.url);
+  const { target } = await commandTarget(ctx, input.url);
 
   return runEntityCommand(ctx, {
-    target: targetOf(found, input.url),
+    target,
     execute: async ({ sql, row, access, now, changeRecord }) => {
       const entityId = row.id;
       const from = parseChannel(input.from, row.defaultTrack, 'from');
