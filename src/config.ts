@@ -47,6 +47,12 @@ export const DEFAULT_DATABASE_TUNING = {
   /** Live updates: the first wait before the LISTEN connection reconnects; doubles up to listenReconnectMaxMs. */
   listenReconnectMs: 100,
   listenReconnectMaxMs: 5_000,
+  /**
+   * Recurring hand-written statements are sent as named prepared statements (src/db/statement-names.ts). Unset, on
+   * unless STORE_DATABASE_DIRECT_URL is set (DATABASE_URL then goes through a transaction pooler, which may not keep
+   * them: PgBouncer keeps them from 1.21 on, with `max_prepared_statements`).
+   */
+  preparedStatements: true,
 };
 
 /** Live updates and webhooks (docs/live.md). */
@@ -153,6 +159,7 @@ const environmentSchema = z
     STORE_DB_POOL_SIZE: positiveInt(DEFAULT_DATABASE_TUNING.poolSize),
     STORE_DB_CONNECTION_WAIT_MS: positiveInt(DEFAULT_DATABASE_TUNING.connectionWaitMs),
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
+    STORE_DB_PREPARED_STATEMENTS: z.enum(['true', 'false'], { error: 'expected true or false' }).optional(),
     STORE_DOWNLOAD_STATS_FLUSH_SECONDS: positiveInt(60),
     STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
     STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
@@ -353,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
       poolSize: e.STORE_DB_POOL_SIZE,
       connectionWaitMs: e.STORE_DB_CONNECTION_WAIT_MS,
       transactionTimeoutMs: e.STORE_DB_TRANSACTION_TIMEOUT_MS,
+      preparedStatements: e.STORE_DB_PREPARED_STATEMENTS === undefined ? !e.STORE_DATABASE_DIRECT_URL : e.STORE_DB_PREPARED_STATEMENTS === 'true',
       listenReconnectMs: e.STORE_LIVE_RECONNECT_MS,
       listenReconnectMaxMs: e.STORE_LIVE_RECONNECT_MAX_MS,
     },

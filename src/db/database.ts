@@ -261,7 +261,7 @@ export async function openPostgresDatabase(
   return {
     prisma,
     kind: 'postgres',
-    sql: postgresSqlDriver(pool, tuning, notify),
+    sql: postgresSqlDriver(pool, tuning, notify, { preparedStatements: tuning.preparedStatements }),
     onStatement,
     notifications,
     onPrismaLog,

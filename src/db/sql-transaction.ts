@@ -2,6 +2,7 @@ import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pgl
 import pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
 import { DRIVER_RESULT_PARSERS, driverParameters, type SqlExecutor } from './sql-executor.js';
+import { isStalePreparedStatement, StatementNames } from './statement-names.js';
 
 /**
  * A transaction on the driver's own connection, for statements written by
@@ -51,13 +52,36 @@ type StatementListener = (sql: string) => void;
 /** SQLSTATE 55P03: a lock wait ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
-/** On PostgreSQL: a client of the pool (its connect timeout is `connectionWaitMs`). */
-export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, notify: StatementListener): SqlDriver {
+/**
+ * On PostgreSQL: a client of the pool (its connect timeout is `connectionWaitMs`). With `preparedStatements` (the
+ * default), recurring statements are sent as named prepared statements (`StatementNames`): off behind a transaction
+ * pooler that does not keep them (PgBouncer before 1.21, or without `max_prepared_statements`).
+ */
+export function postgresSqlDriver(
+  pool: pg.Pool,
+  limits: SqlTransactionLimits,
+  notify: StatementListener,
+  options: { preparedStatements: boolean } = { preparedStatements: true },
+): SqlDriver {
   const types = { getTypeParser: (oid: number, format?: string) => DRIVER_RESULT_PARSERS[oid] ?? pg.types.getTypeParser(oid, (format ?? 'text') as 'text') };
+  const names = options.preparedStatements ? new StatementNames() : undefined;
+  const queryConfig = (statement: Prisma.Sql): pg.QueryConfig => {
+    const name = names?.nameOf(statement.text);
+    return { text: statement.text, values: driverParameters(statement.values), types, ...(name ? { name } : {}) } as pg.QueryConfig;
+  };
   const query = async <Row>(statement: Prisma.Sql): Promise<Row[]> => {
     notify(statement.text);
-    const result = await pool.query({ text: statement.text, values: driverParameters(statement.values), types } as pg.QueryConfig);
-    return result.rows as Row[];
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      const result = await client.query(queryConfig(statement));
+      return result.rows as Row[];
+    } catch (error) {
+      if (isStalePreparedStatement(error)) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   };
   const transaction: SqlTransaction = async (work) => {
     const client = await pool.connect();
@@ -75,9 +99,10 @@ export function postgresSqlDriver(pool: pg.Pool, limits: SqlTransactionLimits, n
           deadline.check();
           notify(statement.text);
           try {
-            const result = await client.query({ text: statement.text, values: driverParameters(statement.values), types } as pg.QueryConfig);
+            const result = await client.query(queryConfig(statement));
             return result.rows as Row[];
           } catch (error) {
+            if (isStalePreparedStatement(error)) broken = error;
             if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) throw deadline.error({ cause: error });
             throw error;
           }

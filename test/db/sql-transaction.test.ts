@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqlDriver, pgliteSqlDriver, postgresSqlDriver, TransactionTimeoutError } from '../../src/db/sql-transaction.js';
+import { StatementNames } from '../../src/db/statement-names.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
 import { isRetryableTransactionError } from '../../src/services/pipeline/retry.js';
 import { isDatabaseUnavailable } from '../../src/services/prisma-errors.js';
@@ -155,7 +156,73 @@ describe('Database.sql limits', () => {
   });
 });
 
+describe('StatementNames', () => {
+  it('names a text from its second sighting on, the same name each time, and at most `capacity` texts', () => {
+    const names = new StatementNames(2, 10);
+    expect(names.nameOf('SELECT 1')).toBeUndefined();
+    const first = names.nameOf('SELECT 1');
+    expect(first).toBeDefined();
+    expect(names.nameOf('SELECT 1')).toBe(first);
+    names.nameOf('SELECT 2');
+    const second = names.nameOf('SELECT 2');
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    names.nameOf('SELECT 3');
+    expect(names.nameOf('SELECT 3')).toBeUndefined();
+    expect(names.nameOf('SELECT 1')).toBe(first);
+  });
+
+  it('forgets texts seen once in bulk, so that one-off texts take bounded memory', () => {
+    const names = new StatementNames(100, 3);
+    for (const text of ['a', 'b', 'c']) names.nameOf(text);
+    names.nameOf('d'); // the set was full: cleared, then 'd' remembered
+    expect(names.nameOf('a')).toBeUndefined();
+    expect(names.nameOf('d')).toBeDefined();
+  });
+});
+
 describe.runIf(testDatabaseKind() === 'postgres')('Database.sql on PostgreSQL', () => {
+  it('prepares a statement that recurs, once per connection (and only with preparedStatements)', async () => {
+    for (const preparedStatements of [true, false]) {
+      const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+      const sql = postgresSqlDriver(pool, { connectionWaitMs: scaled(20_000), transactionTimeoutMs: scaled(20_000) }, () => undefined, { preparedStatements });
+      try {
+        const sums: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          sums.push(...(await sql.query<{ n: number }>(Prisma.sql`SELECT ${i}::int + 40 AS "n" /* prepared-test */`)).map((row) => row.n));
+          await sql.transaction(async (tx) => sums.push(...(await tx.query<{ n: number }>(Prisma.sql`SELECT ${i}::int + 40 AS "n" /* prepared-test */`)).map((row) => row.n)));
+        }
+        expect(sums).toEqual([40, 40, 41, 41, 42, 42]);
+        const prepared = await pool.query(`SELECT "statement" FROM pg_prepared_statements WHERE "statement" LIKE '%prepared-test%'`);
+        expect(prepared.rows.length).toBe(preparedStatements ? 1 : 0);
+      } finally {
+        await pool.end();
+      }
+    }
+  });
+
+  it('discards the connection of a prepared statement whose result columns a migration changed, and prepares it anew', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const sql = postgresSqlDriver(pool, { connectionWaitMs: scaled(20_000), transactionTimeoutMs: scaled(20_000) }, () => undefined);
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query('DROP TABLE IF EXISTS "Migrated"; CREATE TABLE "Migrated" ("a" int); INSERT INTO "Migrated" VALUES (1)');
+      const read = () => sql.transaction((tx) => tx.query<Record<string, number | null>>(Prisma.sql`SELECT * FROM "Migrated"`));
+      expect(await read()).toEqual([{ a: 1 }]);
+      expect(await read()).toEqual([{ a: 1 }]);
+      await other.query('ALTER TABLE "Migrated" ADD COLUMN "b" int');
+      // The prepared statement fails once on its connection (0A000)...
+      await expect(read()).rejects.toMatchObject({ code: '0A000' });
+      // ...which is then replaced: the next read sees the new column.
+      expect(await read()).toEqual([{ a: 1, b: null }]);
+    } finally {
+      await other.query('DROP TABLE IF EXISTS "Migrated"');
+      await other.end();
+      await pool.end();
+    }
+  });
+
   it('bounds by transactionTimeoutMs the wait for a lock another connection holds (another process writing the entity)', async () => {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
     const sql = postgresSqlDriver(pool, { connectionWaitMs: scaled(20_000), transactionTimeoutMs: 200 }, () => undefined);
