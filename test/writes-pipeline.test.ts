@@ -315,4 +315,13 @@ describe('limits, checked before any lock is taken', () => {
     expect(tuned.writes.retries).toBe(0);
     expect(() => loadConfig({ STORE_MAX_CHANNELS_PER_CHANGE: '0' })).toThrow(/STORE_MAX_CHANNELS_PER_CHANGE/);
   });
+
+  it('prepare recurring statements unless a transaction pooler may be in front (STORE_DATABASE_DIRECT_URL set)', () => {
+    const direct = 'postgresql://store@db.example:5432/store';
+    expect(loadConfig({}).database.preparedStatements).toBe(true);
+    expect(loadConfig({ STORE_DATABASE_DIRECT_URL: direct }).database.preparedStatements).toBe(false);
+    expect(loadConfig({ STORE_DATABASE_DIRECT_URL: direct, STORE_DB_PREPARED_STATEMENTS: 'true' }).database.preparedStatements).toBe(true);
+    expect(loadConfig({ STORE_DB_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
+    expect(() => loadConfig({ STORE_DB_PREPARED_STATEMENTS: 'yes' })).toThrow(/STORE_DB_PREPARED_STATEMENTS/);
+  });
 });
