@@ -14,6 +14,13 @@ describe('retrying a write the database aborted', () => {
     expect(isRetryableTransactionError(new Error('connection refused'))).toBe(false);
   });
 
+  it('runs again a write whose prepared statement a migration made stale, and no other unsupported feature', () => {
+    const stale = Object.assign(new Error('cached plan must not change result type'), { code: '0A000' });
+    expect(isRetryableTransactionError(stale)).toBe(true);
+    expect(isRetryableTransactionError(new Error('write failed', { cause: stale }))).toBe(true);
+    expect(isRetryableTransactionError(Object.assign(new Error('LOCK TABLE is not supported here'), { code: '0A000' }))).toBe(false);
+  });
+
   it('runs the transaction again until it succeeds, within the bound', async () => {
     let attempts = 0;
     const result = await withRetries({ retries: 3, baseDelayMs: 1 }, async () => {

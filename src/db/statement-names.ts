@@ -42,8 +42,10 @@ export class StatementNames {
 /**
  * SQLSTATE 0A000 with a prepared statement: "cached plan must not change result type", when a migration (another
  * process's, in a rolling upgrade) changed the columns a prepared `SELECT t.*` or `RETURNING *` returns. The statement
- * fails on that connection for good, so the connection is discarded: its replacement prepares the new text.
+ * fails on that connection for good, so the connection is discarded: its replacement prepares the new text, and the
+ * write pipeline runs the write again (retry.ts).
  */
 export function isStalePreparedStatement(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === '0A000';
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && /cached plan must not change result type/i.test(message);
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isStalePreparedStatement } from '../../db/statement-names.js';
 import { Prisma } from '../../generated/prisma/client.js';
 
 /** PostgreSQL's serialization failure and deadlock codes: the transaction was rolled back and may simply run again. */
@@ -8,13 +9,17 @@ const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
  * A transaction that failed only because of a concurrent one: PostgreSQL
  * rolled it back (deadlock, serialization failure), so running it again is
  * safe. Prisma reports both as P2034; a raw query's error carries the
- * SQLSTATE further down its cause chain.
+ * SQLSTATE further down its cause chain. A prepared statement made stale by
+ * a migration is retried too.
  */
 export function isRetryableTransactionError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 6; depth++) {
     if (current instanceof Prisma.PrismaClientKnownRequestError && current.code === 'P2034') return true;
     const record = current as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
     if (RETRYABLE_SQLSTATES.has(String(record.code)) || RETRYABLE_SQLSTATES.has(String(record.originalCode))) return true;
+    // A prepared statement that a migration (another process's, in a rolling upgrade) made stale: the transaction was
+    // rolled back and its connection discarded (src/db/statement-names.ts), so the next attempt prepares the new text.
+    if (isStalePreparedStatement(current)) return true;
     current = record.meta?.driverAdapterError ?? record.cause;
   }
   return false;
