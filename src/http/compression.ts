@@ -14,15 +14,6 @@ const MIN_COMPRESSED_BYTES = 1024;
 const MAX_CACHED_PAGES = 4;
 const COMPRESSIBLE = /^(application\/(graphql-response\+)?json|text\/html)\b/;
 
-/**
- * gzip or brotli for JSON answers and the GraphiQL page, as the client's
- * Accept-Encoding allows (brotli preferred). Only whole, buffered answers
- * are compressed: downloads (Range, ETag of the content), streams (event
- * streams, multipart) and small answers go out as they are. The GraphiQL
- * page gets an ETag and `Cache-Control: no-cache` (browsers revalidate and
- * get a 304), and its compressed forms are kept, since compressing 9 MB
- * costs about a second.
- */
 /** Requests answered with the same bytes as earlier ones, by what those bytes belong to (a kept answer of the read cache). */
 const repeatedBodies = new WeakMap<Request, object>();
 /** The compressed forms of a repeated body, by its owner: they go when it does. */
@@ -37,6 +28,15 @@ export function sameBodyAs(request: Request, owner: object): void {
   repeatedBodies.set(request, owner);
 }
 
+/**
+ * gzip or brotli for JSON answers and the GraphiQL page, as the client's
+ * Accept-Encoding allows (brotli preferred). Only whole, buffered answers
+ * are compressed: downloads (Range, ETag of the content), streams (event
+ * streams, multipart) and small answers go out as they are. The GraphiQL
+ * page gets an ETag and `Cache-Control: no-cache` (browsers revalidate and
+ * get a 304), and its compressed forms are kept, since compressing 9 MB
+ * costs about a second.
+ */
 export function compression(): Plugin {
   const pages = new Map<string, Buffer>();
   const compress = async (body: Buffer, encoding: Encoding): Promise<Buffer> =>

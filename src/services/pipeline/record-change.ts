@@ -20,20 +20,10 @@ export async function recordEntityChange(
   at: Date,
   liveChannel: string | undefined,
 ): Promise<{ id: number; webhooksQueued: number }> {
-  const record = audited as EntityAuditEvent & { entityId: number | null; before?: unknown; after?: unknown };
-  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
-  const insertAudit = Prisma.sql`
-    INSERT INTO "AuditEvent" ("actorId", "tokenId", "action", "entityId", "target", "before", "after", "createdAt")
-    VALUES (${actor?.userId ?? null}::int, ${actor?.tokenId ?? null}::int, ${record.action}, ${record.entityId}::int, ${record.target},
-            ${json(record.before)}::jsonb, ${json(record.after)}::jsonb, ${at})
-    RETURNING "id"`;
-  const kind = changeKindOf(record.action);
-  if (liveChannel === undefined || !kind || record.entityId === null) {
-    const rows = await tx.query<{ id: number }>(insertAudit);
-    return { id: rows[0]!.id, webhooksQueued: 0 };
-  }
+  // An event of no entity (a name's) has no subscribers or webhooks: the audit row alone.
+  const channel = audited.entityId === null ? undefined : liveChannel;
   const rows = await tx.query<{ id: number; webhooksQueued: number }>(Prisma.sql`
-    WITH ${changeRecordCtes(actor, { ...record, entityId: record.entityId }, at, liveChannel, null)}
+    WITH ${changeRecordCtes(actor, audited, at, channel, null)}
     SELECT audit."id", ${RECORDED_COLUMNS} FROM audit`);
   return rows[0]!;
 }
@@ -49,12 +39,12 @@ export async function recordEntityChange(
  */
 export function changeRecordCtes(
   actor: Actor | null,
-  audited: EntityAuditEvent & { entityId: number },
+  audited: EntityAuditEvent & { entityId: number | null },
   at: Date,
   liveChannel: string | undefined,
   gate: Prisma.Sql | null,
 ): Prisma.Sql {
-  const record = audited as EntityAuditEvent & { entityId: number; before?: unknown; after?: unknown };
+  const record = audited as EntityAuditEvent & { entityId: number | null; before?: unknown; after?: unknown };
   const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
   const audit = Prisma.sql`audit AS (
       INSERT INTO "AuditEvent" ("actorId", "tokenId", "action", "entityId", "target", "before", "after", "createdAt")
