@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 2; i++) await push(server.url, server.adminToken, sizedCharm('overhead', 2048), '~bench-admin/overhead');
       await graphql(server.url, RELEASE, { input: { url: 'cs:~bench-admin/overhead', revision: 0, channels: ['latest/stable'] } }, server.adminToken);
     }
-    for (const [name, request] of cases) {
+    for (const [name, request] of cases.filter(([name]) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').some((part) => name.startsWith(part)))) {
       for (let i = 0; i < 100; i++) for (const [, server] of servers) await request(server, i);
       const before = await Promise.all(servers.map(([, server]) => cpuMs(server.pid)));
       for (let i = 0; i < REQUESTS; i++) for (const [, server] of servers) await request(server, i);
