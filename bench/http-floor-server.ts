@@ -1,7 +1,8 @@
 /**
  * A floor for `npm run bench:http-floor`: answers `{ __typename }` as
  * node:http alone (HTTP_FLOOR=http: reads the body, parses the JSON, writes
- * the answer), as a bare graphql-yoga with a one-field schema (yoga), or as a
+ * the answer), as @whatwg-node/server's adapter (Yoga's HTTP layer) around
+ * a handler that reads the JSON and answers (adapter), as a bare graphql-yoga with a one-field schema (yoga), or as a
  * bare graphql-yoga with the store's schema (schema). Prints its url.
  */
 import http from 'node:http';
@@ -19,6 +20,12 @@ if (kind === 'http') {
       res.end(body);
     });
   };
+} else if (kind === 'adapter') {
+  const { createServerAdapter } = await import('@whatwg-node/server');
+  handler = createServerAdapter(async (request: Request) => {
+    await request.json();
+    return new Response(JSON.stringify({ data: { __typename: 'Query' } }), { headers: { 'content-type': 'application/json' } });
+  }) as unknown as http.RequestListener;
 } else {
   const { createYoga, createSchema } = await import('graphql-yoga');
   const schema = kind === 'schema' ? (await import('../src/graphql/schema.js')).schema : createSchema({ typeDefs: 'type Query { hello: String }' });

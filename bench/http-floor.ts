@@ -1,8 +1,9 @@
 /**
  * `npm run bench:http-floor`: the CPU per request of `{ __typename }`
- * (anonymous) on node:http alone, a bare graphql-yoga, a bare graphql-yoga
+ * (anonymous) on node:http alone, Yoga's HTTP adapter alone
+ * (@whatwg-node/server around a handler that answers the JSON), a bare graphql-yoga, a bare graphql-yoga
  * with the store's schema, and the store itself (BENCH_DATABASE_URL, else
- * PGlite), requests alternated between the four so that all see the same
+ * PGlite), requests alternated between the five so that all see the same
  * load: what of a small request's cost is the store's and what is the HTTP
  * and GraphQL framework's. BENCH_REQUESTS (1500) each, after 200 to warm up.
  */
@@ -13,6 +14,7 @@ const REQUESTS = envInt('BENCH_REQUESTS', 1500);
 const store = await startBenchServer();
 const servers = [
   ['node:http', await startRawServer('http-floor-server.ts', { HTTP_FLOOR: 'http' })],
+  ['whatwg-node adapter', await startRawServer('http-floor-server.ts', { HTTP_FLOOR: 'adapter' })],
   ['yoga', await startRawServer('http-floor-server.ts', { HTTP_FLOOR: 'yoga' })],
   ['yoga + the store schema', await startRawServer('http-floor-server.ts', { HTTP_FLOOR: 'schema' })],
   ['store', store],
