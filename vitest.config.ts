@@ -46,10 +46,14 @@ const NEVER = ['test/browser/**', 'node_modules/**'];
 const group = process.env.TEST_GROUP?.trim() || 'all';
 if (!['all', 'unit', 'api', 'slow'].includes(group)) throw new Error(`TEST_GROUP=${group}: expected unit, api or slow (or unset for all)`);
 
-const databaseFiles =
+// A whole run (`npm test`) runs the unit files in the pglite project's worker:
+// vitest gives each project a worker of its own, and the unit project's cost
+// ~2 s of CPU beyond its files (starting, importing the modules the other
+// worker has already imported). They still run once, and touch no database.
+const databaseFiles = (withUnit: boolean) =>
   group === 'slow'
     ? { include: SLOW, exclude: NEVER }
-    : { include: ['test/**/*.test.ts'], exclude: [...NEVER, ...UNIT, ...(group === 'api' ? SLOW : [])] };
+    : { include: ['test/**/*.test.ts'], exclude: [...NEVER, ...(withUnit ? [] : UNIT), ...(group === 'api' ? SLOW : [])] };
 
 const shared = {
   testTimeout: TEST_TIMEOUT_MS,
@@ -66,7 +70,7 @@ const databaseProject = (name: 'pglite' | 'postgres') => ({
   extends: true as const,
   test: {
     ...shared,
-    ...databaseFiles,
+    ...databaseFiles(name === 'pglite' && group === 'all'),
     name,
     env: { TEST_DB: name },
     globalSetup: ['test/support/global-setup.ts'],
@@ -81,7 +85,7 @@ export default defineConfig({
     // keyed by content, for the next run: ~1 s of CPU less per run (`vitest --clearCache` empties it).
     experimental: { fsModuleCache: true },
     projects: [
-      ...(group === 'all' || group === 'unit' ? [{ extends: true as const, test: { ...shared, name: 'unit', include: UNIT, exclude: NEVER } }] : []),
+      ...(group === 'unit' ? [{ extends: true as const, test: { ...shared, name: 'unit', include: UNIT, exclude: NEVER } }] : []),
       ...(group === 'unit' ? [] : [databaseProject('pglite')]),
       ...(group !== 'unit' && process.env.TEST_DATABASE_URL ? [databaseProject('postgres')] : []),
     ],
