@@ -12,7 +12,7 @@
  * concurrency of BENCH_CONCURRENCY (`1,8`). Before timing, one push and one
  * release on each side must answer the same JSON (entity names aside).
  * Phases of BENCH_PHASE_SECONDS (5) alternate store and raw, BENCH_ROUNDS (3)
- * times; medians are printed, with each server's CPU time per answer (from
+ * times (BENCH_OPERATIONS, `push,release`, to time only some); medians are printed, with each server's CPU time per answer (from
  * /proc, steadier than rates on a busy machine; the database's CPU is on
  * neither side). Prints JSON.
  */
@@ -25,6 +25,7 @@ const PUSH_BYTES = envInt('BENCH_PUSH_KIB', 10) * 1024;
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 5);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map((level) => Number(level.trim()));
+const OPERATIONS = (process.env.BENCH_OPERATIONS ?? 'push,release').split(',').map((operation) => operation.trim()) as Array<'push' | 'release'>;
 
 const PUSH = `mutation($input: PushInput!) {
   push(input: $input) { __typename ... on PushSuccess { duplicate revision { number url } } ... on Error { message } }
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     await same('release', (side) => side.release(`cs:${entity(side, 'release', LEVELS[0]!)}`, 0, ['latest/edge', 'latest/beta']));
 
     const rows: Array<Record<string, unknown>> = [];
-    for (const operation of ['push', 'release'] as const) {
+    for (const operation of OPERATIONS) {
       for (const concurrency of LEVELS) {
         const rounds: Record<string, Array<{ perSecond: number; cpuMsPerAnswer: number; p99Ms: number; failures: number }>> = { store: [], raw: [] };
         let counter = 0;
