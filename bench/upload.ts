@@ -69,6 +69,24 @@ async function cpuSeconds(pid: number): Promise<{ user: number; system: number }
   return { user: Number(fields[11]) / ticks, system: Number(fields[12]) / ticks };
 }
 
+/**
+ * CPU seconds (user + kernel) per thread of a process, summed by thread name (`node` is the event loop,
+ * `libuv-worker` the thread pool writing files, `V8 ...` the garbage collector and compilers); threads that
+ * exit in between (a hashing thread) are only in the process's total.
+ */
+async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const byName = new Map<string, number>();
+  for (const task of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const stat = await fs.readFile(`/proc/${pid}/task/${task}/stat`, 'utf8').catch(() => null);
+    if (!stat) continue;
+    const name = `${task === String(pid) ? "main" : `t${task}`}`;
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    byName.set(`${name} user`, (byName.get(`${name} user`) ?? 0) + Number(fields[11]) / 100);
+    byName.set(`${name} sys`, (byName.get(`${name} sys`) ?? 0) + Number(fields[12]) / 100);
+  }
+  return byName;
+}
+
 /** VmHWM (peak resident set) or VmRSS (current) of a process, in MiB. */
 async function memoryMib(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
@@ -148,6 +166,10 @@ interface ScenarioResult {
   throughputMiBps: number;
   /** CPU time (all threads) the server spent on the upload, in user and in kernel mode. */
   serverCpuSeconds: { user: number; system: number };
+  /** The server's CPU seconds on the upload by thread name (see threadCpuSeconds). */
+  serverThreadCpuSeconds: Record<string, number>;
+  /** CPU time this process (the client generating and sending the body) spent on the upload. */
+  clientCpuSeconds: { user: number; system: number };
   /** `sha384sum` over the same bytes just before and just after the upload (MiB/s), or null without it. */
   sha384sumMiBps: [number, number] | null;
   peakWithinTarget: boolean;
@@ -204,10 +226,19 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     const peakReset = await resetPeakRss(child.pid!);
 
     const cpuBefore = await cpuSeconds(child.pid!);
+    const threadsBefore = await threadCpuSeconds(child.pid!);
+    const clientBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
     const response = await post(`${base}/uploads`, token, generatedBody(SIZE_MIB), SIZE_MIB * MIB);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const client = process.cpuUsage(clientBefore);
     const cpuAfter = await cpuSeconds(child.pid!);
+    const threadsAfter = await threadCpuSeconds(child.pid!);
+    const serverThreadCpuSeconds: Record<string, number> = {};
+    for (const [name, after] of threadsAfter) {
+      const used = after - (threadsBefore.get(name) ?? 0);
+      if (used >= 0.01) serverThreadCpuSeconds[name] = Number(used.toFixed(2));
+    }
     const shaAfter = await sha384sumMiBps();
     if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${response.text}`);
     const receipt = JSON.parse(response.text) as { size: number; sha384: string };
@@ -223,6 +254,8 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       uploadGrowthMiB: round1(uploadPeak - idle),
       throughputMiBps: round1(receipt.size / MIB / seconds),
       serverCpuSeconds: { user: Number((cpuAfter.user - cpuBefore.user).toFixed(2)), system: Number((cpuAfter.system - cpuBefore.system).toFixed(2)) },
+      serverThreadCpuSeconds,
+      clientCpuSeconds: { user: Number((client.user / 1e6).toFixed(2)), system: Number((client.system / 1e6).toFixed(2)) },
       sha384sumMiBps: shaBefore !== null && shaAfter !== null ? [round1(shaBefore), round1(shaAfter)] : null,
       peakWithinTarget: uploadPeak < TARGET_RSS_MIB,
     };

@@ -45,14 +45,14 @@ export function inlineDigester(): ContentDigester {
 }
 
 // Plain JavaScript evaluated in each worker, so the same code runs under tsx, from dist/ and in vitest.
-// A message is a batch ({ id, buffer: SharedArrayBuffer, length }), answered by its id, or null for the digests.
+// A message is a batch ({ id, buffer: SharedArrayBuffer, offset, length }), answered by its id, or null for the digests.
 const DIGEST_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hashes = workerData.map((algorithm) => createHash(algorithm));
 parentPort.on('message', (batch) => {
   if (batch === null) return parentPort.postMessage(hashes.map((hash) => hash.digest('hex')));
-  const bytes = new Uint8Array(batch.buffer, 0, batch.length);
+  const bytes = new Uint8Array(batch.buffer, batch.offset, batch.length);
   for (const hash of hashes) hash.update(bytes);
   parentPort.postMessage(batch.id);
 });
@@ -83,8 +83,8 @@ class HashThread {
     this.worker.on('exit', (code) => onFailure(new Error(`a hashing thread exited (code ${code}) before the digests were complete`)));
   }
 
-  hash(id: number, buffer: SharedArrayBuffer, length: number): void {
-    this.worker.postMessage({ id, buffer, length });
+  hash(id: number, buffer: SharedArrayBuffer, offset: number, length: number): void {
+    this.worker.postMessage({ id, buffer, offset, length });
   }
 
   digests(): Promise<string[]> {
@@ -100,18 +100,42 @@ class HashThread {
   }
 }
 
+/** WebAssembly's page size: a memory's size is a whole number of them. */
+const WASM_PAGE_BYTES = 64 * 1024;
+
+/**
+ * Memory for `count` batches that the hashing threads can share, starting on a page boundary: the file blob
+ * store writes batches with O_DIRECT, which needs memory aligned to the disk's block size, and the memory
+ * of a SharedArrayBuffer comes from malloc, 16 bytes past a page. A shared WebAssembly memory is a
+ * SharedArrayBuffer mapped on pages of its own (V8 reserves ~10 GiB of address space for it, not memory:
+ * its pages are resident once written, like any buffer's). Where that fails, a plain SharedArrayBuffer
+ * does: the store then writes through the page cache (see FileBlobStore).
+ */
+function pageAlignedSharedMemory(count: number): SharedArrayBuffer {
+  const pages = (count * BATCH_BYTES) / WASM_PAGE_BYTES;
+  try {
+    const { buffer } = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    if (buffer instanceof SharedArrayBuffer) return buffer;
+  } catch {
+    // no address space for it: unaligned memory below
+  }
+  return new SharedArrayBuffer(count * BATCH_BYTES);
+}
+
 /**
  * Hashes streamed content in batches of BATCH_BYTES, in worker threads (`threadAlgorithms`, THREADS by
  * default) or, with none, on this thread as each batch is submitted. With threads, a large upload does not
  * hold the event loop for its digests (~1.8 s of CPU per GiB together), and receiving (this thread), writing
  * (libuv's thread pool) and hashing overlap: the upload goes at the pace of the slowest of them rather than
- * of their sum. Batches live in SharedArrayBuffers that the hashing threads read while the file is written
- * from them (no copies, nothing transferred back), and are reused once all are done with them: at most
- * BATCHES_IN_FLIGHT x BATCH_BYTES, whatever the upload's size.
+ * of their sum. Batches are slices of one page-aligned shared memory that the hashing threads read while the
+ * file is written from them (no copies, nothing transferred back), and are reused once all are done with
+ * them: at most BATCHES_IN_FLIGHT x BATCH_BYTES, whatever the upload's size. Each batch starts on a page
+ * boundary and has room up to BATCH_BYTES, so the store may pad a last, partial batch for O_DIRECT.
  */
 export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])[] = THREADS): ContentDigester {
-  const buffers: SharedArrayBuffer[] = [];
-  /** Per buffer id: how many of its hashes and its write are outstanding (0: free). */
+  /** Allocated with the first batch; only the pages of batches that are used become resident. */
+  let memory: SharedArrayBuffer | null = null;
+  /** Per batch id (its slice of `memory`): how many of its hashes and its write are outstanding (0: free). */
   const busy: number[] = [];
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -151,7 +175,7 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
     return started;
   };
   const stop = () => threads?.forEach((thread) => thread.stop());
-  const idOf = new WeakMap<ArrayBufferLike, number>();
+  const batchOf = (id: number) => new Uint8Array(memory!, id * BATCH_BYTES, BATCH_BYTES);
   return {
     allocate: async () => {
       for (;;) {
@@ -159,21 +183,19 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
         const free = busy.indexOf(0);
         if (free !== -1) {
           busy[free] = -1; // handed out, not yet submitted
-          return new Uint8Array(buffers[free]!);
+          return batchOf(free);
         }
-        if (buffers.length < BATCHES_IN_FLIGHT) {
-          const buffer = new SharedArrayBuffer(BATCH_BYTES);
-          idOf.set(buffer, buffers.length);
-          buffers.push(buffer);
+        if (busy.length < BATCHES_IN_FLIGHT) {
+          memory ??= pageAlignedSharedMemory(BATCHES_IN_FLIGHT);
           busy.push(-1);
-          return new Uint8Array(buffer);
+          return batchOf(busy.length - 1);
         }
         await new Promise<void>((resolve) => (wake = resolve));
       }
     },
     update: (batch, written) => {
-      const id = idOf.get(batch.buffer);
-      if (id === undefined || busy[id] !== -1 || batch.byteOffset !== 0) throw new Error('update takes the start of a buffer from allocate, once');
+      const id = batch.byteOffset / BATCH_BYTES;
+      if (batch.buffer !== memory || busy[id] !== -1) throw new Error('update takes the start of a batch from allocate, once');
       if (hashes) {
         for (const hash of hashes) hash.update(batch);
         busy[id] = 1; // the write
@@ -184,7 +206,7 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
       } else {
         threads ??= startThreads();
         busy[id] = threads.length + 1; // the hashing threads and the write
-        for (const thread of threads) thread.hash(id, buffers[id]!, batch.byteLength);
+        for (const thread of threads) thread.hash(id, memory!, batch.byteOffset, batch.byteLength);
       }
       written.then(
         () => done(id),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,13 +31,14 @@ export class FileBlobStore implements BlobStore {
 
   async stage(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<StagedBlob> {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    const file = await fs.open(stagingPath, 'wx');
+    const streamed = Symbol.asyncIterator in content;
+    const file = await StagingFile.create(stagingPath, streamed);
     // Streamed content (POST /uploads) is hashed in batches (in worker threads with three cores or more, once it passes one
     // batch); content already in memory as it comes. Started once the file is open: nothing would stop the threads of a file
     // that could not be created.
     let digester: ContentDigester;
     try {
-      digester = Symbol.asyncIterator in content ? streamDigester() : inlineDigester();
+      digester = streamed ? streamDigester() : inlineDigester();
     } catch (error) {
       await file.close().catch(() => undefined);
       await fs.rm(stagingPath, { force: true });
@@ -47,8 +48,8 @@ export class FileBlobStore implements BlobStore {
     // Batches are written in order, one at a time, while the next is received and earlier ones are hashed.
     let writes: Promise<void> = Promise.resolve();
     let writeFailed = false;
-    const send = (batch: Uint8Array) => {
-      writes = writes.then(() => writeAll(file, batch));
+    const send = (batch: Uint8Array, room = batch.byteLength) => {
+      writes = writes.then(() => file.write(batch, room));
       writes.catch(() => (writeFailed = true));
       digester.update(batch, writes);
     };
@@ -73,7 +74,8 @@ export class FileBlobStore implements BlobStore {
             }
           }
         }
-        if (filled > 0) send(batch.subarray(0, filled));
+        // The last batch may be written past its end (O_DIRECT writes whole blocks; the file is cut to size after).
+        if (filled > 0) send(batch.subarray(0, filled), batch.byteLength);
       } else {
         // Content in memory (a multipart push, typically a few KiB) is written and hashed chunk by chunk, not
         // copied into batches of BATCH_BYTES: allocating one costs more than hashing a small archive.
@@ -85,7 +87,7 @@ export class FileBlobStore implements BlobStore {
       }
       await writes;
       digests = await digester.digest();
-      await file.sync();
+      await file.sync(size);
     } catch (error) {
       digester.abort();
       await writes.catch(() => undefined);
@@ -171,9 +173,75 @@ export class FileBlobStore implements BlobStore {
   }
 }
 
-/** Writes all of `bytes` at the file's position (a write may take fewer bytes than it is given). */
-async function writeAll(file: fs.FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let written = 0; written < bytes.byteLength; ) written += (await file.write(bytes, written)).bytesWritten;
+/**
+ * O_DIRECT needs the file offset, the length and the memory aligned to the disk's logical block size (512 or
+ * 4096 bytes); whole pages suit every disk.
+ */
+const DIRECT_IO_ALIGNMENT = 4096;
+
+/**
+ * A staging file, written in order. Streamed content is written around the page cache (O_DIRECT) where the
+ * filesystem allows it, from the digester's page-aligned batches: each write goes to the disk while the
+ * next batch is received, instead of all of them at the final fsync (~0.7 s per GiB here, with nothing else
+ * to do), and costs no copy into the page cache (on this machine's VM 1.5-2.5 s of kernel time per GiB, as
+ * each new page-cache page is first touched). Without O_DIRECT (tmpfs, some network or FUSE filesystems:
+ * the open fails), for content in memory, and for good from the first direct write the kernel refuses
+ * (EINVAL: memory or disk not aligned as it needs), it is written through the page cache. A last partial
+ * batch is written padded to a whole block and the file cut to size before it is synced.
+ */
+class StagingFile {
+  private position = 0;
+  private padded = false;
+
+  private constructor(
+    private readonly file: fs.FileHandle,
+    private direct: fs.FileHandle | null,
+  ) {}
+
+  static async create(stagingPath: string, streamed: boolean): Promise<StagingFile> {
+    const file = await fs.open(stagingPath, 'wx');
+    const direct = streamed ? await fs.open(stagingPath, constants.O_WRONLY | constants.O_DIRECT).catch(() => null) : null;
+    return new StagingFile(file, direct);
+  }
+
+  /** Appends `bytes`; `room` bytes from its start are the caller's and may be written over (padding). */
+  async write(bytes: Uint8Array, room: number): Promise<void> {
+    const position = this.position;
+    this.position += bytes.byteLength;
+    if (this.direct && position % DIRECT_IO_ALIGNMENT === 0 && bytes.byteOffset % DIRECT_IO_ALIGNMENT === 0) {
+      const blocks = Math.ceil(bytes.byteLength / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT;
+      if (blocks <= room) {
+        const whole = new Uint8Array(bytes.buffer, bytes.byteOffset, blocks);
+        whole.fill(0, bytes.byteLength);
+        try {
+          await writeAll(this.direct, whole, position);
+          if (blocks > bytes.byteLength) this.padded = true;
+          return;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+          const direct = this.direct;
+          this.direct = null;
+          await direct.close();
+        }
+      }
+    }
+    await writeAll(this.file, bytes, position);
+  }
+
+  /** Cuts off the padding of the last block, if any, and flushes the content and the file's size to the disk. */
+  async sync(size: number): Promise<void> {
+    if (this.padded) await this.file.truncate(size);
+    await this.file.sync();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.file.close(), this.direct?.close()]);
+  }
+}
+
+/** Writes all of `bytes` at `position` (a write may take fewer bytes than it is given). */
+async function writeAll(file: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let written = 0; written < bytes.byteLength; ) written += (await file.write(bytes, written, bytes.byteLength - written, position + written)).bytesWritten;
 }
 
 function fileSource(file: string, size: number): ByteSource {

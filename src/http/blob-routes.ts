@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { BlobTooLargeError } from '../blobs/blob-store.js';
 import { countedDownloadChannel } from '../domain/download-channel.js';
@@ -9,6 +10,7 @@ import { findArchiveDownload, findResourceDownload } from '../services/downloads
 import type { DownloadCounter } from '../services/downloads/download-counter.js';
 import { createUpload } from '../services/uploads/create-upload.js';
 import { faultResponse } from './faults.js';
+import type { StoreServerContext } from './app.js';
 import type { StoreMetrics } from './metrics.js';
 import { serveBlob } from './serve-blob.js';
 
@@ -40,8 +42,8 @@ async function servicesOrUnauthorized(servicesFor: ServicesFor, request: Request
  * hashed (never held in memory whole); answers `{uploadId, sha384, size,
  * expiresAt}` for one later push or pushResource.
  */
-export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, logger: Logger, metrics: StoreMetrics): Plugin {
-  const answer = async (request: Request, ResponseClass: typeof Response): Promise<Response> => {
+export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, logger: Logger, metrics: StoreMetrics): Plugin<object, StoreServerContext> {
+  const answer = async (request: Request, nodeRequest: IncomingMessage | undefined, ResponseClass: typeof Response): Promise<Response> => {
     if (request.method !== 'POST') return jsonError(ResponseClass, 405, 'Send the content with POST /uploads', { allow: 'POST' });
     const ctx = await servicesOrUnauthorized(servicesFor, request, ResponseClass);
     if (ctx instanceof ResponseClass) return ctx;
@@ -49,9 +51,10 @@ export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, lo
     const tooLarge = () => jsonError(ResponseClass, 413, `The upload is larger than the limit of ${maxUploadBytes} bytes (STORE_MAX_UPLOAD_BYTES)`);
     const declared = Number(request.headers.get('content-length') ?? Number.NaN);
     if (declared > maxUploadBytes) return tooLarge();
-    if (!request.body) return jsonError(ResponseClass, 400, 'The upload has no body: send the content as the raw request body');
+    const body = nodeRequest ? nodeRequestChunks(nodeRequest) : request.body && chunksOf(request.body);
+    if (!body) return jsonError(ResponseClass, 400, 'The upload has no body: send the content as the raw request body');
     try {
-      const receipt = await createUpload(ctx, chunksOf(request.body));
+      const receipt = await createUpload(ctx, body);
       metrics.uploadBytes.inc(receipt.size);
       return new ResponseClass(
         JSON.stringify({ uploadId: receipt.uploadId, sha384: receipt.sha384, size: receipt.size, expiresAt: receipt.expiresAt.toISOString() }),
@@ -63,9 +66,10 @@ export function uploadRoute(servicesFor: ServicesFor, maxUploadBytes: number, lo
     }
   };
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, serverContext, url, endResponse, fetchAPI }) {
       if (url.pathname !== UPLOADS_PATH) return;
-      endResponse(await answer(request, fetchAPI.Response).catch((error: unknown) => faultResponse(error, logger, fetchAPI.Response)));
+      const nodeRequest = serverContext.req instanceof IncomingMessage ? serverContext.req : undefined;
+      endResponse(await answer(request, nodeRequest, fetchAPI.Response).catch((error: unknown) => faultResponse(error, logger, fetchAPI.Response)));
     },
   };
 }
@@ -86,6 +90,23 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
     }
   } finally {
     reader.releaseLock();
+  }
+}
+
+/**
+ * The body straight from Node's request, when the app runs in node:http (not through `app.fetch`): the fetch
+ * API's `request.body` is a ReadableStream wrapped around the same IncomingMessage, which costs a promise, a
+ * read request and wrapper objects per ~64 KiB chunk on top of Node's own (see docs/performance.md). Read one
+ * chunk at a time (backpressure as in chunksOf); stopping early leaves the request open and discards the rest
+ * of it, so that the 413 reaches the client instead of a reset connection.
+ */
+async function* nodeRequestChunks(request: IncomingMessage): AsyncGenerator<Uint8Array> {
+  let finished = false;
+  try {
+    for await (const chunk of request.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+    finished = true;
+  } finally {
+    if (!finished) request.resume();
   }
 }
 
