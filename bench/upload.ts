@@ -70,21 +70,19 @@ async function cpuSeconds(pid: number): Promise<{ user: number; system: number }
 }
 
 /**
- * CPU seconds (user + kernel) per thread of a process, summed by thread name (`node` is the event loop,
- * `libuv-worker` the thread pool writing files, `V8 ...` the garbage collector and compilers); threads that
- * exit in between (a hashing thread) are only in the process's total.
+ * CPU seconds (user + kernel) of each live thread of a process: `main` (the event loop) and the others by
+ * thread id (libuv's pool writing files, V8's helpers collecting garbage, a hashing thread). Node names none
+ * of them; a thread that exits in between (a hashing thread) is only in the process's total.
  */
 async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
-  const byName = new Map<string, number>();
+  const byThread = new Map<string, number>();
   for (const task of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
     const stat = await fs.readFile(`/proc/${pid}/task/${task}/stat`, 'utf8').catch(() => null);
     if (!stat) continue;
-    const name = `${task === String(pid) ? "main" : `t${task}`}`;
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    byName.set(`${name} user`, (byName.get(`${name} user`) ?? 0) + Number(fields[11]) / 100);
-    byName.set(`${name} sys`, (byName.get(`${name} sys`) ?? 0) + Number(fields[12]) / 100);
+    byThread.set(task === String(pid) ? 'main' : task, (Number(fields[11]) + Number(fields[12])) / 100);
   }
-  return byName;
+  return byThread;
 }
 
 /** VmHWM (peak resident set) or VmRSS (current) of a process, in MiB. */
@@ -166,7 +164,7 @@ interface ScenarioResult {
   throughputMiBps: number;
   /** CPU time (all threads) the server spent on the upload, in user and in kernel mode. */
   serverCpuSeconds: { user: number; system: number };
-  /** The server's CPU seconds on the upload by thread name (see threadCpuSeconds). */
+  /** The server's CPU seconds on the upload per thread that used 0.01 s or more (see threadCpuSeconds). */
   serverThreadCpuSeconds: Record<string, number>;
   /** CPU time this process (the client generating and sending the body) spent on the upload. */
   clientCpuSeconds: { user: number; system: number };

@@ -61,15 +61,18 @@ parentPort.on('message', (batch) => {
 export const BATCHES_IN_FLIGHT = 4;
 
 export type Algorithm = 'sha384' | 'sha256';
+const ALGORITHMS: readonly Algorithm[] = ['sha384', 'sha256'];
 /**
  * Where streamed content is hashed: with four cores or more, one thread per digest (SHA-384, the slower, then
- * sets the pace alone); with three, one thread for both; with two or fewer, on this thread, one pass feeding
- * both digests. A thread costs ~10 MiB of resident memory and buys nothing on two cores: receiving (this
- * thread) and writing (libuv's thread pool) already keep both busy, so the upload goes at the pace of the
- * total CPU time either way, and hashing here holds the event loop ~2 ms per batch (docs/performance.md).
+ * sets the pace alone); with two or three, SHA-384 in a thread and SHA-256 on this thread, as each batch is
+ * submitted (with the CPU's SHA extensions, which x86 since ~2017-2019 and ARMv8 have, ~0.6 s of CPU per GiB
+ * against SHA-384's ~1.3-1.6); with one core, both here. On two cores this splits an upload's CPU about
+ * evenly: this thread receives (~1.5 s per GiB) and hashes SHA-256, the thread hashes SHA-384, so on an
+ * idle machine the upload goes at the pace of the busier of the two instead of their sum. The thread costs
+ * ~10 MiB of resident memory, which the upload route more than wins back (see `nodeRequestChunks`).
  */
 const cores = availableParallelism();
-const THREADS: readonly (readonly Algorithm[])[] = cores >= 4 ? [['sha384'], ['sha256']] : cores === 3 ? [['sha384', 'sha256']] : [];
+const THREADS: readonly (readonly Algorithm[])[] = cores >= 4 ? [['sha384'], ['sha256']] : cores >= 2 ? [['sha384']] : [];
 
 /** One hashing thread of `streamDigester`. */
 class HashThread {
@@ -124,8 +127,8 @@ function pageAlignedSharedMemory(count: number): SharedArrayBuffer {
 
 /**
  * Hashes streamed content in batches of BATCH_BYTES, in worker threads (`threadAlgorithms`, THREADS by
- * default) or, with none, on this thread as each batch is submitted. With threads, a large upload does not
- * hold the event loop for its digests (~1.8 s of CPU per GiB together), and receiving (this thread), writing
+ * default) and, for the digests no thread computes, on this thread as each batch is submitted. With threads,
+ * a large upload holds the event loop for less of its digests (~1.9 s of CPU per GiB together), and receiving (this thread), writing
  * (libuv's thread pool) and hashing overlap: the upload goes at the pace of the slowest of them rather than
  * of their sum. Batches are slices of one page-aligned shared memory that the hashing threads read while the
  * file is written from them (no copies, nothing transferred back), and are reused once all are done with
@@ -161,8 +164,9 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
    */
   let threads: HashThread[] | null = null;
   let hashedHere: ContentDigests | null = null;
-  /** Without threads: both digests, fed here batch by batch. */
-  const hashes = threadAlgorithms.length === 0 ? [createHash('sha384'), createHash('sha256')] : null;
+  /** The digests no thread computes, fed here batch by batch (both without threads). */
+  const threaded = new Set(threadAlgorithms.flat());
+  const hashesHere = new Map(ALGORITHMS.filter((algorithm) => !threaded.has(algorithm)).map((algorithm) => [algorithm, createHash(algorithm)]));
   const startThreads = (): HashThread[] => {
     const started: HashThread[] = [];
     try {
@@ -196,17 +200,16 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
     update: (batch, written) => {
       const id = batch.byteOffset / BATCH_BYTES;
       if (batch.buffer !== memory || busy[id] !== -1) throw new Error('update takes the start of a batch from allocate, once');
-      if (hashes) {
-        for (const hash of hashes) hash.update(batch);
-        busy[id] = 1; // the write
-      } else if (!threads && batch.byteLength < BATCH_BYTES) {
+      if (threadAlgorithms.length > 0 && !threads && batch.byteLength < BATCH_BYTES) {
         // A partial batch before any full one: the whole content, and its last batch.
         hashedHere = inlineDigestsOf(batch);
         busy[id] = 1; // the write
       } else {
-        threads ??= startThreads();
-        busy[id] = threads.length + 1; // the hashing threads and the write
-        for (const thread of threads) thread.hash(id, memory!, batch.byteOffset, batch.byteLength);
+        if (threadAlgorithms.length > 0) threads ??= startThreads();
+        busy[id] = (threads?.length ?? 0) + 1; // the hashing threads and the write
+        // Sent before hashing here, so that the threads hash while this thread does.
+        for (const thread of threads ?? []) thread.hash(id, memory!, batch.byteOffset, batch.byteLength);
+        for (const hash of hashesHere.values()) hash.update(batch);
       }
       written.then(
         () => done(id),
@@ -217,14 +220,15 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
     },
     digest: async () => {
       if (failure) throw failure;
-      if (hashes) return { sha384: hashes[0]!.digest('hex'), sha256: hashes[1]!.digest('hex') };
       // No full batch: the content was hashed here (or is empty).
-      if (!threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
+      if (threadAlgorithms.length > 0 && !threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
+      const here = new Map([...hashesHere].map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
+      if (!threads) return { sha384: here.get('sha384')!, sha256: here.get('sha256')! };
       try {
         const failed = new Promise<never>((_, reject) => (rejectDigest = reject));
         failed.catch(() => undefined); // a thread failing after the digests arrived is of no consequence
         const digests = (await Promise.race([Promise.all(threads.map((thread) => thread.digests())), failed])).flat();
-        const byAlgorithm = new Map(threadAlgorithms.flat().map((algorithm, index) => [algorithm, digests[index]!]));
+        const byAlgorithm = new Map([...here, ...threadAlgorithms.flat().map((algorithm, index) => [algorithm, digests[index]!] as const)]);
         return { sha384: byAlgorithm.get('sha384')!, sha256: byAlgorithm.get('sha256')! };
       } finally {
         stop();

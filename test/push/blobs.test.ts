@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen } from '../../src/http/server.js';
 import { collectGarbage } from '../../src/services/blobs/collect-garbage.js';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { listFiles, pushOk, storeState, upload } from '../support/push.js';
@@ -61,6 +64,50 @@ describe('POST /uploads', () => {
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toEqual(message);
     expect(await storeState(store)).toEqual(before);
+  });
+});
+
+describe('POST /uploads over node:http (the body read from Node\'s request)', () => {
+  /** POSTs `chunks` to /uploads one by one without a Content-Length, on `agent`'s connections. */
+  function post(url: string, agent: http.Agent, chunks: Buffer[]): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(`${url}/uploads`, { method: 'POST', agent, headers: { authorization: `Bearer ${kirk}` } }, (response) => {
+        let body = '';
+        response.on('data', (data: Buffer) => (body += data.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      // The server may answer (413) and stop reading before the last chunk: whatever it did not read is its to discard.
+      request.on('error', reject);
+      for (const chunk of chunks) request.write(chunk);
+      request.end();
+    });
+  }
+
+  it('stores the exact bytes, answers 413 past the limit while streaming and keeps nothing, and the server goes on answering', async () => {
+    const server = await listen(store.app, '127.0.0.1', 0, pino({ level: 'silent' }));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const content = Buffer.from(Array.from({ length: 1024 * 1024 - 12_345 }, (_, i) => (i * 7) % 251));
+      const chunks = [1, 65_536, 100_000, 300_001].reduce<Buffer[]>((parts, size) => [...parts, content.subarray(parts.reduce((sum, part) => sum + part.length, 0)).subarray(0, size)], []);
+      chunks.push(content.subarray(chunks.reduce((sum, part) => sum + part.length, 0)));
+      const stored = await post(server.url, agent, chunks);
+      expect(stored.status).toBe(201);
+      const receipt = JSON.parse(stored.body) as { sha384: string; size: number };
+      expect(receipt).toMatchObject({ sha384: createHash('sha384').update(content).digest('hex'), size: content.length });
+      expect((await fs.readFile(path.join(store.blobDir, receipt.sha384.slice(0, 2), receipt.sha384))).equals(content)).toBe(true);
+
+      const before = await storeState(store);
+      const tooLarge = await post(server.url, agent, Array.from({ length: 20 }, (_, i) => Buffer.alloc(64 * 1024, i)));
+      expect(tooLarge.status).toBe(413);
+      expect(JSON.parse(tooLarge.body)).toEqual({ error: 'The upload is larger than the limit of 1048576 bytes (STORE_MAX_UPLOAD_BYTES)' });
+      expect(await storeState(store)).toEqual(before);
+      // The rest of the refused body was discarded, not left in the way of the next request.
+      const next = await post(server.url, agent, [Buffer.from('after a refused upload')]);
+      expect(next.status).toBe(201);
+    } finally {
+      agent.destroy();
+      await server.close(1000);
+    }
   });
 });
 

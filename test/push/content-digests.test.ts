@@ -125,11 +125,13 @@ describe('batched hashing, in threads or on this one', () => {
     return digester.digest();
   }
 
-  it('gives both digests on this thread, with one thread for both and with a thread per digest', async () => {
+  it('gives both digests on this thread, with one thread for both, with one digest in a thread and one here, and with a thread per digest', async () => {
     const content = randomBytes(BATCH_BYTES * (BATCHES_IN_FLIGHT + 3) + 12_345);
     const expected = { sha384: digestsOf(content).sha384, sha256: digestsOf(content).sha256 };
     expect(await hashedBy(streamDigester([]), content)).toEqual(expected);
     expect(await hashedBy(streamDigester([['sha384', 'sha256']]), content)).toEqual(expected);
+    expect(await hashedBy(streamDigester([['sha384']]), content)).toEqual(expected);
+    expect(await hashedBy(streamDigester([['sha256']]), content)).toEqual(expected);
     expect(await hashedBy(streamDigester([['sha384'], ['sha256']]), content)).toEqual(expected);
     expect(await hashedBy(streamDigester([['sha256'], ['sha384']]), content)).toEqual(expected);
   });
