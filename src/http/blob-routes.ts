@@ -13,7 +13,6 @@ import { faultResponse } from './faults.js';
 import type { StoreServerContext } from './app.js';
 import type { StoreMetrics } from './metrics.js';
 import { serveBlob } from './serve-blob.js';
-import { collectYoungGarbage } from './young-garbage.js';
 
 /** Builds the service context of a request (authenticating its bearer token). */
 export type ServicesFor = (request: Request) => Promise<ServiceContext>;
@@ -94,31 +93,17 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
   }
 }
 
-/** Received bytes between two scavenges during an upload (see nodeRequestChunks). */
-const BYTES_PER_SCAVENGE = 4 * 1024 * 1024;
-
 /**
  * The body straight from Node's request, when the app runs in node:http (not through `app.fetch`): the fetch
  * API's `request.body` is a ReadableStream wrapped around the same IncomingMessage, which costs a promise, a
  * read request and wrapper objects per ~64 KiB chunk on top of Node's own (see docs/performance.md). Read one
  * chunk at a time (backpressure as in chunksOf); stopping early leaves the request open and discards the rest
- * of it, so that the 413 reaches the client instead of a reset connection. Every BYTES_PER_SCAVENGE the
- * chunks received so far are collected (collectYoungGarbage): left to V8, up to ~32 MiB of them stay
- * resident; this way ~4, which pays for the hashing thread (content-digests.ts) twice over.
+ * of it, so that the 413 reaches the client instead of a reset connection.
  */
 async function* nodeRequestChunks(request: IncomingMessage): AsyncGenerator<Uint8Array> {
   let finished = false;
-  let sinceScavenge = 0;
   try {
-    for await (const chunk of request.iterator({ destroyOnReturn: false })) {
-      const bytes = chunk as Buffer;
-      sinceScavenge += bytes.byteLength;
-      if (sinceScavenge >= BYTES_PER_SCAVENGE) {
-        sinceScavenge = 0;
-        collectYoungGarbage();
-      }
-      yield bytes;
-    }
+    for await (const chunk of request.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
     finished = true;
   } finally {
     if (!finished) request.resume();

@@ -13,6 +13,18 @@ import vm from 'node:vm';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
 
-export function collectYoungGarbage(): void {
-  gc({ type: 'minor' });
+/**
+ * Counts the bytes of chunks that the caller has copied and let go of, and runs a scavenge every `interval`
+ * of them. Only for chunks nothing keeps: a chunk still referenced survives the scavenge and is promoted to
+ * the old generation, whose buffers only a full collection frees (the S3 store, which holds a part's chunks
+ * until the part is sent, does not use this).
+ */
+export function youngGarbageCollector(interval: number): (droppedBytes: number) => void {
+  let sinceScavenge = 0;
+  return (droppedBytes) => {
+    sinceScavenge += droppedBytes;
+    if (sinceScavenge < interval) return;
+    sinceScavenge = 0;
+    gc({ type: 'minor' });
+  };
 }
