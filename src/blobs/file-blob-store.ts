@@ -40,7 +40,7 @@ export class FileBlobStore implements BlobStore {
     const stagingPath = path.join(this.dir, STAGING, `${Date.now()}-${randomBytes(8).toString('hex')}`);
     const streamed = Symbol.asyncIterator in content;
     const file = await StagingFile.create(stagingPath, streamed);
-    // Streamed content (POST /uploads) is hashed in batches (in worker threads with three cores or more, once it passes one
+    // Streamed content (POST /uploads) is hashed in batches (SHA-384 in a worker thread with two cores or more, once it passes one
     // batch); content already in memory as it comes. Started once the file is open: nothing would stop the threads of a file
     // that could not be created.
     let digester: ContentDigester;
