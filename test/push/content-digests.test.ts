@@ -68,6 +68,32 @@ describe('staging content', () => {
     }
   });
 
+  it('writes every byte through the page cache when the batches cannot be page-aligned for O_DIRECT', async () => {
+    // Without a WebAssembly memory the batches are a plain SharedArrayBuffer (malloc's memory, 16 bytes past a
+    // page): the first direct write is refused (EINVAL), and that batch and the rest go through the page cache.
+    vi.stubGlobal('WebAssembly', {
+      ...WebAssembly,
+      Memory: class {
+        constructor() {
+          throw new RangeError('no address space');
+        }
+      },
+    });
+    try {
+      const content = randomBytes(3 * BATCH_BYTES + 4_321);
+      const staged = await blobs.stage(streamed([content.subarray(0, 100_000), content.subarray(100_000)]), 64 * 1024 * 1024);
+      try {
+        expect(staged).toMatchObject(digestsOf(content));
+        await staged.commit();
+        expect((await fs.readFile(blobs.pathOf(staged.sha384))).equals(content)).toBe(true);
+      } finally {
+        await staged.discard();
+      }
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('refuses streamed content past the limit and leaves nothing staged', async () => {
     await expect(blobs.stage(streamed(unevenChunks()), 10 * 1024 * 1024)).rejects.toBeInstanceOf(BlobTooLargeError);
     expect(await fs.readdir(path.join(dir, '.staging'))).toEqual([]);
