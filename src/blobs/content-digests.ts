@@ -64,15 +64,16 @@ export type Algorithm = 'sha384' | 'sha256';
 const ALGORITHMS: readonly Algorithm[] = ['sha384', 'sha256'];
 /**
  * Where streamed content is hashed: with four cores or more, one thread per digest (SHA-384, the slower, then
- * sets the pace alone); with two or three, SHA-384 in a thread and SHA-256 on this thread, as each batch is
- * submitted (with the CPU's SHA extensions, which x86 since ~2017-2019 and ARMv8 have, ~0.6 s of CPU per GiB
- * against SHA-384's ~1.3-1.6); with one core, both here. On two cores this splits an upload's CPU about
- * evenly: this thread receives (~1.5 s per GiB) and hashes SHA-256, the thread hashes SHA-384, so on an
- * idle machine the upload goes at the pace of the busier of the two instead of their sum. The thread costs
- * ~10 MiB of resident memory, which the upload route more than wins back (see `nodeRequestChunks`).
+ * sets the pace alone); with two or three, one thread for both; with one, on this thread. On two cores this
+ * splits an upload's CPU about evenly: this thread receives, copies into batches and writes (~1.5-2 s per
+ * GiB), the thread hashes both (~2 s), so they overlap instead of adding up, and on a busy machine each
+ * gets its own share of the CPU. Measured on two shared cores (docs/performance.md), SHA-256 on this thread
+ * and SHA-384 in the thread was slower (0.40-0.56 of `sha384sum` against 0.44-0.93 in the same rounds),
+ * and a thread per digest no faster and ~5 MiB bigger. A thread costs ~10 MiB of resident memory, which
+ * FileBlobStore's scavenges more than win back.
  */
 const cores = availableParallelism();
-const THREADS: readonly (readonly Algorithm[])[] = cores >= 4 ? [['sha384'], ['sha256']] : cores >= 2 ? [['sha384']] : [];
+const THREADS: readonly (readonly Algorithm[])[] = cores >= 4 ? [['sha384'], ['sha256']] : cores >= 2 ? [['sha384', 'sha256']] : [];
 
 /** One hashing thread of `streamDigester`. */
 class HashThread {
