@@ -98,9 +98,13 @@ class HashThread {
     });
   }
 
-  stop(): void {
+  /** Resolves once the thread has stopped (and reads no batch any more). */
+  stop(): Promise<void> {
     this.worker.removeAllListeners('exit');
-    void this.worker.terminate();
+    return this.worker.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }
 
@@ -124,6 +128,20 @@ function pageAlignedSharedMemory(count: number): SharedArrayBuffer {
     // no address space for it: unaligned memory below
   }
   return new SharedArrayBuffer(count * BATCH_BYTES);
+}
+
+/**
+ * Batch memories of finished uploads, for the next ones. A WebAssembly memory is freed only when a full
+ * garbage collection finds it unreferenced, and V8 does not count it as memory that calls for one: one per
+ * upload, each left ~10 GiB of address space and the pages it used resident until V8 ran out of address
+ * space for another (~1 TiB, ~100 uploads, ~400 MiB resident).
+ */
+const idleMemories: SharedArrayBuffer[] = [];
+const MAX_IDLE_MEMORIES = 8;
+
+/** Lets the idle batch memories go (for a test of the fall-back, which needs a new one). */
+export function dropIdleBatchMemories(): void {
+  idleMemories.length = 0;
 }
 
 /**
@@ -179,7 +197,20 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
     }
     return started;
   };
-  const stop = () => threads?.forEach((thread) => thread.stop());
+  /** The last batch's write: once it has settled, no write reads or pads a batch any more (they are chained). */
+  let lastWritten: Promise<unknown> = Promise.resolve();
+  let finished = false;
+  /** Stops the threads and, once neither they nor a write use it, gives the memory back for another upload. */
+  const stop = () => {
+    if (finished) return;
+    finished = true;
+    const stopped = (threads ?? []).map((thread) => thread.stop());
+    const released = memory;
+    if (!released) return;
+    void Promise.all([...stopped, lastWritten.catch(() => undefined)]).then(() => {
+      if (idleMemories.length < MAX_IDLE_MEMORIES) idleMemories.push(released);
+    });
+  };
   const batchOf = (id: number) => new Uint8Array(memory!, id * BATCH_BYTES, BATCH_BYTES);
   return {
     allocate: async () => {
@@ -191,7 +222,7 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
           return batchOf(free);
         }
         if (busy.length < BATCHES_IN_FLIGHT) {
-          memory ??= pageAlignedSharedMemory(BATCHES_IN_FLIGHT);
+          memory ??= idleMemories.pop() ?? pageAlignedSharedMemory(BATCHES_IN_FLIGHT);
           busy.push(-1);
           return batchOf(busy.length - 1);
         }
@@ -212,6 +243,7 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
         for (const thread of threads ?? []) thread.hash(id, memory!, batch.byteOffset, batch.byteLength);
         for (const hash of hashesHere.values()) hash.update(batch);
       }
+      lastWritten = written;
       written.then(
         () => done(id),
         // The buffer is never reused after a failed write, nor are those of the writes queued behind it: a caller
@@ -220,12 +252,12 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
       );
     },
     digest: async () => {
-      if (failure) throw failure;
-      // No full batch: the content was hashed here (or is empty).
-      if (threadAlgorithms.length > 0 && !threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
-      const here = new Map([...hashesHere].map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
-      if (!threads) return { sha384: here.get('sha384')!, sha256: here.get('sha256')! };
       try {
+        if (failure) throw failure;
+        // No full batch: the content was hashed here (or is empty).
+        if (threadAlgorithms.length > 0 && !threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
+        const here = new Map([...hashesHere].map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
+        if (!threads) return { sha384: here.get('sha384')!, sha256: here.get('sha256')! };
         const failed = new Promise<never>((_, reject) => (rejectDigest = reject));
         failed.catch(() => undefined); // a thread failing after the digests arrived is of no consequence
         const digests = (await Promise.race([Promise.all(threads.map((thread) => thread.digests())), failed])).flat();

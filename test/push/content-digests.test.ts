@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlobTooLargeError } from '../../src/blobs/blob-store.js';
-import { BATCH_BYTES, BATCHES_IN_FLIGHT, streamDigester } from '../../src/blobs/content-digests.js';
+import { BATCH_BYTES, BATCHES_IN_FLIGHT, dropIdleBatchMemories, streamDigester } from '../../src/blobs/content-digests.js';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 
 // The blob store hashes streamed content (POST /uploads) in worker threads, in batches, with a bound on
@@ -71,6 +71,7 @@ describe('staging content', () => {
   it('writes every byte through the page cache when the batches cannot be page-aligned for O_DIRECT', async () => {
     // Without a WebAssembly memory the batches are a plain SharedArrayBuffer (malloc's memory, 16 bytes past a
     // page): the first direct write is refused (EINVAL), and that batch and the rest go through the page cache.
+    dropIdleBatchMemories(); // an aligned one from an earlier upload would be reused
     vi.stubGlobal('WebAssembly', {
       ...WebAssembly,
       Memory: class {
