@@ -143,7 +143,9 @@ async function wipedToEmpty(pglite: PGlite): Promise<boolean> {
   if (pglite.closed) return false;
   const wipe = (async () => {
     await pglite.exec('ROLLBACK').catch(() => undefined);
-    await pglite.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public; DISCARD ALL');
+    await pglite.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    // On its own: DISCARD ALL cannot run in the implicit transaction of a multi-statement string.
+    await pglite.exec('DISCARD ALL');
     return true;
   })();
   let timer: NodeJS.Timeout | undefined;
