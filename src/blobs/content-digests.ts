@@ -75,6 +75,19 @@ const ALGORITHMS: readonly Algorithm[] = ['sha384', 'sha256'];
 const cores = availableParallelism();
 const THREADS: readonly (readonly Algorithm[])[] = cores >= 4 ? [['sha384'], ['sha256']] : cores >= 2 ? [['sha384', 'sha256']] : [];
 
+/**
+ * Uploads hashing in threads right now, in this process, and how many may: one more upload hashes on the
+ * calling thread instead. A thread costs ~10 MiB and ~25 ms of CPU to start, and on a machine this size
+ * more threads than cores hash no faster, so many uploads at once must not mean as many threads.
+ */
+let uploadsHashingInThreads = 0;
+const MAX_UPLOADS_HASHING_IN_THREADS = Math.max(1, cores);
+
+/** How many uploads hash in threads now (for tests). */
+export function uploadsInHashingThreads(): number {
+  return uploadsHashingInThreads;
+}
+
 /** One hashing thread of `streamDigester`. */
 class HashThread {
   private readonly worker: Worker;
@@ -154,7 +167,9 @@ export function dropIdleBatchMemories(): void {
  * them: at most BATCHES_IN_FLIGHT x BATCH_BYTES, whatever the upload's size. Each batch starts on a page
  * boundary and has room up to BATCH_BYTES, so the store may pad a last, partial batch for O_DIRECT.
  */
-export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])[] = THREADS): ContentDigester {
+export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])[] = THREADS, maxUploadsInThreads = MAX_UPLOADS_HASHING_IN_THREADS): ContentDigester {
+  /** The digests' threads: `threadAlgorithms`, or none once the first full batch finds every thread slot taken. */
+  let inThreads = threadAlgorithms;
   /** Allocated with the first batch; only the pages of batches that are used become resident. */
   let memory: SharedArrayBuffer | null = null;
   /** Per batch id (its slice of `memory`): how many of its hashes and its write are outstanding (0: free). */
@@ -184,12 +199,12 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
   let threads: HashThread[] | null = null;
   let hashedHere: ContentDigests | null = null;
   /** The digests no thread computes, fed here batch by batch (both without threads). */
-  const threaded = new Set(threadAlgorithms.flat());
+  const threaded = new Set(inThreads.flat());
   const hashesHere = new Map(ALGORITHMS.filter((algorithm) => !threaded.has(algorithm)).map((algorithm) => [algorithm, createHash(algorithm)]));
   const startThreads = (): HashThread[] => {
     const started: HashThread[] = [];
     try {
-      for (const algorithms of threadAlgorithms) started.push(new HashThread(algorithms, done, fail));
+      for (const algorithms of inThreads) started.push(new HashThread(algorithms, done, fail));
     } catch (error) {
       // A thread that could not start: those already started would run for ever.
       started.forEach((thread) => thread.stop());
@@ -205,6 +220,7 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
     if (finished) return;
     finished = true;
     const stopped = (threads ?? []).map((thread) => thread.stop());
+    if (threads) uploadsHashingInThreads -= 1;
     const released = memory;
     if (!released) return;
     void Promise.all([...stopped, lastWritten.catch(() => undefined)]).then(() => {
@@ -232,12 +248,21 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
     update: (batch, written) => {
       const id = batch.byteOffset / BATCH_BYTES;
       if (batch.buffer !== memory || busy[id] !== -1) throw new Error('update takes the start of a batch from allocate, once');
-      if (threadAlgorithms.length > 0 && !threads && batch.byteLength < BATCH_BYTES) {
+      if (inThreads.length > 0 && !threads && batch.byteLength < BATCH_BYTES) {
         // A partial batch before any full one: the whole content, and its last batch.
         hashedHere = inlineDigestsOf(batch);
         busy[id] = 1; // the write
       } else {
-        if (threadAlgorithms.length > 0) threads ??= startThreads();
+        if (inThreads.length > 0 && !threads) {
+          if (uploadsHashingInThreads >= maxUploadsInThreads) {
+            // Every slot taken: this upload hashes both digests here, from its first batch on.
+            inThreads = [];
+            for (const algorithm of ALGORITHMS) if (!hashesHere.has(algorithm)) hashesHere.set(algorithm, createHash(algorithm));
+          } else {
+            threads = startThreads();
+            uploadsHashingInThreads += 1;
+          }
+        }
         busy[id] = (threads?.length ?? 0) + 1; // the hashing threads and the write
         // Sent before hashing here, so that the threads hash while this thread does.
         for (const thread of threads ?? []) thread.hash(id, memory!, batch.byteOffset, batch.byteLength);
@@ -255,13 +280,13 @@ export function streamDigester(threadAlgorithms: readonly (readonly Algorithm[])
       try {
         if (failure) throw failure;
         // No full batch: the content was hashed here (or is empty).
-        if (threadAlgorithms.length > 0 && !threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
+        if (inThreads.length > 0 && !threads) return hashedHere ?? inlineDigestsOf(new Uint8Array(0));
         const here = new Map([...hashesHere].map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
         if (!threads) return { sha384: here.get('sha384')!, sha256: here.get('sha256')! };
         const failed = new Promise<never>((_, reject) => (rejectDigest = reject));
         failed.catch(() => undefined); // a thread failing after the digests arrived is of no consequence
         const digests = (await Promise.race([Promise.all(threads.map((thread) => thread.digests())), failed])).flat();
-        const byAlgorithm = new Map([...here, ...threadAlgorithms.flat().map((algorithm, index) => [algorithm, digests[index]!] as const)]);
+        const byAlgorithm = new Map([...here, ...inThreads.flat().map((algorithm, index) => [algorithm, digests[index]!] as const)]);
         return { sha384: byAlgorithm.get('sha384')!, sha256: byAlgorithm.get('sha256')! };
       } finally {
         stop();

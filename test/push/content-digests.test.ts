@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlobTooLargeError } from '../../src/blobs/blob-store.js';
-import { BATCH_BYTES, BATCHES_IN_FLIGHT, dropIdleBatchMemories, streamDigester } from '../../src/blobs/content-digests.js';
+import { BATCH_BYTES, BATCHES_IN_FLIGHT, dropIdleBatchMemories, streamDigester, uploadsInHashingThreads } from '../../src/blobs/content-digests.js';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 
 // The blob store hashes streamed content (POST /uploads) in worker threads, in batches, with a bound on
@@ -161,6 +161,38 @@ describe('batched hashing, in threads or on this one', () => {
     expect(await hashedBy(streamDigester([['sha256']]), content)).toEqual(expected);
     expect(await hashedBy(streamDigester([['sha384'], ['sha256']]), content)).toEqual(expected);
     expect(await hashedBy(streamDigester([['sha256'], ['sha384']]), content)).toEqual(expected);
+  });
+
+  it('hashes on this thread once every thread slot is taken, and gives the slot back when an upload ends', async () => {
+    const content = randomBytes(BATCH_BYTES * 3 + 777);
+    const expected = { sha384: digestsOf(content).sha384, sha256: digestsOf(content).sha256 };
+    const before = uploadsInHashingThreads();
+    // One slot: the first upload (started, its first full batch submitted) takes it.
+    const first = streamDigester([['sha384', 'sha256']], before + 1);
+    const batch = await first.allocate();
+    batch.set(content.subarray(0, BATCH_BYTES));
+    first.update(batch, Promise.resolve());
+    expect(uploadsInHashingThreads()).toBe(before + 1);
+    // The second, meanwhile, hashes here: right digests, no thread taken.
+    const second = streamDigester([['sha384', 'sha256']], before + 1);
+    const secondDigests = hashedBy(second, content);
+    expect(uploadsInHashingThreads()).toBe(before + 1);
+    expect(await secondDigests).toEqual(expected);
+    for (let offset = BATCH_BYTES; offset < content.length; offset += BATCH_BYTES) {
+      const part = content.subarray(offset, offset + BATCH_BYTES);
+      const next = await first.allocate();
+      next.set(part);
+      first.update(next.subarray(0, part.length), Promise.resolve());
+    }
+    expect(await first.digest()).toEqual(expected);
+    expect(uploadsInHashingThreads()).toBe(before);
+    // A digester that is aborted gives its slot back too.
+    const aborted = streamDigester([['sha384', 'sha256']], before + 1);
+    const full = await aborted.allocate();
+    aborted.update(full, Promise.resolve());
+    expect(uploadsInHashingThreads()).toBe(before + 1);
+    aborted.abort();
+    expect(uploadsInHashingThreads()).toBe(before);
   });
 
   it.each([
