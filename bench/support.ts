@@ -145,7 +145,8 @@ async function answer<T>(response: Response): Promise<GraphQLAnswer<T>> {
   return { data: body.data, bytes: Buffer.byteLength(text) };
 }
 
-const PUSH = `mutation($input: PushInput!) {
+/** The push the benchmarks send. */
+export const PUSH = `mutation($input: PushInput!) {
   push(input: $input) {
     __typename
     ... on PushSuccess { duplicate revision { number url } }
@@ -290,3 +291,8 @@ export async function startRawServer(script: string, env: Record<string, string 
     },
   };
 }
+
+/** The release that bench:writes and bench:writes-ab send (the raw server answers the same JSON for it, as for PUSH). */
+export const RELEASE = `mutation($input: ReleaseInput!) {
+  release(input: $input) { __typename ... on ReleaseSuccess { releases { channel } } ... on Error { message } }
+}`;

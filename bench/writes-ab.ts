@@ -10,19 +10,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { type BenchServer, envInt, graphql, graphqlMultipart, run, sizedCharm, startBenchServer } from './support.js';
+import { type BenchServer, envInt, graphql, graphqlMultipart, PUSH, RELEASE, run, sizedCharm, startBenchServer } from './support.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 4);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 3);
 const PUSH_BYTES = envInt('BENCH_PUSH_KIB', 10) * 1024;
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
 const OPERATIONS = (process.env.BENCH_OPERATIONS ?? 'push,release').split(',') as Array<'push' | 'release'>;
-const PUSH = `mutation($input: PushInput!) {
-  push(input: $input) { __typename ... on PushSuccess { duplicate revision { number url } } ... on Error { message } }
-}`;
-const RELEASE = `mutation($input: ReleaseInput!) {
-  release(input: $input) { __typename ... on ReleaseSuccess { releases { channel } } ... on Error { message } }
-}`;
 
 /** User and system CPU time of a process so far, in ms. */
 async function cpuTimes(pid: number): Promise<{ user: number; system: number }> {

@@ -19,7 +19,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuMs, envInt, graphql, graphqlMultipart, run, sizedCharm, startBenchServer, startRawServer, summarize } from './support.js';
+import { cpuMs, envInt, graphql, graphqlMultipart, PUSH, RELEASE, run, sizedCharm, startBenchServer, startRawServer, summarize } from './support.js';
 
 const PUSH_BYTES = envInt('BENCH_PUSH_KIB', 10) * 1024;
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
@@ -27,12 +27,6 @@ const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 5);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map((level) => Number(level.trim()));
 const OPERATIONS = (process.env.BENCH_OPERATIONS ?? 'push,release').split(',').map((operation) => operation.trim()) as Array<'push' | 'release'>;
 
-const PUSH = `mutation($input: PushInput!) {
-  push(input: $input) { __typename ... on PushSuccess { duplicate revision { number url } } ... on Error { message } }
-}`;
-const RELEASE = `mutation($input: ReleaseInput!) {
-  release(input: $input) { __typename ... on ReleaseSuccess { releases { channel } } ... on Error { message } }
-}`;
 
 /** One side's requests: the store's GraphQL, or the raw server's two routes, answering the same JSON. */
 interface Side {
