@@ -67,10 +67,7 @@ async function emptied(pglite: PGlite): Promise<boolean> {
     await pglite.exec('DISCARD ALL');
     return true;
   })();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), scaled(5000))));
-  const ok = await Promise.race([reset.catch(() => false), timedOut]);
-  clearTimeout(timer);
+  const ok = await doneInTime(reset);
   if (!ok) void pglite.close().catch(() => undefined);
   return ok;
 }
@@ -148,11 +145,18 @@ async function wipedToEmpty(pglite: PGlite): Promise<boolean> {
     await pglite.exec('DISCARD ALL');
     return true;
   })();
+  return doneInTime(wipe);
+}
+
+/** Whether a reset of a PGlite succeeded within 5 s (scaled): false when it failed or is still running. */
+async function doneInTime(reset: Promise<boolean>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), scaled(5000))));
-  const ok = await Promise.race([wipe.catch(() => false), timedOut]);
-  clearTimeout(timer);
-  return ok;
+  try {
+    return await Promise.race([reset.catch(() => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
