@@ -72,6 +72,30 @@ export async function subscribeReleases(
   return changeStream(session, 'all', after, (change, ownerName) => change.kind === 'RELEASE' && (owner === null || owner === ownerName));
 }
 
+/**
+ * The order of a resumed subscription: its backlog (read after it started listening, so that nothing
+ * committed in between is missed) first, then the live events that arrived while the backlog was read. A
+ * live event passed on at once would overtake older ones of the same entity still in the backlog: a
+ * subscriber resuming after event 30 would get 40 before 32. `live` is the feed's listener; `caughtUp`
+ * delivers the backlog and what was held, after which live events go straight through. (Duplicates of the
+ * backlog among them are for `deliver` to skip.)
+ */
+export function backlogFirst(deliver: (change: EntityChangeEvent) => void): {
+  live(change: EntityChangeEvent): void;
+  caughtUp(backlog: readonly EntityChangeEvent[]): void;
+} {
+  let held: EntityChangeEvent[] | null = [];
+  return {
+    live: (change) => (held ? held.push(change) : deliver(change)),
+    caughtUp: (backlog) => {
+      const overtaking = held ?? [];
+      held = null;
+      for (const change of backlog) deliver(change);
+      for (const change of overtaking) deliver(change);
+    },
+  };
+}
+
 function changeStream(
   session: SubscriberSession,
   scope: FeedScope,
@@ -106,8 +130,10 @@ function changeStream(
       });
       chain.catch((error: unknown) => stop(error));
     };
-    // Listen before reading the backlog, so nothing committed in between is missed (duplicates are skipped).
-    const unsubscribe = await session.feed.subscribe(scope, deliver);
+    // Listen before reading the backlog, so nothing committed in between is missed (duplicates are skipped); what
+    // arrives live meanwhile waits for the backlog, which is older.
+    const order = backlogFirst(deliver);
+    const unsubscribe = await session.feed.subscribe(scope, after === undefined ? deliver : order.live);
     const recheck = setInterval(() => {
       chain = chain.then(async () => {
         if (ended) return;
@@ -122,8 +148,7 @@ function changeStream(
     recheck.unref();
     try {
       if (after !== undefined) {
-        const backlog = await changesAfter(session.feed.prisma, scope, after, MAX_CATCH_UP_EVENTS);
-        for (const change of backlog) deliver(change);
+        order.caughtUp(await changesAfter(session.feed.prisma, scope, after, MAX_CATCH_UP_EVENTS));
       }
       await stop;
     } finally {
