@@ -260,8 +260,14 @@ export async function mutate(base: string, token: string, field: string, inputTy
 
 /** CPU time (user + system) a process has used so far, in ms: a measure a busy machine disturbs less than rates. */
 export async function cpuMs(pid: number): Promise<number> {
+  const { user, system } = await cpuTimes(pid);
+  return user + system;
+}
+
+/** CPU time a process (all its threads) has used so far, in user and in kernel mode, in ms (/proc; USER_HZ is 100 on Linux). */
+export async function cpuTimes(pid: number): Promise<{ user: number; system: number }> {
   const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
 }
 
 export interface RawServer {

@@ -38,6 +38,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { startS3Server, type TestS3Server } from '../test/support/s3.js';
+import { cpuTimes } from './support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MIB = 1024 * 1024;
@@ -64,9 +65,8 @@ async function freePort(): Promise<number> {
 
 /** CPU time a process (all its threads) has used so far in user and in kernel mode, in seconds. */
 async function cpuSeconds(pid: number): Promise<{ user: number; system: number }> {
-  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  const ticks = 100; // USER_HZ, 100 on Linux
-  return { user: Number(fields[11]) / ticks, system: Number(fields[12]) / ticks };
+  const { user, system } = await cpuTimes(pid);
+  return { user: user / 1000, system: system / 1000 };
 }
 
 /**

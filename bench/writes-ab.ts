@@ -9,20 +9,13 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs/promises';
-import { type BenchServer, envInt, graphql, graphqlMultipart, PUSH, RELEASE, run, sizedCharm, startBenchServer } from './support.js';
+import { type BenchServer, cpuTimes, envInt, graphql, graphqlMultipart, PUSH, RELEASE, run, sizedCharm, startBenchServer } from './support.js';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 4);
 const PHASE_SECONDS = envInt('BENCH_PHASE_SECONDS', 3);
 const PUSH_BYTES = envInt('BENCH_PUSH_KIB', 10) * 1024;
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,8').split(',').map(Number);
 const OPERATIONS = (process.env.BENCH_OPERATIONS ?? 'push,release').split(',') as Array<'push' | 'release'>;
-
-/** User and system CPU time of a process so far, in ms. */
-async function cpuTimes(pid: number): Promise<{ user: number; system: number }> {
-  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
-}
 
 async function main(): Promise<void> {
   const baseDir = process.env.BENCH_BASE_DIR;
