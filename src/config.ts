@@ -65,8 +65,12 @@ export const DEFAULT_LIVE_CONFIG = {
   webhookPollMs: 2_000,
 };
 
-/** A transaction PostgreSQL rolled back for a deadlock (40P01) or serialization failure (40001) runs again. */
-export const DEFAULT_WRITE_RETRIES = { retries: 5, retryBaseDelayMs: 25 };
+/**
+ * The write pipeline: a transaction PostgreSQL rolled back for a deadlock (40P01) or serialization failure (40001)
+ * runs again (`retries`, `retryBaseDelayMs`); the writers of one entity that queued behind its open transaction share
+ * the next one, at most `batchMax` of them (group commit, pipeline/entity-batch.ts; 1: each writer alone).
+ */
+export const DEFAULT_WRITES = { retries: 5, retryBaseDelayMs: 25, batchMax: 16 };
 
 export type DatabaseTuning = typeof DEFAULT_DATABASE_TUNING;
 
@@ -161,8 +165,9 @@ const environmentSchema = z
     STORE_DB_TRANSACTION_TIMEOUT_MS: positiveInt(DEFAULT_DATABASE_TUNING.transactionTimeoutMs),
     STORE_DB_PREPARED_STATEMENTS: z.enum(['true', 'false'], { error: 'expected true or false' }).optional(),
     STORE_DOWNLOAD_STATS_FLUSH_SECONDS: positiveInt(60),
-    STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITE_RETRIES.retries, 0, 20),
-    STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITE_RETRIES.retryBaseDelayMs),
+    STORE_WRITE_RETRIES: wholeNumber(DEFAULT_WRITES.retries, 0, 20),
+    STORE_WRITE_RETRY_BASE_MS: positiveInt(DEFAULT_WRITES.retryBaseDelayMs),
+    STORE_WRITE_BATCH_MAX: wholeNumber(DEFAULT_WRITES.batchMax, 1, 64),
     STORE_TRUST_PROXY: booleanSetting(false),
     STORE_READ_CACHE: booleanSetting(true),
     STORE_READ_CACHE_MAX_MB: positiveInt(64),
@@ -247,7 +252,7 @@ export interface StoreConfig {
   maxChannelsPerChange: number;
   maxRefreshInstances: number;
   database: DatabaseTuning;
-  writes: { retries: number; retryBaseDelayMs: number };
+  writes: { retries: number; retryBaseDelayMs: number; batchMax: number };
   /** Browser origins allowed to call the store cross-origin with credentials; empty = same origin only. */
   corsOrigins: string[];
   /** Behind a reverse proxy: the client address is the last X-Forwarded-For entry. */
@@ -364,7 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
       listenReconnectMs: e.STORE_LIVE_RECONNECT_MS,
       listenReconnectMaxMs: e.STORE_LIVE_RECONNECT_MAX_MS,
     },
-    writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS },
+    writes: { retries: e.STORE_WRITE_RETRIES, retryBaseDelayMs: e.STORE_WRITE_RETRY_BASE_MS, batchMax: e.STORE_WRITE_BATCH_MAX },
     corsOrigins: e.STORE_CORS_ORIGINS,
     trustProxy: e.STORE_TRUST_PROXY,
     readCache: e.STORE_READ_CACHE ? { maxBytes: e.STORE_READ_CACHE_MAX_MB * 1024 * 1024 } : null,

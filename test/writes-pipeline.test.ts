@@ -306,18 +306,21 @@ describe('limits, checked before any lock is taken', () => {
     expect(defaults.archiveLimits).toMatchObject({ maxMetadataBytes: 64 * 1024, maxDeclaredResources: 100 });
     expect(defaults.maxChannelsPerChange).toBe(50);
     expect(defaults.database).toMatchObject({ poolSize: 10, connectionWaitMs: 30_000, transactionTimeoutMs: 60_000 });
-    expect(defaults.writes).toEqual({ retries: 5, retryBaseDelayMs: 25 });
+    expect(defaults.writes).toEqual({ retries: 5, retryBaseDelayMs: 25, batchMax: 16 });
     const tuned = loadConfig({
       STORE_MAX_METADATA_BYTES: '1024',
       STORE_MAX_DECLARED_RESOURCES: '3',
       STORE_MAX_CHANNELS_PER_CHANGE: '7',
       STORE_DB_POOL_SIZE: '20',
       STORE_WRITE_RETRIES: '0',
+      STORE_WRITE_BATCH_MAX: '1',
     });
     expect(tuned.archiveLimits).toMatchObject({ maxMetadataBytes: 1024, maxDeclaredResources: 3 });
     expect(tuned.maxChannelsPerChange).toBe(7);
     expect(tuned.database.poolSize).toBe(20);
     expect(tuned.writes.retries).toBe(0);
+    expect(tuned.writes.batchMax).toBe(1);
+    expect(() => loadConfig({ STORE_WRITE_BATCH_MAX: '65' })).toThrow(/STORE_WRITE_BATCH_MAX/);
     expect(() => loadConfig({ STORE_MAX_CHANNELS_PER_CHANGE: '0' })).toThrow(/STORE_MAX_CHANNELS_PER_CHANGE/);
   });
 

@@ -46,12 +46,14 @@ export interface ServiceSettings {
   webhooks?: WebhookTargetPolicy;
 }
 
-/** How the write pipeline retries a transaction PostgreSQL rolled back for a deadlock or serialization failure. */
+/** How the write pipeline retries a transaction PostgreSQL rolled back for a deadlock or serialization failure, and batches writers. */
 export interface WriteSettings {
   /** Further attempts after the first. */
   retries: number;
   /** The first back-off; each further one doubles, with full jitter. */
   retryBaseDelayMs: number;
+  /** The most writers of one entity that share a transaction (pipeline/entity-batch.ts); 1: each alone. */
+  batchMax: number;
 }
 
 /** What every use case receives: the database, the caller, a clock, and settings. */

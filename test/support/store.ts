@@ -10,7 +10,7 @@ import type { BlobStore } from '../../src/blobs/blob-store.js';
 import type { Database } from '../../src/db/database.js';
 import type { Logger } from '../../src/logger.js';
 import { createApp, type StoreApp } from '../../src/http/app.js';
-import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITE_RETRIES } from '../../src/config.js';
+import { DEFAULT_WRITE_LIMITS, DEFAULT_WRITES } from '../../src/config.js';
 import type { ServiceSettings } from '../../src/services/context.js';
 import type { DomainEventPublisher } from '../../src/services/pipeline/events.js';
 import type { LiveSettings } from '../../src/services/live/live-updates.js';
@@ -135,7 +135,7 @@ export async function createTestStore(
     branchTtlSeconds: BRANCH_TTL_SECONDS,
     uploadTtlSeconds: 24 * 3600,
     maxChannelsPerChange: limits.maxChannelsPerChange,
-    writes: DEFAULT_WRITE_RETRIES,
+    writes: DEFAULT_WRITES,
     ...options.settings,
   };
   const downloadCounter = new DownloadCounter(database.db.prisma, pino({ level: 'silent' }), now);

@@ -10,6 +10,7 @@ import { EntityAccess, type EntityAccessRecord, notFound } from '../authorizatio
 import type { ServiceContext } from '../context.js';
 import { createEntity, initialAcl } from '../entities/create-entity.js';
 import { clearRequestCaches } from '../request-cache.js';
+import { inEntityBatch } from './entity-batch.js';
 import { entityQueueKey, inEntityQueues } from './entity-queue.js';
 import type { CommitFacts, DomainEvent } from './events.js';
 import { type LockedEntityRow, type LockedRead, type LockKey, lockedRead, waitForLocks } from './locked-read.js';
@@ -22,7 +23,9 @@ import { withRetries } from './retry.js';
  * runEntityCommand, which does, in this order:
  *
  *  1. waits its turn in the entity's in-process queue (entity-queue.ts), so
- *     waiting writers hold no database connection;
+ *     waiting writers hold no database connection; the writers that queued
+ *     while a transaction of the entity was open then share the next one,
+ *     each behind a savepoint (group commit, entity-batch.ts);
  *  2. opens a transaction on the driver's connection (`ctx.sql`: every
  *     command's statements are hand-written SQL, run through a SqlExecutor,
  *     without Prisma's interactive transaction and its CPU per statement)
@@ -155,8 +158,10 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
   try {
     outcome = await withRetries(policy, async () => {
       const related = command.related ? await command.related() : [];
-      const keys = [entityQueueKey(target.owner, target.name), ...related.map((entity) => entityQueueKey(entity.owner, entity.name))];
-      return inEntityQueues(keys, () => ctx.sql.transaction((sql) => runLocked(ctx, command, sql, related)));
+      const key = entityQueueKey(target.owner, target.name);
+      const work = (sql: SqlExecutor) => runLocked(ctx, command, sql, related);
+      if (related.length === 0) return inEntityBatch(ctx.sql, key, ctx.settings.writes.batchMax, work);
+      return inEntityQueues([key, ...related.map((entity) => entityQueueKey(entity.owner, entity.name))], () => ctx.sql.transaction(work));
     });
   } finally {
     clearRequestCaches(ctx);

@@ -1,0 +1,149 @@
+import type { SqlExecutor } from '../../db/sql-executor.js';
+import { type SqlDriver, TransactionAbortedError, TransactionTimeoutError } from '../../db/sql-transaction.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import { inEntityQueues } from './entity-queue.js';
+
+/**
+ * Group commit for the writers of one entity. While a transaction of the
+ * entity is open, the writers that arrive wait in its line; when it ends,
+ * up to `maxBatch` of them run, in the order they came, in ONE transaction:
+ * one connection, one BEGIN and one COMMIT (and one fsync of the WAL) for
+ * all, each member behind a SAVEPOINT of its own. Writers of one entity are
+ * serialised by its lock anyway, so a busy entity's writes wait less and the
+ * entity is held a shorter time per write; an idle entity's writer runs
+ * alone, exactly as before (no savepoint).
+ *
+ * What each member sees is what it would see alone, one after another: its
+ * own locking read (rights read under the lock, after the members before it
+ * wrote), its own checks and writes. A member that fails is rolled back to
+ * its savepoint and gets its own error; the others go on. Every member is
+ * answered only after the COMMIT, so an acknowledged write is committed.
+ *
+ * When the transaction itself fails before its COMMIT (the connection lost,
+ * the time limit, a rollback to a savepoint refused), nothing of it was
+ * committed: the member whose work it was running gets the error, and every
+ * other member runs again on its own, in order, in a transaction of its own.
+ * A member running when an earlier member left the transaction unusable is
+ * not to blame: it runs again too. A COMMIT that fails is answered to every
+ * member whose work succeeded, as it is to a writer alone: whether it
+ * committed is unknown.
+ */
+export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch: number, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+  if (maxBatch <= 1) return inEntityQueues([key], () => driver.transaction(work));
+  let byKey = lines.get(driver);
+  if (!byKey) lines.set(driver, (byKey = new Map()));
+  let line = byKey.get(key);
+  if (!line) byKey.set(key, (line = { pending: [], draining: false }));
+  const answer = new Promise<T>((resolve, reject) => line.pending.push({ work, resolve: resolve as (value: unknown) => void, reject }));
+  if (!line.draining) {
+    line.draining = true;
+    void drain(driver, key, line, byKey, maxBatch);
+  }
+  return answer;
+}
+
+/** How many writers wait in the entity's line for the next transaction (not counting one whose transaction is open): for tests and diagnostics. */
+export function writersInLine(driver: SqlDriver, key: string): number {
+  return lines.get(driver)?.get(key)?.pending.length ?? 0;
+}
+
+interface Member {
+  work: (sql: SqlExecutor) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The writers of one entity waiting for the next transaction; `draining`: a transaction of theirs is open or about to be. */
+interface Line {
+  pending: Member[];
+  draining: boolean;
+}
+
+/** By driver (a process may hold several databases: the tests do), then by entity key. */
+const lines = new WeakMap<SqlDriver, Map<string, Line>>();
+
+/** Runs the line's writers, batch after batch, until nobody waits; it never throws (each member is answered). */
+async function drain(driver: SqlDriver, key: string, line: Line, byKey: Map<string, Line>, maxBatch: number): Promise<void> {
+  try {
+    while (line.pending.length > 0) {
+      const batch = line.pending.splice(0, maxBatch);
+      // The entity's in-process queue as well: commands naming several entities (promulgate) take it without batching.
+      await inEntityQueues([key], () => runBatch(driver, batch)).catch((error: unknown) => {
+        for (const member of batch) member.reject(error);
+      });
+    }
+  } finally {
+    line.draining = false;
+    if (line.pending.length === 0 && byKey.get(key) === line) byKey.delete(key);
+  }
+}
+
+const SAVEPOINT = Prisma.sql`SAVEPOINT entity_batch_member`;
+const ROLLBACK_TO_SAVEPOINT = Prisma.sql`ROLLBACK TO SAVEPOINT entity_batch_member`;
+
+async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<void> {
+  if (batch.length === 1) {
+    const [member] = batch;
+    await driver.transaction(member!.work).then(member!.resolve, member!.reject);
+    return;
+  }
+  const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+  /** The member whose part runs now (-1: all ran), and whether its savepoint was taken. */
+  let running = -1;
+  const savepoint: { state: 'pending' | 'taken' | 'refused' } = { state: 'pending' };
+  let abandoned = false;
+  try {
+    await driver.transaction(async (sql) => {
+      for (const [index, member] of batch.entries()) {
+        // A transaction given up (its time limit) starts no further member: they run again on their own.
+        if (abandoned) throw new Error('abandoned batch');
+        running = index;
+        savepoint.state = 'pending';
+        // Not awaited on its own, like BEGIN: the member's first statement goes right behind it, and fails if it failed.
+        const taken = sql.query(SAVEPOINT);
+        taken.then(
+          () => (savepoint.state = 'taken'),
+          () => (savepoint.state = 'refused'),
+        );
+        const memberSql: SqlExecutor = { query: async <Row>(statement: Prisma.Sql) => (await Promise.all([taken, sql.query<Row>(statement)]))[1] };
+        try {
+          outcomes[index] = { ok: true, value: await member.work(memberSql) };
+        } catch (error) {
+          // Refused: the transaction was unusable before this member began (nothing of it ran): the whole batch fails.
+          await taken;
+          if (error instanceof TransactionTimeoutError) throw error;
+          // Refused: the transaction is unusable, and this member's own error is what it is told.
+          await sql.query(ROLLBACK_TO_SAVEPOINT).catch(() => {
+            throw error;
+          });
+          outcomes[index] = { ok: false, error };
+        }
+      }
+      running = -1;
+    });
+  } catch (error) {
+    abandoned = true;
+    const committedUnknown = running === -1 && !(error instanceof TransactionAbortedError || error instanceof TransactionTimeoutError);
+    if (committedUnknown) {
+      // COMMIT failed: as for a writer alone, whether it committed is unknown, and the write is reported as failed.
+      for (const [index, member] of batch.entries()) {
+        const outcome = outcomes[index];
+        if (outcome && !outcome.ok) member.reject(outcome.error);
+        else member.reject(error);
+      }
+      return;
+    }
+    // Not committed: the member that broke the transaction gets its error; everyone else runs again, alone.
+    const blamed = running !== -1 && savepoint.state === 'taken' ? running : -1;
+    for (const [index, member] of batch.entries()) {
+      if (index === blamed) member.reject(error);
+      else await driver.transaction(member.work).then(member.resolve, member.reject);
+    }
+    return;
+  }
+  for (const [index, member] of batch.entries()) {
+    const outcome = outcomes[index]!;
+    if (outcome.ok) member.resolve(outcome.value);
+    else member.reject(outcome.error);
+  }
+}

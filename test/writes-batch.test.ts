@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlExecutor } from '../src/db/sql-executor.js';
+import { type SqlDriver, TransactionTimeoutError } from '../src/db/sql-transaction.js';
+import { NotFoundError } from '../src/domain/errors.js';
+import { Prisma } from '../src/generated/prisma/client.js';
+import { inEntityBatch, writersInLine } from '../src/services/pipeline/entity-batch.js';
+import { entityQueueKey, inEntityQueues, writersWaiting } from '../src/services/pipeline/entity-queue.js';
+import { ReleaseDocument } from './generated/graphql.js';
+import { loginAdmin } from './support/accounts.js';
+import { pushArchive, pushOk } from './support/push.js';
+import { seed, type SeededUser } from './support/seed.js';
+import { withStatements } from './support/statements.js';
+import { createTestStore, type TestStore } from './support/store.js';
+import { charmZip } from './support/zip.js';
+
+// Group commit (src/services/pipeline/entity-batch.ts): the writers of one
+// entity that queue behind its open transaction share the next one, each
+// behind a savepoint.
+
+let store: TestStore;
+let kirk: SeededUser;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  kirk = await seed(store, await loginAdmin(store)).user('kirk');
+});
+afterAll(async () => {
+  await store.close();
+});
+
+const BATCH_MAX = 16;
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/**
+ * Holds the entity's queue while `start` sends writers, until `waiting` of
+ * them wait in the entity's line (the first one waits for the queue
+ * itself), then lets them go and returns what they answered.
+ */
+async function queuedBehind<T>(key: string, waiting: number, start: () => Array<Promise<T>>): Promise<T[]> {
+  let sent: Array<Promise<T>> = [];
+  await inEntityQueues([key], async () => {
+    sent = start();
+    await waitUntil(() => writersWaiting(key) === 1 && writersInLine(store.database.db.sql, key) === waiting);
+  });
+  return Promise.all(sent);
+}
+
+const count = (statements: string[], text: string) => statements.filter((statement) => statement.trim() === text).length;
+
+describe('writers of one entity that queued share a transaction', () => {
+  it('pushes and releases: each answered as if alone, a failing one changes nothing, two COMMITs for ten writes', async () => {
+    const charm = await pushOk(store, kirk.token, charmZip({ name: 'batched', revisionNote: 'v0' }), 'cs:~kirk/batched');
+    expect(charm.revision.number).toBe(0);
+    const key = entityQueueKey('kirk', 'batched');
+    const push = (i: number) => pushArchive(store, kirk.token, charmZip({ name: 'batched', revisionNote: `v${i + 1}` }), 'cs:~kirk/batched');
+    const release = (revision: number, channel: string) => store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/batched', revision, channels: [channel] } }, { token: kirk.token });
+    const { result: answers, statements } = await withStatements(store, () =>
+      queuedBehind(key, 9, () => [
+        ...Array.from({ length: 7 }, (_, i) => push(i) as Promise<unknown>),
+        release(0, 'edge'),
+        release(99, 'beta'),
+        release(0, 'candidate'),
+      ]),
+    );
+    const typenames = (answers as Array<{ data: Record<string, { __typename: string; revision?: { number: number }; message?: string }> }>).map(
+      (answer) => Object.values(answer.data)[0]!,
+    );
+    expect(typenames.slice(0, 7).map((answer) => answer.__typename)).toEqual(Array(7).fill('PushSuccess'));
+    // Consecutive numbers: each push read nextRevision after the ones before it in the batch wrote it.
+    expect(typenames.slice(0, 7).map((answer) => answer.revision!.number).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(typenames[7]!.__typename).toBe('ReleaseSuccess');
+    expect(typenames[8]).toMatchObject({ __typename: 'NotFoundError' });
+    expect(typenames[8]!.message).toContain('has no revision 99');
+    expect(typenames[9]!.__typename).toBe('ReleaseSuccess');
+    // One transaction for the first writer (it waited for the queue itself), one for the nine behind it.
+    expect(count(statements, 'COMMIT')).toBe(2);
+    expect(count(statements, 'SAVEPOINT entity_batch_member')).toBe(9);
+    expect(count(statements, 'ROLLBACK TO SAVEPOINT entity_batch_member')).toBe(1);
+
+    const prisma = store.database.db.prisma;
+    const entity = await prisma.entity.findFirstOrThrow({ where: { name: 'batched' } });
+    expect(await prisma.revision.count({ where: { entityId: entity.id } })).toBe(8);
+    expect(entity.nextRevision).toBe(8);
+    const channels = await prisma.channel.findMany({ where: { entityId: entity.id }, include: { history: true } });
+    expect(channels.map((channel) => `${channel.risk}:${channel.history.length}`).sort()).toEqual(['CANDIDATE:1', 'EDGE:1']);
+    const audited = await prisma.auditEvent.groupBy({ by: ['action'], where: { entityId: entity.id }, _count: true });
+    expect(Object.fromEntries(audited.map((row) => [row.action, row._count]))).toEqual({ push: 8, release: 2 });
+  });
+
+  it('at most STORE_WRITE_BATCH_MAX writers per transaction', async () => {
+    await pushOk(store, kirk.token, charmZip({ name: 'many-writers', revisionNote: 'v0' }), 'cs:~kirk/many-writers');
+    const key = entityQueueKey('kirk', 'many-writers');
+    const writers = BATCH_MAX + 4;
+    const { result: answers, statements } = await withStatements(store, () =>
+      queuedBehind(key, writers - 1, () =>
+        Array.from({ length: writers }, (_, i) =>
+          store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/many-writers', revision: 0, channels: [`edge/b${i}`] } }, { token: kirk.token }),
+        ),
+      ),
+    );
+    expect(answers.map((answer) => answer.data?.release.__typename)).toEqual(Array(writers).fill('ReleaseSuccess'));
+    // The first alone, then 16, then the last 3.
+    expect(count(statements, 'COMMIT')).toBe(3);
+    expect(count(statements, 'SAVEPOINT entity_batch_member')).toBe(writers - 1);
+  });
+});
+
+describe('a batch on the database, member by member', () => {
+  const sql = () => store.database.db.sql;
+  const insert = (db: SqlExecutor, value: string) => db.query(Prisma.sql`INSERT INTO batch_probe (v) VALUES (${value})`);
+  const probe = async () => (await store.database.db.prisma.$queryRawUnsafe<Array<{ v: string }>>('SELECT v FROM batch_probe ORDER BY v')).map((row) => row.v);
+
+  beforeAll(async () => {
+    await store.database.db.prisma.$executeRawUnsafe('CREATE TABLE batch_probe (v text NOT NULL)');
+  });
+  afterAll(async () => {
+    await store.database.db.prisma.$executeRawUnsafe('DROP TABLE batch_probe');
+  });
+
+  /** Runs `members` as one batch behind a first writer, returns their settled outcomes and the statements sent. */
+  async function batch(key: string, members: Array<(db: SqlExecutor) => Promise<string>>) {
+    let settled: Array<PromiseSettledResult<string>> = [];
+    const { statements } = await withStatements(store, async () => {
+      let first: Promise<unknown> = Promise.resolve();
+      let sent: Array<Promise<string>> = [];
+      await inEntityQueues([key], async () => {
+        first = inEntityBatch(sql(), key, BATCH_MAX, (db) => insert(db, `${key}-first`));
+        await waitUntil(() => writersWaiting(key) === 1);
+        sent = members.map((member) => inEntityBatch(sql(), key, BATCH_MAX, member));
+        expect(writersInLine(sql(), key)).toBe(members.length);
+      });
+      await first;
+      settled = await Promise.allSettled(sent);
+    });
+    return { settled, statements };
+  }
+
+  it('a member that fails after writing is rolled back to its savepoint, alone, with its own error', async () => {
+    const { settled, statements } = await batch('probe-a', [
+      async (db) => (await insert(db, 'a1'), 'one'),
+      async (db) => {
+        await insert(db, 'a2-undone');
+        throw new NotFoundError('no such thing');
+      },
+      async (db) => {
+        await insert(db, 'a3-undone');
+        await db.query(Prisma.sql`SELECT 1 / 0`);
+        return 'never';
+      },
+      async (db) => (await insert(db, 'a4'), 'four'),
+    ]);
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 'one' });
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: expect.any(NotFoundError) });
+    expect(settled[2]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/division by zero/) }) });
+    expect(settled[3]).toEqual({ status: 'fulfilled', value: 'four' });
+    expect((await probe()).filter((v) => v.startsWith('a') || v.startsWith('probe-a'))).toEqual(['a1', 'a4', 'probe-a-first']);
+    expect(count(statements, 'COMMIT')).toBe(2);
+  });
+
+  it('a member that left the transaction unusable: the others run again, each alone, and are committed', async () => {
+    const { settled, statements } = await batch('probe-b', [
+      async (db) => (await insert(db, 'b1'), 'one'),
+      async (db) => {
+        await insert(db, 'b2-lost');
+        // Caught and ignored: the transaction is aborted all the same, so it must not be acknowledged.
+        await db.query(Prisma.sql`SELECT 1 / 0`).catch(() => undefined);
+        return 'swallowed';
+      },
+      async (db) => (await insert(db, 'b3'), 'three'),
+    ]);
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 'one' });
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/rolled back|aborted/i) }) });
+    expect(settled[2]).toEqual({ status: 'fulfilled', value: 'three' });
+    expect((await probe()).filter((v) => v.startsWith('b') || v.startsWith('probe-b'))).toEqual(['b1', 'b3', 'probe-b-first']);
+    // The first, then the failed batch (rolled back), then each member alone: two of them committed.
+    expect(count(statements, 'COMMIT')).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('a batch whose transaction fails (a driver that fails on demand)', () => {
+  /** A driver whose transactions record their statements, time out after `limitMs`, and whose COMMIT may fail. */
+  function fakeDriver(options: { limitMs?: number; commit?: (transaction: number) => void }) {
+    const transactions: string[][] = [];
+    const driver: SqlDriver = {
+      query: async () => [],
+      transaction: async (work) => {
+        const statements: string[] = [];
+        const index = transactions.push(statements) - 1;
+        const executor: SqlExecutor = {
+          query: async <Row>(statement: Prisma.Sql) => {
+            statements.push(statement.text.trim());
+            return [] as Row[];
+          },
+        };
+        let timer: NodeJS.Timeout | undefined;
+        const expiry = new Promise<never>((_, reject) => {
+          if (options.limitMs !== undefined) timer = setTimeout(() => reject(new TransactionTimeoutError('too long')), options.limitMs);
+        });
+        try {
+          const result = await Promise.race([work(executor), expiry]);
+          options.commit?.(index);
+          statements.push('COMMIT');
+          return result;
+        } catch (error) {
+          statements.push('ROLLBACK');
+          throw error;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
+    return { driver, transactions };
+  }
+
+  /** Sends a first writer, then `members` while it runs: they form one batch. */
+  async function run(driver: SqlDriver, members: Array<(db: SqlExecutor) => Promise<string>>) {
+    let letFirstGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letFirstGo = resolve));
+    const first = inEntityBatch(driver, 'fake', BATCH_MAX, async () => (await gate, 'first'));
+    const sent = members.map((member) => inEntityBatch(driver, 'fake', BATCH_MAX, member));
+    expect(writersInLine(driver, 'fake')).toBe(members.length);
+    letFirstGo();
+    await first;
+    return Promise.allSettled(sent);
+  }
+
+  const ran: string[] = [];
+  const member = (name: string) => async (db: SqlExecutor) => {
+    ran.push(name);
+    await db.query(Prisma.sql`SELECT ${name}`);
+    return name;
+  };
+
+  it('past the time limit: the member it was running gets the error, the others run again alone, none after it ran in the failed one', async () => {
+    ran.length = 0;
+    const { driver, transactions } = fakeDriver({ limitMs: 200 });
+    const hanging = async () => {
+      ran.push('hang');
+      return new Promise<string>(() => undefined);
+    };
+    const settled = await run(driver, [member('m1'), hanging, member('m3')]);
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 'm1' });
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: expect.any(TransactionTimeoutError) });
+    expect(settled[2]).toEqual({ status: 'fulfilled', value: 'm3' });
+    // m3 never began in the abandoned batch; m1 ran in it and again alone.
+    expect(ran).toEqual(['m1', 'hang', 'm1', 'm3']);
+    expect(transactions.map((statements) => statements.at(-1))).toEqual(['COMMIT', 'ROLLBACK', 'COMMIT', 'COMMIT']);
+  });
+
+  it('a COMMIT that fails is answered to every member that succeeded, and nothing runs again', async () => {
+    ran.length = 0;
+    const lost = new Error('connection lost during COMMIT');
+    const { driver, transactions } = fakeDriver({
+      commit: (transaction) => {
+        if (transaction === 1) throw lost;
+      },
+    });
+    const refused = async () => {
+      throw new NotFoundError('refused on its own');
+    };
+    const settled = await run(driver, [member('m1'), refused, member('m3')]);
+    expect(settled).toEqual([
+      { status: 'rejected', reason: lost },
+      { status: 'rejected', reason: expect.any(NotFoundError) },
+      { status: 'rejected', reason: lost },
+    ]);
+    expect(ran).toEqual(['m1', 'm3']);
+    expect(transactions).toHaveLength(2);
+    expect(transactions[1]).toEqual([
+      'SAVEPOINT entity_batch_member',
+      "SELECT $1",
+      'SAVEPOINT entity_batch_member',
+      'ROLLBACK TO SAVEPOINT entity_batch_member',
+      'SAVEPOINT entity_batch_member',
+      'SELECT $1',
+      'ROLLBACK',
+    ]);
+  });
+
+  it('STORE_WRITE_BATCH_MAX=1: every writer alone', async () => {
+    const { driver, transactions } = fakeDriver({});
+    const answers = await Promise.all([1, 2, 3].map((i) => inEntityBatch(driver, 'alone', 1, async () => `w${i}`)));
+    expect(answers).toEqual(['w1', 'w2', 'w3']);
+    expect(transactions).toEqual([['COMMIT'], ['COMMIT'], ['COMMIT']]);
+  });
+});
