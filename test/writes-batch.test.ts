@@ -5,7 +5,7 @@ import { NotFoundError } from '../src/domain/errors.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { inEntityBatch, writersInLine } from '../src/services/pipeline/entity-batch.js';
 import { entityQueueKey, inEntityQueues, writersWaiting } from '../src/services/pipeline/entity-queue.js';
-import { ReleaseDocument } from './generated/graphql.js';
+import { CreateTrackDocument, ReleaseDocument, SetDefaultTrackDocument } from './generated/graphql.js';
 import { loginAdmin } from './support/accounts.js';
 import { pushArchive, pushOk } from './support/push.js';
 import { seed, type SeededUser } from './support/seed.js';
@@ -105,6 +105,45 @@ describe('writers of one entity that queued share a transaction', () => {
     // The first alone, then 16, then the last 3.
     expect(count(statements, 'COMMIT')).toBe(3);
     expect(count(statements, 'SAVEPOINT entity_batch_member')).toBe(writers - 1);
+  });
+  it("a release behind another reads its revision and channels with the locking statement, on the entity's default track", async () => {
+    await pushOk(store, kirk.token, charmZip({ name: 'folded', revisionNote: 'v0' }), 'cs:~kirk/folded');
+    await pushOk(store, kirk.token, charmZip({ name: 'folded', revisionNote: 'v1' }), 'cs:~kirk/folded');
+    const track = await store.execute(CreateTrackDocument, { input: { url: 'cs:~kirk/folded', name: '2.0' } }, { token: kirk.token });
+    expect(track.data?.createTrack.__typename).toBe('CreateTrackSuccess');
+    const defaulted = await store.execute(SetDefaultTrackDocument, { input: { url: 'cs:~kirk/folded', track: '2.0' } }, { token: kirk.token });
+    expect(defaulted.data?.setDefaultTrack.__typename).toBe('SetDefaultTrackSuccess');
+    const release = (revision: number, channels: string[]) =>
+      store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/folded', revision, channels } }, { token: kirk.token });
+    const { result: answers, statements } = await withStatements(store, () =>
+      queuedBehind(entityQueueKey('kirk', 'folded'), 3, () => [
+        release(0, ['edge']),
+        // "edge" is 2.0/edge here: once.
+        release(1, ['edge', '2.0/edge', 'latest/beta']),
+        release(0, ['beta/fix']),
+        release(1, ['edge']),
+      ]),
+    );
+    const released = answers.map((answer) => answer.data!.release as { __typename: string; releases?: Array<{ channel: string }>; message?: string });
+    expect(released.map((answer) => answer.__typename)).toEqual(['ReleaseSuccess', 'ReleaseSuccess', 'ReleaseSuccess', 'ReleaseSuccess']);
+    expect(released[1]!.releases!.map((entry) => entry.channel)).toEqual(['2.0/edge', 'latest/beta']);
+    expect(released[2]!.releases!.map((entry) => entry.channel)).toEqual(['2.0/beta/fix']);
+    // The first alone, then three in one transaction: the first of them reads for itself, the two behind it with
+    // their locking statements.
+    const locking = statements.filter((statement) => statement.includes('FOR UPDATE OF e SKIP LOCKED'));
+    const reads = statements.filter((statement) => statement.includes('"targetChannels"'));
+    expect(locking).toHaveLength(4);
+    expect(reads.filter((statement) => !locking.includes(statement))).toHaveLength(2);
+    expect(reads.filter((statement) => locking.includes(statement))).toHaveLength(2);
+    // Every pointer is its channel's newest release, and each channel got exactly the releases named for it.
+    const prisma = store.database.db.prisma;
+    const entity = await prisma.entity.findFirstOrThrow({ where: { name: 'folded' } });
+    const channels = await prisma.channel.findMany({ where: { entityId: entity.id }, include: { history: { orderBy: { id: 'desc' }, include: { revision: true } } } });
+    const byName = Object.fromEntries(channels.map((channel) => [[channel.track, channel.risk.toLowerCase(), channel.branch].filter(Boolean).join('/'), channel]));
+    expect(Object.fromEntries(Object.entries(byName).map(([name, channel]) => [name, channel.history.length]))).toEqual({ '2.0/edge': 3, 'latest/beta': 1, '2.0/beta/fix': 1 });
+    for (const channel of channels) expect(channel.revisionId).toBe(channel.history[0]!.revisionId);
+    expect(byName['latest/beta']!.history[0]!.revision!.number).toBe(1);
+    expect(byName['2.0/beta/fix']!.history[0]!.revision!.number).toBe(0);
   });
 });
 

@@ -75,6 +75,16 @@ export function trackNameProblem(name: string): string {
 }
 
 /**
+ * Whether parseChannel takes the channel's track from the default track
+ * (`edge`, `edge/fix`), rather than from the text (`2.0`, `2.0/edge`,
+ * `2.0/edge/fix`).
+ */
+export function usesDefaultTrack(input: string): boolean {
+  const parts = input.trim().split('/');
+  return parts.length <= 2 && toRisk(parts[0]!) !== undefined;
+}
+
+/**
  * Parses `[track/]risk[/branch]`. A lone risk uses `defaultTrack`; a lone
  * other word is that track's stable risk; `risk/branch` (a risk, then any
  * word, risk words included) uses the default track.

@@ -48,18 +48,38 @@ export interface ReleaseTargets {
  * and history keeps its order: newer releases have larger ids).
  */
 export function releaseTargetsColumns(entityId: number, channels: readonly ChannelName[], releaseCount: number): Prisma.Sql {
+  return targetsColumns(Prisma.sql`${entityId}::int`, channels, releaseCount, null);
+}
+
+/**
+ * The same columns as columns of the pipeline's locking read
+ * (pipeline/locked-read.ts: the locked entity row is `t` there), for
+ * channels parsed before the entity's default track is known: a channel
+ * whose track is null is on the entity's default track.
+ */
+export function lockedReleaseTargetsColumns(channels: ReadonlyArray<Omit<ChannelName, 'track'> & { track: string | null }>, releaseCount: number): Prisma.Sql {
+  return targetsColumns(Prisma.sql`t."id"`, channels, releaseCount, Prisma.sql`t."defaultTrack"`);
+}
+
+function targetsColumns(
+  entityId: Prisma.Sql,
+  channels: ReadonlyArray<Omit<ChannelName, 'track'> & { track: string | null }>,
+  releaseCount: number,
+  defaultTrack: Prisma.Sql | null,
+): Prisma.Sql {
+  const track = defaultTrack ? Prisma.sql`COALESCE(w."track", ${defaultTrack})` : Prisma.sql`w."track"`;
   const wanted = JSON.stringify(channels.map((channel, i) => ({ i, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' })));
   return Prisma.sql`
     (SELECT COALESCE(json_agg(json_build_object(
-        'i', t."i", 'revisionId', c."revisionId", 'closed', c."closed",
+        'i', w."i", 'revisionId', c."revisionId", 'closed', c."closed",
         'lastReleasedAt', (extract(epoch FROM c."lastReleasedAt") * 1000)::float8, 'previousReleaseId', c."previousReleaseId",
         'bases', (SELECT COALESCE(json_agg(json_build_object('id', b."id", 'name', b."name", 'baseChannel', b."baseChannel", 'architecture', b."architecture",
                     'releaseId', b."releaseId", 'previousReleaseId', b."previousReleaseId", 'progressivePercentage', br."progressivePercentage") ORDER BY b."id"), '[]'::json)
                   FROM "ChannelBase" b JOIN "Release" br ON br."id" = b."releaseId" WHERE b."channelId" = c."id"),
         'newest', (SELECT json_build_object('id', h."id", 'progressivePercentage', h."progressivePercentage")
                    FROM "Release" h WHERE h."channelId" = c."id" AND h."action" = 'RELEASE' ORDER BY h."id" DESC LIMIT 1))), '[]'::json)
-       FROM jsonb_to_recordset(${wanted}::jsonb) AS t("i" int, "track" text, "risk" text, "branch" text)
-       JOIN "Channel" c ON c."entityId" = ${entityId}::int AND c."track" = t."track" AND c."risk"::text = t."risk" AND c."branch" = t."branch") AS "targetChannels",
+       FROM jsonb_to_recordset(${wanted}::jsonb) AS w("i" int, "track" text, "risk" text, "branch" text)
+       JOIN "Channel" c ON c."entityId" = ${entityId} AND c."track" = ${track} AND c."risk"::text = w."risk" AND c."branch" = w."branch") AS "targetChannels",
     (SELECT COALESCE(array_agg(nextval(pg_get_serial_sequence('"Release"', 'id'))::int), '{}'::int[])
        FROM generate_series(1, ${releaseCount}::int)) AS "releaseIds"`;
 }

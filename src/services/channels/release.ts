@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../../db/sql-executor.js';
-import { type ChannelName, formatChannel } from '../../domain/channel.js';
+import { type ChannelName, formatChannel, LATEST_TRACK, parseChannel, usesDefaultTrack } from '../../domain/channel.js';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../domain/errors.js';
 import { checkPinArchitectures, declaredResourceNames, planResourcePins, resourceFits, type ResourcePin } from '../../domain/resource-pins.js';
 import { Prisma, type Release as ReleaseRow } from '../../generated/prisma/client.js';
@@ -11,7 +11,16 @@ import type { ServiceContext } from '../context.js';
 import { readableResourceRevisionIds } from '../entities/resource-access.js';
 import { canReadRevision } from '../entities/revision-access.js';
 import { commandTarget, ENTITY_COMMAND_ERRORS, runEntityCommand } from '../pipeline/entity-command.js';
-import { type ChannelMapWrite, parseJson, parseReleaseTargets, readReleaseTargets, releaseTargetsColumns, type ReleaseTargets, writeChannelMaps } from './channel-map-sql.js';
+import {
+  type ChannelMapWrite,
+  lockedReleaseTargetsColumns,
+  parseJson,
+  parseReleaseTargets,
+  readReleaseTargets,
+  releaseTargetsColumns,
+  type ReleaseTargets,
+  writeChannelMaps,
+} from './channel-map-sql.js';
 import { checkChannelCount, writableChannels } from './channel-targets.js';
 import { riskToDb } from './channel-state.js';
 
@@ -42,23 +51,20 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
   const { target, url, canonical } = await commandTarget(ctx, input.url);
   const number = revisionNumber(url.revision, input.revision, canonical);
 
+  const early = channelsBeforeTheLock(input.channels);
   return runEntityCommand(ctx, {
     target,
-    execute: async ({ sql, row, access, now, changeRecord }) => {
+    // Behind another writer of the entity in one transaction: the read below rides with the locking statement.
+    lockedColumns: early && Prisma.sql`${revisionColumn(Prisma.sql`t."id"`, number)}, ${lockedReleaseTargetsColumns(early, early.length)}`,
+    execute: async ({ sql, row, access, now, changeRecord, lockedColumns }) => {
       const entityId = row.id;
       const what = `${access.url}-${number}`;
       const channels = writableChannels(row, access, input.channels, 'release to');
       // The revision with the entity's resources and their revisions, the target channels, and the new releases' ids: one statement.
-      const [read] = await sql.query<{ revision: unknown; targetChannels: unknown; releaseIds: unknown }>(Prisma.sql`
-        SELECT
-          (SELECT json_build_object('id', r."id", 'metadata', r."metadata", 'bases', r."bases",
-             'resources', (SELECT COALESCE(json_agg(json_build_object('name', s."name",
-                'revisions', (SELECT COALESCE(json_agg(json_build_object('id', rr."id", 'revision', rr."revision", 'architectures', rr."architectures") ORDER BY rr."id"), '[]'::json)
-                              FROM "ResourceRevision" rr WHERE rr."resourceId" = s."id")) ORDER BY s."id"), '[]'::json)
-                           FROM "Resource" s WHERE s."entityId" = r."entityId"))
-           FROM "Revision" r WHERE r."entityId" = ${entityId}::int AND r."number" = ${number}::int) AS "revision",
-          ${releaseTargetsColumns(entityId, channels, channels.length)}`);
-      const revision = parseJson(read!.revision) as ReleasedRevision | null;
+      const read = lockedColumns
+        ? { revision: lockedColumns.revision, targets: earlyTargets(lockedColumns, input.channels, row.defaultTrack, channels) }
+        : await readRevisionAndTargets(sql, entityId, number, channels);
+      const revision = parseJson(read.revision) as ReleasedRevision | null;
       // Releasing makes a revision readable on the channel (and downloadable),
       // so it needs read access to it: read on `unpublished`, or a release on a
       // channel the caller may read. A revision the caller may not see gets the
@@ -100,7 +106,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
         now,
         actorId: actor.userId,
         branchLifetimeMs: ctx.settings.branchTtlSeconds * 1000,
-        targets: parseReleaseTargets(read!, channels.length),
+        targets: read.targets,
         changeRecord: changeRecord(audit, null),
       });
       // With what the answer usually asks of them, known here: the GraphQL layer then reads nothing more (graphql/known-rows.ts).
@@ -121,6 +127,55 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
       };
     },
   });
+}
+
+/** The revision numbered `number` of the entity `entityId` (SQL), with its entity's resources and their revisions, as JSON: a column. */
+function revisionColumn(entityId: Prisma.Sql, number: number): Prisma.Sql {
+  return Prisma.sql`
+    (SELECT json_build_object('id', r."id", 'metadata', r."metadata", 'bases', r."bases",
+       'resources', (SELECT COALESCE(json_agg(json_build_object('name', s."name",
+          'revisions', (SELECT COALESCE(json_agg(json_build_object('id', rr."id", 'revision', rr."revision", 'architectures', rr."architectures") ORDER BY rr."id"), '[]'::json)
+                        FROM "ResourceRevision" rr WHERE rr."resourceId" = s."id")) ORDER BY s."id"), '[]'::json)
+                     FROM "Resource" s WHERE s."entityId" = r."entityId"))
+     FROM "Revision" r WHERE r."entityId" = ${entityId} AND r."number" = ${number}::int) AS "revision"`;
+}
+
+async function readRevisionAndTargets(sql: SqlExecutor, entityId: number, number: number, channels: readonly ChannelName[]): Promise<{ revision: unknown; targets: ReleaseTargets }> {
+  const [read] = await sql.query<{ revision: unknown; targetChannels: unknown; releaseIds: unknown }>(
+    Prisma.sql`SELECT ${revisionColumn(Prisma.sql`${entityId}::int`, number)}, ${releaseTargetsColumns(entityId, channels, channels.length)}`,
+  );
+  return { revision: read!.revision, targets: parseReleaseTargets(read!, channels.length) };
+}
+
+/**
+ * The channels as given, parsed before the entity's default track is known
+ * (null track: the default's), for the read that rides with the locking
+ * statement; null when one does not parse (the command then fails with
+ * parseChannel's error, after the lock, as before).
+ */
+function channelsBeforeTheLock(inputs: readonly string[]): Array<Omit<ChannelName, 'track'> & { track: string | null }> | null {
+  try {
+    return inputs.map((input) => {
+      const channel = parseChannel(input, LATEST_TRACK);
+      return { ...channel, track: usesDefaultTrack(input) ? null : channel.track };
+    });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The target channels read with the locking statement, one per input, put
+ * in the order of `channels` (the inputs resolved on the entity's default
+ * track, duplicates once), with as many release ids as they need.
+ */
+function earlyTargets(row: Record<string, unknown>, inputs: readonly string[], defaultTrack: string, channels: readonly ChannelName[]): ReleaseTargets {
+  const byInput = parseReleaseTargets(row as { targetChannels: unknown; releaseIds: unknown }, inputs.length);
+  const names = inputs.map((input) => formatChannel(parseChannel(input, defaultTrack)));
+  return {
+    channels: channels.map((channel) => byInput.channels[names.indexOf(formatChannel(channel))] ?? null),
+    releaseIds: byInput.releaseIds.slice(0, channels.length),
+  };
 }
 
 /** The revision a release reads, with its entity's resources and their revisions. */

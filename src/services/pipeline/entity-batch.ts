@@ -28,8 +28,8 @@ import { inEntityQueues } from './entity-queue.js';
  * member whose work succeeded, as it is to a writer alone: whether it
  * committed is unknown.
  */
-export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch: number, work: (sql: SqlExecutor) => Promise<T>): Promise<T> {
-  if (maxBatch <= 1) return inEntityQueues([key], () => driver.transaction(work));
+export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch: number, work: BatchWork<T>): Promise<T> {
+  if (maxBatch <= 1) return inEntityQueues([key], () => driver.transaction((sql) => work(sql, false)));
   let byKey = lines.get(driver);
   if (!byKey) lines.set(driver, (byKey = new Map()));
   let line = byKey.get(key);
@@ -47,8 +47,16 @@ export function writersInLine(driver: SqlDriver, key: string): number {
   return lines.get(driver)?.get(key)?.pending.length ?? 0;
 }
 
+/**
+ * A writer's part of a transaction. `lockHeld`: a member before it in the
+ * same transaction succeeded, so the transaction holds the entity's row
+ * lock already (a member rolled back to its savepoint may have lost the
+ * lock it took, a succeeded one has not).
+ */
+export type BatchWork<T> = (sql: SqlExecutor, lockHeld: boolean) => Promise<T>;
+
 interface Member {
-  work: (sql: SqlExecutor) => Promise<unknown>;
+  work: BatchWork<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -67,10 +75,13 @@ async function drain(driver: SqlDriver, key: string, line: Line, byKey: Map<stri
   try {
     while (line.pending.length > 0) {
       const batch = line.pending.splice(0, maxBatch);
-      // The entity's in-process queue as well: commands naming several entities (promulgate) take it without batching.
-      await inEntityQueues([key], () => runBatch(driver, batch)).catch((error: unknown) => {
+      try {
+        // The entity's in-process queue as well: commands naming several entities (promulgate) take it without batching.
+        await inEntityQueues([key], () => runBatch(driver, batch));
+      } catch (error) {
+        // Only a defect gets here (runBatch answers every member): answer them rather than leave them waiting.
         for (const member of batch) member.reject(error);
-      });
+      }
     }
   } finally {
     line.draining = false;
@@ -84,7 +95,7 @@ const ROLLBACK_TO_SAVEPOINT = Prisma.sql`ROLLBACK TO SAVEPOINT entity_batch_memb
 async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<void> {
   if (batch.length === 1) {
     const [member] = batch;
-    await driver.transaction(member!.work).then(member!.resolve, member!.reject);
+    await alone(driver, member!);
     return;
   }
   const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -92,6 +103,7 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
   let running = -1;
   const savepoint: { state: 'pending' | 'taken' | 'refused' } = { state: 'pending' };
   let abandoned = false;
+  let lockHeld = false;
   try {
     await driver.transaction(async (sql) => {
       for (const [index, member] of batch.entries()) {
@@ -107,7 +119,8 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
         );
         const memberSql: SqlExecutor = { query: async <Row>(statement: Prisma.Sql) => (await Promise.all([taken, sql.query<Row>(statement)]))[1] };
         try {
-          outcomes[index] = { ok: true, value: await member.work(memberSql) };
+          outcomes[index] = { ok: true, value: await member.work(memberSql, lockHeld) };
+          lockHeld = true;
         } catch (error) {
           // Refused: the transaction was unusable before this member began (nothing of it ran): the whole batch fails.
           await taken;
@@ -137,7 +150,7 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
     const blamed = running !== -1 && savepoint.state === 'taken' ? running : -1;
     for (const [index, member] of batch.entries()) {
       if (index === blamed) member.reject(error);
-      else await driver.transaction(member.work).then(member.resolve, member.reject);
+      else await alone(driver, member);
     }
     return;
   }
@@ -146,4 +159,9 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
     if (outcome.ok) member.resolve(outcome.value);
     else member.reject(outcome.error);
   }
+}
+
+/** A member in a transaction of its own; it never throws (the member is answered). */
+async function alone(driver: SqlDriver, member: Member): Promise<void> {
+  await driver.transaction((sql) => member.work(sql, false)).then(member.resolve, member.reject);
 }

@@ -100,6 +100,12 @@ export interface LockedEntity {
    * the same audit event with `recorded` set from the statement's RECORDED_COLUMNS.
    */
   changeRecord(audit: EntityAuditEvent, gate: Prisma.Sql | null): Prisma.Sql;
+  /**
+   * The command's `lockedColumns`, read by the locking statement, when the
+   * transaction held the entity's lock already (a writer behind another in
+   * a batch, entity-batch.ts); null otherwise: the command reads them itself.
+   */
+  lockedColumns: Record<string, unknown> | null;
 }
 
 export interface CommandOutcome<R> {
@@ -126,6 +132,14 @@ export interface EntityCommand<R> {
    * StaleCommandError when not (the command then runs again).
    */
   related?(): Promise<Array<{ id: number; owner: string; name: string }>>;
+  /**
+   * Columns the command would read first thing under the lock, for the
+   * locking statement's SELECT list (the locked row is `t` there: `t."id"`,
+   * `t."defaultTrack"`). Read there only when the transaction holds the
+   * lock already (`LockedEntity.lockedColumns`): a statement fewer per
+   * batched writer.
+   */
+  lockedColumns?: Prisma.Sql | null;
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
 }
 
@@ -159,9 +173,9 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
     outcome = await withRetries(policy, async () => {
       const related = command.related ? await command.related() : [];
       const key = entityQueueKey(target.owner, target.name);
-      const work = (sql: SqlExecutor) => runLocked(ctx, command, sql, related);
-      if (related.length === 0) return inEntityBatch(ctx.sql, key, ctx.settings.writes.batchMax, work);
-      return inEntityQueues([key, ...related.map((entity) => entityQueueKey(entity.owner, entity.name))], () => ctx.sql.transaction(work));
+      if (related.length === 0) return inEntityBatch(ctx.sql, key, ctx.settings.writes.batchMax, (sql, lockHeld) => runLocked(ctx, command, sql, related, lockHeld));
+      const keys = [key, ...related.map((entity) => entityQueueKey(entity.owner, entity.name))];
+      return inEntityQueues(keys, () => ctx.sql.transaction((sql) => runLocked(ctx, command, sql, related, false)));
     });
   } finally {
     clearRequestCaches(ctx);
@@ -176,15 +190,17 @@ async function runLocked<R>(
   command: EntityCommand<R>,
   sql: SqlExecutor,
   related: ReadonlyArray<{ id: number }>,
+  lockHeld: boolean,
 ): Promise<CommandOutcome<R>> {
   const { target } = command;
   const now = ctx.now();
-  const { row, record, caller, created } = await lockTarget(ctx, sql, target, related.map((entity) => entity.id), now);
+  const columns = lockHeld ? (command.lockedColumns ?? undefined) : undefined;
+  const { row, record, caller, created, lockedColumns } = await lockTarget(ctx, sql, target, related.map((entity) => entity.id), now, columns);
   const access = new EntityAccess(record, caller);
   // Invisible now (made private, access revoked meanwhile): as if it did not exist.
   if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
   const changeRecord = (audit: EntityAuditEvent, gate: Prisma.Sql | null) => changeRecordCtes(ctx.actor, { ...audit, entityId: row.id }, now, ctx.events.liveChannel, gate);
-  const locked: LockedEntity = { sql, row, access, caller, created, now, changeRecord };
+  const locked: LockedEntity = { sql, row, access, caller, created, now, changeRecord, lockedColumns };
   const result = await command.execute(locked);
   if (result.recorded) return result;
   const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;
@@ -205,7 +221,8 @@ async function lockTarget(
   target: EntityTarget,
   relatedIds: readonly number[],
   now: Date,
-): Promise<{ row: LockedEntityRow; record: EntityAccessRecord; caller: Caller; created: boolean }> {
+  columns: Prisma.Sql | undefined,
+): Promise<{ row: LockedEntityRow; record: EntityAccessRecord; caller: Caller; created: boolean; lockedColumns: Record<string, unknown> | null }> {
   const key: LockKey = target.id !== undefined ? { id: target.id } : { owner: target.owner, name: target.name };
   let read: LockedRead;
   if (relatedIds.length > 0) {
@@ -213,10 +230,10 @@ async function lockTarget(
     await waitForLocks(tx, [target.id, ...relatedIds]);
     read = await lockedRead(tx, key, ctx.actor, false);
   } else {
-    read = await lockedRead(tx, key, ctx.actor, true);
+    read = await lockedRead(tx, key, ctx.actor, true, columns);
     if (!read.entity && read.exists) read = await waitThenRead(tx, key, ctx.actor);
   }
-  if (read.entity) return { ...read.entity, caller: read.caller, created: false };
+  if (read.entity) return { ...read.entity, caller: read.caller, created: false, lockedColumns: read.entity && columns ? read.columns : null };
   if (read.exists || relatedIds.length > 0) throw new NotFoundError('The charm or bundle was deleted meanwhile');
   const create = target.create;
   if (!create) throw notFound(target.url);
@@ -226,7 +243,7 @@ async function lockTarget(
     // A concurrent first push created it (and committed): lock it like any other.
     const again = await waitThenRead(tx, { id: entity.id }, ctx.actor);
     if (!again.entity) throw new NotFoundError('The charm or bundle was deleted meanwhile');
-    return { ...again.entity, caller: again.caller, created: false };
+    return { ...again.entity, caller: again.caller, created: false, lockedColumns: null };
   }
   // What createEntity wrote, known without reading it back.
   return {
@@ -234,6 +251,7 @@ async function lockTarget(
     record: { id: entity.id, name: entity.name, kind: entity.kind, private: entity.private, namespace: { name: target.owner }, acl: initialAcl(target.owner) },
     caller: read.caller,
     created: true,
+    lockedColumns: null,
   };
 }
 

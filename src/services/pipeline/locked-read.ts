@@ -30,6 +30,8 @@ export interface LockedRead {
   caller: Caller;
   /** The id of the namespace named by an owner-and-name key (a push that creates the entity needs it). */
   namespaceId: number | null;
+  /** The row with the command's own `columns`, when it asked for some. */
+  columns: Record<string, unknown> | null;
 }
 
 interface LockedReadRow {
@@ -56,6 +58,13 @@ interface LockedReadRow {
  * record), the caller's admin flag and groups, and the owner's namespace id.
  * These used to be four to six statements per write.
  *
+ * `columns`: further columns a command reads with it (its SELECT list may
+ * use the locked row as `t`). Only when the transaction holds the lock
+ * already (entity-batch.ts): a statement reads the other tables as they were
+ * when it began, so reads that must see the previous holder's writes are
+ * safe in the locking statement only when there was no previous holder to
+ * wait for.
+ *
  * `skipLocked` (the first try) locks with SKIP LOCKED, so the statement never
  * waits: PostgreSQL reads the other tables of a statement as they were when
  * it began, so a statement that waited for the lock would see rights as they
@@ -64,7 +73,7 @@ interface LockedReadRow {
  * `entity` null), the caller waits for the lock with a statement of its own
  * and reads again: a fresh statement sees everything committed before it.
  */
-export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, skipLocked: boolean): Promise<LockedRead> {
+export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, skipLocked: boolean, columns?: Prisma.Sql): Promise<LockedRead> {
   const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
   const namespace = 'id' in key ? Prisma.sql`NULL::int` : Prisma.sql`(SELECT "id" FROM "Namespace" WHERE "name" = ${key.owner})`;
   const lock = skipLocked ? Prisma.sql`FOR UPDATE OF e SKIP LOCKED` : Prisma.sql`FOR UPDATE OF e`;
@@ -87,6 +96,7 @@ export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | n
       (SELECT COALESCE(json_agg(json_build_object('id', g."id", 'name', g."name") ORDER BY g."id"), '[]'::json)
          FROM "GroupMember" m JOIN "Group" g ON g."id" = m."groupId" WHERE m."userId" = ${userId}::int) AS "callerGroups",
       ${namespace} AS "namespaceId"
+      ${columns ? Prisma.sql`, ${columns}` : Prisma.empty}
     FROM (SELECT 1) AS one LEFT JOIN target t ON true`);
   const found = rows[0]!;
   const caller = actor ? callerOf(actor, found.callerIsAdmin ?? false, parseJson(found.callerGroups) ?? []) : ANONYMOUS;
@@ -112,7 +122,7 @@ export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | n
             acl: parseJson(found.acl) ?? [],
           },
         };
-  return { entity, exists: found.exists, caller, namespaceId: found.namespaceId };
+  return { entity, exists: found.exists, caller, namespaceId: found.namespaceId, columns: columns ? (found as unknown as Record<string, unknown>) : null };
 }
 
 /** json columns of a raw query: the PostgreSQL adapter parses them, PGlite's may hand over the text. */
