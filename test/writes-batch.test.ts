@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlExecutor } from '../src/db/sql-executor.js';
 import { type SqlDriver, TransactionTimeoutError } from '../src/db/sql-transaction.js';
 import { NotFoundError } from '../src/domain/errors.js';
+import { currentRequestId, requestContext } from '../src/request-context.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { inEntityBatch, writersInLine } from '../src/services/pipeline/entity-batch.js';
 import { entityQueueKey, inEntityQueues, writersWaiting } from '../src/services/pipeline/entity-queue.js';
@@ -317,6 +318,21 @@ describe('a batch whose transaction fails (a driver that fails on demand)', () =
       'SELECT $1',
       'ROLLBACK',
     ]);
+  });
+
+  it("runs each member in its own writer's async context (its request id in logs, its trace)", async () => {
+    const { driver } = fakeDriver({});
+    const seen: Array<string | undefined> = [];
+    const send = (requestId: string) =>
+      requestContext.run({ requestId, startedAt: 0 }, () =>
+        inEntityBatch(driver, 'contexts', BATCH_MAX, async () => {
+          seen.push(currentRequestId());
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return requestId;
+        }),
+      );
+    expect(await Promise.all(['r1', 'r2', 'r3', 'r4'].map(send))).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(seen).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
 
   it('STORE_WRITE_BATCH_MAX=1: every writer alone', async () => {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { SqlExecutor } from '../../db/sql-executor.js';
 import { type SqlDriver, TransactionAbortedError, TransactionTimeoutError } from '../../db/sql-transaction.js';
 import { Prisma } from '../../generated/prisma/client.js';
@@ -34,7 +35,10 @@ export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch:
   if (!byKey) lines.set(driver, (byKey = new Map()));
   let line = byKey.get(key);
   if (!line) byKey.set(key, (line = { pending: [], draining: false }));
-  const answer = new Promise<T>((resolve, reject) => line.pending.push({ work, resolve: resolve as (value: unknown) => void, reject }));
+  // Bound to the writer's own async context: its request's id in log lines, its trace for the database spans, whichever
+  // writer's turn runs the transaction.
+  const bound = AsyncResource.bind(work);
+  const answer = new Promise<T>((resolve, reject) => line.pending.push({ work: bound, resolve: resolve as (value: unknown) => void, reject }));
   if (!line.draining) {
     line.draining = true;
     void drain(driver, key, line, byKey, maxBatch);
