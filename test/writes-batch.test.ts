@@ -218,6 +218,22 @@ describe('a batch on the database, member by member', () => {
     // The first, then the failed batch (rolled back), then each member alone: two of them committed.
     expect(count(statements, 'COMMIT')).toBeGreaterThanOrEqual(3);
   });
+
+  it('the last member left the transaction unusable: nothing is acknowledged that did not commit', async () => {
+    const { settled } = await batch('probe-c', [
+      async (db) => (await insert(db, 'c1'), 'one'),
+      async (db) => {
+        await insert(db, 'c2-lost');
+        // Caught and ignored, and no member after it whose SAVEPOINT would be refused: the COMMIT itself must tell.
+        await db.query(Prisma.sql`SELECT 1 / 0`).catch(() => undefined);
+        return 'swallowed';
+      },
+    ]);
+    const committed = (await probe()).filter((v) => v.startsWith('c') && !v.startsWith('probe'));
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 'one' });
+    expect(committed).toEqual(['c1']);
+    expect(settled[1]).toMatchObject({ status: 'rejected' });
+  });
 });
 
 describe('a batch whose transaction fails (a driver that fails on demand)', () => {

@@ -41,13 +41,16 @@ export class TransactionTimeoutError extends Error {}
 
 /** Raised when COMMIT rolled back instead: a statement of the transaction had failed (and its work went on regardless). */
 export class TransactionAbortedError extends Error {
-  constructor() {
-    super('The transaction was rolled back, not committed: one of its statements had failed');
+  constructor(options?: ErrorOptions) {
+    super('The transaction was rolled back, not committed: one of its statements had failed', options);
   }
 }
 
 /** Sees each statement sent (`Database.onStatement`); as with Prisma's query log, BEGIN is not reported, COMMIT and ROLLBACK are. */
 type StatementListener = (sql: string) => void;
+
+/** SQLSTATE 25P02: the transaction was aborted by a failed statement (PGlite's error for a COMMIT that rolled back). */
+const IN_FAILED_TRANSACTION = '25P02';
 
 /** SQLSTATE 55P03: a lock wait ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -197,6 +200,11 @@ export function pgliteSqlDriver(pglite: PGlite, limits: SqlTransactionLimits, no
     });
     try {
       return await Promise.race([run, waited]);
+    } catch (error) {
+      // PGlite's own answer to a COMMIT that rolled back (its work went on after a failed statement): as on PostgreSQL.
+      const failed = error as { code?: unknown; query?: unknown };
+      if (failed.code === IN_FAILED_TRANSACTION && failed.query === 'COMMIT') throw new TransactionAbortedError({ cause: error });
+      throw error;
     } finally {
       clearTimeout(waitTimer);
       // Its outcome, if it ever starts, is nobody's concern any more.
