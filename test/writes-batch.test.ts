@@ -306,6 +306,23 @@ describe('a batch whose transaction fails (a driver that fails on demand)', () =
     expect(transactions.map((statements) => statements.at(-1))).toEqual(['COMMIT', 'ROLLBACK', 'COMMIT', 'COMMIT']);
   });
 
+  it('past the time limit because of the members before it: the member running then runs again alone, and succeeds', async () => {
+    ran.length = 0;
+    const { driver } = fakeDriver({ limitMs: 300 });
+    // Each takes 200 ms (well within the limit alone); two of them in one transaction outlive it, during the second.
+    const slow = (name: string) => async (db: SqlExecutor) => {
+      ran.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await db.query(Prisma.sql`SELECT ${name}`);
+      return name;
+    };
+    const settled = await run(driver, [slow('s1'), slow('s2')]);
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 's1' },
+      { status: 'fulfilled', value: 's2' },
+    ]);
+  });
+
   it('a COMMIT that fails is answered to every member that succeeded, and nothing runs again', async () => {
     ran.length = 0;
     const lost = new Error('connection lost during COMMIT');

@@ -108,6 +108,9 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
   const savepoint: { state: 'pending' | 'taken' | 'refused' } = { state: 'pending' };
   let abandoned = false;
   let lockHeld = false;
+  const began = Date.now();
+  /** The running member's work: it may outlive the transaction (the time limit does not wait for it). */
+  let current: Promise<unknown> = Promise.resolve();
   try {
     await driver.transaction(async (sql) => {
       for (const [index, member] of batch.entries()) {
@@ -123,7 +126,8 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
         );
         const memberSql: SqlExecutor = { query: async <Row>(statement: Prisma.Sql) => (await Promise.all([taken, sql.query<Row>(statement)]))[1] };
         try {
-          outcomes[index] = { ok: true, value: await member.work(memberSql, lockHeld) };
+          current = member.work(memberSql, lockHeld);
+          outcomes[index] = { ok: true, value: await current };
           lockHeld = true;
         } catch (error) {
           // Refused: the transaction was unusable before this member began (nothing of it ran): the whole batch fails.
@@ -150,10 +154,15 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
       }
       return;
     }
-    // Not committed: the member that broke the transaction gets its error; everyone else runs again, alone.
-    const blamed = running !== -1 && savepoint.state === 'taken' ? running : -1;
+    // Not committed: the member that broke the transaction gets its error; everyone else runs again, alone. The time
+    // limit is the transaction's, not the running member's: past the first member, the members before it spent part of
+    // it, so the running one is not to blame and runs again alone too.
+    const timedOut = error instanceof TransactionTimeoutError;
+    const blamed = running !== -1 && savepoint.state === 'taken' && !(timedOut && running > 0) ? running : -1;
+    const spentMs = Date.now() - began;
     for (const [index, member] of batch.entries()) {
       if (index === blamed) member.reject(error);
+      else if (timedOut && index === running && !(await settlesWithin(current, spentMs))) member.reject(error);
       else await alone(driver, member);
     }
     return;
@@ -162,6 +171,20 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
     const outcome = outcomes[index]!;
     if (outcome.ok) member.resolve(outcome.value);
     else member.reject(outcome.error);
+  }
+}
+
+/**
+ * Whether `work` (a member's work, abandoned at the time limit) settles within `ms`: only then does the member run
+ * again, so that two runs of it never overlap; work still busy a whole time limit later would outlive it alone too.
+ */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
