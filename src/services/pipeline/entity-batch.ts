@@ -25,9 +25,11 @@ import { inEntityQueues } from './entity-queue.js';
  * committed: the member whose work it was running gets the error, and every
  * other member runs again on its own, in order, in a transaction of its own.
  * A member running when an earlier member left the transaction unusable is
- * not to blame: it runs again too. A COMMIT that fails is answered to every
- * member whose work succeeded, as it is to a writer alone: whether it
- * committed is unknown.
+ * not to blame: it runs again too; nor is a member after the first running
+ * when the time limit passed (the members before it spent part of it): it
+ * runs again alone, once its abandoned work settled. A COMMIT that fails is
+ * answered to every member whose work succeeded, as it is to a writer alone:
+ * whether it committed is unknown.
  */
 export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch: number, work: BatchWork<T>): Promise<T> {
   if (maxBatch <= 1) return inEntityQueues([key], () => driver.transaction((sql) => work(sql, false)));
