@@ -219,6 +219,23 @@ describe('a batch on the database, member by member', () => {
     expect(count(statements, 'COMMIT')).toBeGreaterThanOrEqual(3);
   });
 
+  it('the connection lost mid-batch (PostgreSQL): the member running gets the error, the others run again alone and commit', async (test) => {
+    if (store.database.db.kind !== 'postgres') test.skip();
+    const { settled } = await batch('probe-d', [
+      async (db) => (await insert(db, 'd1'), 'one'),
+      async (db) => {
+        await insert(db, 'd2-lost');
+        await db.query(Prisma.sql`SELECT pg_terminate_backend(pg_backend_pid())`);
+        return 'never';
+      },
+      async (db) => (await insert(db, 'd3'), 'three'),
+    ]);
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 'one' });
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/terminat/i) }) });
+    expect(settled[2]).toEqual({ status: 'fulfilled', value: 'three' });
+    expect((await probe()).filter((v) => v.startsWith('d'))).toEqual(['d1', 'd3']);
+  });
+
   it('the last member left the transaction unusable: nothing is acknowledged that did not commit', async () => {
     const { settled } = await batch('probe-c', [
       async (db) => (await insert(db, 'c1'), 'one'),
