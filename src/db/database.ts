@@ -2,13 +2,13 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
+import type pg from 'pg';
 import { DEFAULT_DATABASE_TUNING, type DatabaseTuning } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { migratePglite, migratePostgres, migrationsAreApplied, parsePostgresUrl, searchPathOption } from './migrate.js';
 import { migrateInChildProcess, MigrationChildError } from './migrate-in-child.js';
+import { loadPg } from './pg-module.js';
 import { pgliteStartParams } from './pglite-options.js';
 import { pgliteSqlDriver, postgresSqlDriver, type SqlDriver } from './sql-transaction.js';
 import { changeChannelName, type Notifications, type NotificationSubscription, pgliteNotifications, postgresNotifications } from './notifications.js';
@@ -214,6 +214,9 @@ export async function openPostgresDatabase(
   // `?schema=name` in the url (Prisma's convention) or the override isolates the store in one schema.
   const schema = schemaOverride ?? parsed.schema;
   const tuning = options.tuning ?? DEFAULT_DATABASE_TUNING;
+  // Loaded here, not at the top: an embedded store never needs them (loadPg says why).
+  const { Client, Pool } = loadPg();
+  const { PrismaPg } = await import('@prisma/adapter-pg');
   const poolConfig: pg.PoolConfig = {
     ...parsed.poolConfig,
     connectionTimeoutMillis: tuning.connectionWaitMs,
@@ -223,7 +226,7 @@ export async function openPostgresDatabase(
     options: [parsed.poolConfig.options, '-c jit=off', schema ? searchPathOption(schema) : undefined].filter(Boolean).join(' '),
   };
   // Start-up fails fast when the server is unreachable.
-  const probe = new pg.Client({ ...poolConfig, connectionTimeoutMillis: 5000 });
+  const probe = new Client({ ...poolConfig, connectionTimeoutMillis: 5000 });
   try {
     await probe.connect();
     await probe.query('SELECT 1');
@@ -232,7 +235,7 @@ export async function openPostgresDatabase(
   } finally {
     await probe.end().catch(() => undefined);
   }
-  const pool = new pg.Pool(poolConfig);
+  const pool = new Pool(poolConfig);
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
   try {

@@ -25,11 +25,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaPg } from '@prisma/adapter-pg';
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
+import type pg from 'pg';
 
+import { loadPg } from './pg-module.js';
 import { openSchemaEngine, readMigrationsDirectory } from './schema-engine.js';
 
 /** prisma/migrations of this repository, independent of the working directory. */
@@ -201,7 +202,8 @@ async function migratePostgresNow(
   // One connection so that the advisory lock, the search_path and every
   // statement of the engine share a session; no idle timeout so the session
   // (and with it the lock) cannot end halfway.
-  const pool = new pg.Pool({
+  const { PrismaPg: PrismaPgAdapter } = await import('@prisma/adapter-pg');
+  const pool = new (loadPg().Pool)({
     ...target.poolConfig,
     ...(schema === undefined ? {} : { options: joinOptions(target.poolConfig.options, searchPathOption(schema)) }),
     max: 1,
@@ -221,7 +223,7 @@ async function migratePostgresNow(
     // session, so the engine's own lock call then succeeds at once.
     await pool.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
     if (schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-    return await applyMigrationsNow(postgresMigrationAdapterFactory(pool, schema), options);
+    return await applyMigrationsNow(postgresMigrationAdapterFactory(PrismaPgAdapter, pool, schema), options);
   } finally {
     // Ending the session releases the advisory locks (ours and the engine's).
     await pool.end();
@@ -233,8 +235,8 @@ async function migratePostgresNow(
  * scripts run as one simple-protocol query (one implicit transaction, like
  * the native engine) on the pool. It has no shadow database.
  */
-export function postgresMigrationAdapterFactory(pool: pg.Pool, schema?: string): SqlMigrationAwareDriverAdapterFactory {
-  const base = new PrismaPg(pool, schema === undefined ? undefined : { schema });
+function postgresMigrationAdapterFactory(PrismaPgAdapter: typeof PrismaPg, pool: pg.Pool, schema?: string): SqlMigrationAwareDriverAdapterFactory {
+  const base = new PrismaPgAdapter(pool, schema === undefined ? undefined : { schema });
   return {
     provider: base.provider,
     adapterName: base.adapterName,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg-module.js';
 
 /**
  * PostgreSQL's LISTEN/NOTIFY for one store (one database, one schema): the
@@ -73,7 +74,7 @@ export function postgresNotifications(config: pg.ClientConfig, channel: string, 
       let retryTimer: NodeJS.Timeout | undefined;
 
       const connect = async (): Promise<void> => {
-        const candidate = new pg.Client(config);
+        const candidate = new (loadPg().Client)(config);
         candidate.on('notification', (message) => {
           if (message.channel === channel) handlers.onMessage(message.payload ?? '');
         });

@@ -1,6 +1,7 @@
 import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
+import { loadPg } from './pg-module.js';
 import { DRIVER_RESULT_PARSERS, driverParameters, type SqlExecutor } from './sql-executor.js';
 import { isStalePreparedStatement, StatementNames } from './statement-names.js';
 
@@ -66,7 +67,8 @@ export function postgresSqlDriver(
   notify: StatementListener,
   options: { preparedStatements: boolean } = { preparedStatements: true },
 ): SqlDriver {
-  const types = { getTypeParser: (oid: number, format?: string) => DRIVER_RESULT_PARSERS[oid] ?? pg.types.getTypeParser(oid, (format ?? 'text') as 'text') };
+  const pgTypes = loadPg().types;
+  const types = { getTypeParser: (oid: number, format?: string) => DRIVER_RESULT_PARSERS[oid] ?? pgTypes.getTypeParser(oid, (format ?? 'text') as 'text') };
   const names = options.preparedStatements ? new StatementNames() : undefined;
   const queryConfig = (statement: Prisma.Sql): pg.QueryConfig => {
     const name = names?.nameOf(statement.text);

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { StoreApp } from './app.js';
 
@@ -15,7 +15,7 @@ export interface RunningServer {
 export async function listen(app: StoreApp, host: string, port: number, logger: Logger): Promise<RunningServer> {
   // Yoga is a fetch handler and also a Node request listener.
   const server = http.createServer(app);
-  const webSockets = serveGraphQLOverWebSocket(app, server);
+  const webSockets = serveGraphQLOverWebSocket(app, server, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -38,7 +38,6 @@ export async function listen(app: StoreApp, host: string, port: number, logger: 
         }, timeoutMs);
         timer.unref();
         // Subscriptions never finish on their own: end them (clients reconnect elsewhere and resume with `after`).
-        for (const socket of webSockets.clients) socket.close(1001, 'server shutting down');
         webSockets.close();
         server.close(() => {
           clearTimeout(timer);
@@ -55,9 +54,44 @@ export async function listen(app: StoreApp, host: string, port: number, logger: 
  * through Yoga's envelop so that every plugin (limits, context, errors)
  * applies as over HTTP; Yoga's recipe for graphql-ws. The token comes in the
  * connection parameters: `{"authorization": "Bearer <token>"}`.
+ *
+ * `ws` and `graphql-ws` load with the first WebSocket request, not at
+ * start-up (~70 ms of CPU that a store serving only HTTP never needed;
+ * docs/performance.md, Start-up). Upgrade requests that arrive meanwhile wait
+ * for them; ws answers any path but /graphql with 400, as before.
  */
-function serveGraphQLOverWebSocket(app: StoreApp, server: http.Server): WebSocketServer {
-  const webSockets = new WebSocketServer({ server, path: app.graphqlEndpoint });
+function serveGraphQLOverWebSocket(app: StoreApp, server: http.Server, logger: Logger): { close(): void } {
+  let webSockets: Promise<WebSocketServer> | undefined;
+  let closed = false;
+  const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    webSockets ??= graphqlWebSocketServer(app);
+    webSockets.then(
+      (wss) => {
+        if (closed) socket.destroy();
+        else wss.handleUpgrade(request, socket, head, (client) => wss.emit('connection', client, request));
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'cannot serve GraphQL over WebSocket');
+        socket.destroy();
+      },
+    );
+  };
+  server.on('upgrade', onUpgrade);
+  return {
+    close() {
+      closed = true;
+      server.off('upgrade', onUpgrade);
+      void webSockets?.then((wss) => {
+        for (const client of wss.clients) client.close(1001, 'server shutting down');
+        wss.close();
+      });
+    },
+  };
+}
+
+async function graphqlWebSocketServer(app: StoreApp): Promise<WebSocketServer> {
+  const [{ useServer }, { WebSocketServer }] = await Promise.all([import('graphql-ws/use/ws'), import('ws')]);
+  const webSockets = new WebSocketServer({ noServer: true, path: app.graphqlEndpoint });
   interface EnvelopRoot {
     execute(args: ExecutionArgs): unknown;
     subscribe(args: ExecutionArgs): unknown;
