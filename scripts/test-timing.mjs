@@ -112,7 +112,7 @@ function run(args, extraEnv = {}) {
 const loadAtStart = os.loadavg()[0];
 const results = [];
 let failed = false;
-if (!reaperWorks) console.log('test timing: no python3 (or no prctl): CPU counts only the processes waited for, not orphaned ones (a killed server's children)');
+if (!reaperWorks) console.log('test timing: no python3 (or no prctl): CPU counts only the processes waited for, not orphaned ones (a killed server\'s children)');
 for (const { name, args, env, target } of runs) {
   const started = performance.now();
   const { code, cpuSeconds } = await run(args, env);
