@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { testDatabaseKind, testDatabaseUrl, withMigratedDatabase } from './support/database.js';
 import { freePort, spawnServer, startServer } from './support/process.js';
 import { killProcessGroup, processesWithMarker, TEST_RUN_MARKER } from './support/process-tree.js';
@@ -189,9 +189,10 @@ describe('the server process', () => {
   // One `npm start` for both: a second cost ~1.5 s of CPU (npm and a server start) and proved no more.
   it('`npm start` runs the compiled build: from an empty database it migrates (in a compiled child) and serves; it stops on SIGTERM (npm passes the signal to the server)', async () => {
     const root = path.resolve(import.meta.dirname, '..');
-    // What `npm ci` does through `prepare`; rebuilt here so the test never runs a stale dist/.
-    const built = spawn('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-    expect(await new Promise((resolve) => built.on('exit', resolve))).toBe(0);
+    // What `npm ci` does through `prepare` (scripts/build.mjs): this run's build of the current sources, made by the
+    // same script at the run's start (global-setup.ts), copied over dist/ so the test never runs a stale one (copied
+    // over, not removed first: the other database's project may be starting its own `npm start` meanwhile).
+    await fs.cp(inject('serverBuild'), path.join(root, 'dist'), { recursive: true });
     const port = await freePort();
     const marker = `${process.env[TEST_RUN_MARKER]}/npm-start-${randomBytes(4).toString('hex')}`;
     const npm = spawn('npm', ['start', '--silent'], {
