@@ -186,7 +186,7 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
     let store: TestStore;
     let kirk: string;
     beforeAll(async () => {
-      store = await createTestStore({ blobs: await backend.open(), realClock: true, settings: { uploadTtlSeconds: 2 } });
+      store = await createTestStore({ blobs: await backend.open(), realClock: true, settings: { uploadTtlSeconds: 1 } });
       kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
     });
     afterAll(() => store?.close());
@@ -238,9 +238,11 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
         await pushOk(store, kirk, charmZip({ name: `race-${"abc"[w]!}`, revisionNote: 'start' }));
         for (let round = 0; round < 4; round += 1) {
           const archive = charmZip({ name: `race-${"abc"[w]!}`, revisionNote: `round ${round}` });
-          // An upload that expires unused (2 s): its blob is garbage, then the same bytes are pushed again.
+          // An upload that expires unused (1 s): its blob is garbage, then the same bytes are pushed again.
+          // The pause lands the push just before or just after the expiry (a longer lifetime proved no
+          // more: the collector's idle passes while everyone sleeps cost CPU for nothing).
           const abandoned = await upload(store, kirk, archive);
-          await collector.sleep(1600 + Math.random() * 1000);
+          await collector.sleep(800 + Math.random() * 500);
           const uploadId = round % 2 === 0 ? abandoned.uploadId : (await upload(store, kirk, archive)).uploadId;
           const pushed = await store.execute(PushDocument, { input: { uploadId } }, { token: kirk });
           const push = pushed.data?.push;
