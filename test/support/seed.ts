@@ -190,6 +190,7 @@ export class SeededEntity {
       select: { id: true },
     });
     const now = this.store.clock.now;
+    const channelIds: number[] = [];
     for (const name of channels) {
       const channel = parseChannel(name, LATEST_TRACK);
       const key = { entityId: this.id, track: channel.track, risk: riskToDb(channel.risk), branch: channel.branch ?? '' };
@@ -200,10 +201,12 @@ export class SeededEntity {
         update: pointer,
         select: { id: true },
       });
-      await this.prisma.release.create({
-        data: { channelId: row.id, entityId: this.id, action: 'RELEASE', revisionId, createdAt: now, createdById: this.pusherId },
-      });
+      channelIds.push(row.id);
     }
+    // One statement for the history entries, in the order of `channels` (ids ascending).
+    await this.prisma.release.createMany({
+      data: channelIds.map((channelId) => ({ channelId, entityId: this.id, action: 'RELEASE' as const, revisionId, createdAt: now, createdById: this.pusherId })),
+    });
     return this;
   }
 }
