@@ -17,10 +17,14 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-/** Random content of ~20 MiB (more than the hashing thread may have in flight) in chunks of uneven sizes, some views on a larger buffer. */
+/**
+ * Random content of ~14 MiB (three times what the hashing threads may have in
+ * flight, and past the 10 MiB limit of the refusal below) in chunks of uneven
+ * sizes, some views on a larger buffer.
+ */
 function unevenChunks(): Buffer[] {
   const chunks: Buffer[] = [];
-  for (let i = 0; i < 300; i += 1) {
+  for (let i = 0; i < 150; i += 1) {
     const backing = randomBytes(70_000 + ((i * 7919) % 60_000) + 16);
     chunks.push(i % 3 === 0 ? backing.subarray(16) : backing);
   }
