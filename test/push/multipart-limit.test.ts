@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushArchive, storeState } from '../support/push.js';
-import { createTestStore, DEFAULT_TEST_LIMITS, type TestStore } from '../support/store.js';
+import { createTestStore, DEFAULT_TEST_LIMITS } from '../support/store.js';
 import { charmZip } from '../support/zip.js';
 import { scaled } from '../support/timing.js';
 
 const MIB = 1024 * 1024;
-const stores: TestStore[] = [];
-afterAll(() => Promise.all(stores.map((store) => store.close())));
-
+/** A store for the calling test, closed when it ends: the next test's store then reuses its database (test/support/database.ts). */
 async function storeWithMultipartLimit(maxMultipartBytes: number, maxArchiveBytes: number) {
   const store = await createTestStore({
     limits: {
@@ -17,7 +15,7 @@ async function storeWithMultipartLimit(maxMultipartBytes: number, maxArchiveByte
       archiveLimits: { ...DEFAULT_TEST_LIMITS.archiveLimits, maxArchiveBytes, maxEntries: 100, maxEntryBytes: maxArchiveBytes, maxUncompressedBytes: maxArchiveBytes },
     },
   });
-  stores.push(store);
+  onTestFinished(() => store.close());
   return { store, kirk: await createUserAndLogin(store, await loginAdmin(store), 'kirk') };
 }
 
