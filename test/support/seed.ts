@@ -25,12 +25,25 @@ import type { TestStore } from './store.js';
 export function seed(store: TestStore, adminToken: string) {
   const prisma = store.database.db.prisma;
 
+  /** Namespace ids by name, looked up once per owner (a catalogue seeds many entities per owner). */
+  const namespaceIds = new Map<string, Promise<number>>();
+  const namespaceIdOf = (owner: string) => {
+    let id = namespaceIds.get(owner);
+    if (!id) namespaceIds.set(owner, (id = prisma.namespace.findUniqueOrThrow({ where: { name: owner }, select: { id: true } }).then((row) => row.id)));
+    return id;
+  };
+
   async function entityIn(owner: string, pusherId: number, name: string, options: EntityOptions = {}): Promise<SeededEntity> {
-    const namespace = await prisma.namespace.findUniqueOrThrow({ where: { name: owner } });
     const kind: EntityKind = options.kind ?? 'CHARM';
-    const { entity } = await prisma.$transaction((tx) =>
-      createEntity(prismaExecutor(tx), { namespaceId: namespace.id, ownerName: owner, name, kind, private: options.private ?? true, now: store.clock.now }),
-    );
+    // One statement (the entity, its ACL and its track): no transaction needed around it.
+    const { entity } = await createEntity(prismaExecutor(prisma), {
+      namespaceId: await namespaceIdOf(owner),
+      ownerName: owner,
+      name,
+      kind,
+      private: options.private ?? true,
+      now: store.clock.now,
+    });
     const seeded = new SeededEntity(store, entity.id, `cs:~${owner}/${kind === 'BUNDLE' ? 'bundle/' : ''}${name}`, pusherId);
     if (options.tracks) for (const track of options.tracks) await seeded.track(track);
     if (options.resources) await seeded.declareResources(options.resources);
