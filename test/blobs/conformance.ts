@@ -7,6 +7,7 @@ import { createUserAndLogin, loginAdmin } from '../support/accounts.js';
 import { pushOk, upload } from '../support/push.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { racingCollector } from '../support/racing-collector.js';
+import { scaled } from '../support/timing.js';
 import { charmZip } from '../support/zip.js';
 
 /** A backend under test: `open` gives a fresh, empty store each time. */
@@ -18,6 +19,8 @@ export interface BlobBackend {
 const MIB = 1024 * 1024;
 const NO_LIMIT = 2 ** 31 - 1;
 const FAR_FUTURE = new Date('2999-01-01T00:00:00Z');
+/** How long an upload lives in the HTTP tests: 1 s on an idle machine, longer with TEST_TIME_SCALE. */
+const UPLOAD_TTL_SECONDS = Math.ceil(scaled(1000) / 1000);
 
 const sha384Of = (bytes: Uint8Array) => createHash('sha384').update(bytes).digest('hex');
 const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -186,7 +189,7 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
     let store: TestStore;
     let kirk: string;
     beforeAll(async () => {
-      store = await createTestStore({ blobs: await backend.open(), realClock: true, settings: { uploadTtlSeconds: 1 } });
+      store = await createTestStore({ blobs: await backend.open(), realClock: true, settings: { uploadTtlSeconds: UPLOAD_TTL_SECONDS } });
       kirk = await createUserAndLogin(store, await loginAdmin(store), 'kirk');
     });
     afterAll(() => store?.close());
@@ -239,10 +242,10 @@ export function describeBlobStoreConformance(backend: BlobBackend): void {
         for (let round = 0; round < 4; round += 1) {
           const archive = charmZip({ name: `race-${"abc"[w]!}`, revisionNote: `round ${round}` });
           // An upload that expires unused (1 s): its blob is garbage, then the same bytes are pushed again.
-          // The pause lands the push just before or just after the expiry (a longer lifetime proved no
+          // The pause lands the push just before or just after the expiry (a 2 s lifetime proved no
           // more: the collector's idle passes while everyone sleeps cost CPU for nothing).
           const abandoned = await upload(store, kirk, archive);
-          await collector.sleep(800 + Math.random() * 500);
+          await collector.sleep(UPLOAD_TTL_SECONDS * 1000 * (0.8 + Math.random() * 0.5));
           const uploadId = round % 2 === 0 ? abandoned.uploadId : (await upload(store, kirk, archive)).uploadId;
           const pushed = await store.execute(PushDocument, { input: { uploadId } }, { token: kirk });
           const push = pushed.data?.push;
