@@ -64,14 +64,13 @@ const shared = {
   // Files keep their own module scope; each builds its own store.
   isolate: false,
   setupFiles: ['test/support/cpu-log.ts'],
-  // V8 flags of the workers. `--liftoff-only`: PGlite's and Prisma's WebAssembly
-  // stays on V8's baseline compiler, as in the store itself (src/db/pglite-options.ts)
-  // and the servers tests spawn (test/support/process.ts): recompiling the hot
-  // functions with the optimising compiler cost more CPU than it saved in a run.
-  // `--max-semi-space-size=32` (MiB): fewer young-generation collections for
-  // the many short-lived request objects. Together ~20% less CPU for the same
-  // API test files (3 files, interleaved runs: ~23 s -> ~18 s).
-  execArgv: ['--liftoff-only', '--max-semi-space-size=32'],
+  // V8 flag of the workers: PGlite's and Prisma's WebAssembly stays on V8's
+  // baseline compiler, as in the store itself (src/db/pglite-options.ts) and
+  // the servers tests spawn (test/support/process.ts): recompiling the hot
+  // functions with the optimising compiler cost more CPU than it saved, even
+  // over a whole group (the api files: 61.9 s of CPU without, 53.2 s with; a
+  // larger young generation, --max-semi-space-size=32, saved nothing).
+  execArgv: ['--liftoff-only'],
 };
 
 const databaseProject = (name: 'pglite' | 'postgres') => ({
