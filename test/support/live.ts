@@ -43,8 +43,16 @@ function collect<T>(subscribe: Subscribe, pick: (data: any) => T): Collected<T> 
   const until = (done: () => boolean, failure: () => Error, timeoutMs: number) =>
     new Promise<void>((resolve, reject) => {
       if (done()) return resolve();
+      // Called from a subscription's sink: a predicate that throws fails the wait, not the client.
       const check = () => {
-        if (!done()) return;
+        let met: boolean;
+        try {
+          met = done();
+        } catch (error) {
+          finish();
+          return reject(error);
+        }
+        if (!met) return;
         finish();
         resolve();
       };
