@@ -4,7 +4,7 @@ import { type SqlDriver, TransactionTimeoutError } from '../src/db/sql-transacti
 import { NotFoundError } from '../src/domain/errors.js';
 import { currentRequestId, requestContext } from '../src/request-context.js';
 import { Prisma } from '../src/generated/prisma/client.js';
-import { inEntityBatch, writersInLine } from '../src/services/pipeline/entity-batch.js';
+import { inEntityBatch, writersInLine, type WriterScope } from '../src/services/pipeline/entity-batch.js';
 import { entityQueueKey, inEntityQueues, writersWaiting } from '../src/services/pipeline/entity-queue.js';
 import { CreateTrackDocument, ReleaseDocument, SetDefaultTrackDocument } from './generated/graphql.js';
 import { loginAdmin } from './support/accounts.js';
@@ -167,9 +167,9 @@ describe('a batch on the database, member by member', () => {
       let first: Promise<unknown> = Promise.resolve();
       let sent: Array<Promise<string>> = [];
       await inEntityQueues([key], async () => {
-        first = inEntityBatch(sql(), key, BATCH_MAX, (db) => insert(db, `${key}-first`));
+        first = inEntityBatch(sql(), key, BATCH_MAX, ({ sql: db }) => insert(db, `${key}-first`));
         await waitUntil(() => writersWaiting(key) === 1);
-        sent = members.map((member) => inEntityBatch(sql(), key, BATCH_MAX, member));
+        sent = members.map((member) => inEntityBatch(sql(), key, BATCH_MAX, ({ sql: db }) => member(db)));
         expect(writersInLine(sql(), key)).toBe(members.length);
       });
       await first;
@@ -289,11 +289,11 @@ describe('a batch whose transaction fails (a driver that fails on demand)', () =
   }
 
   /** Sends a first writer, then `members` while it runs: they form one batch. */
-  async function run(driver: SqlDriver, members: Array<(db: SqlExecutor) => Promise<string>>) {
+  async function run(driver: SqlDriver, members: Array<(db: SqlExecutor, scope: WriterScope) => Promise<string>>) {
     let letFirstGo!: () => void;
     const gate = new Promise<void>((resolve) => (letFirstGo = resolve));
     const first = inEntityBatch(driver, 'fake', BATCH_MAX, async () => (await gate, 'first'));
-    const sent = members.map((member) => inEntityBatch(driver, 'fake', BATCH_MAX, member));
+    const sent = members.map((member) => inEntityBatch(driver, 'fake', BATCH_MAX, (scope) => member(scope.sql, scope)));
     expect(writersInLine(driver, 'fake')).toBe(members.length);
     letFirstGo();
     await first;
@@ -368,6 +368,56 @@ describe('a batch whose transaction fails (a driver that fails on demand)', () =
       'SELECT $1',
       'ROLLBACK',
     ]);
+  });
+
+  it('awaits before-commit work after every member ran, before the COMMIT: the next member does not wait for it', async () => {
+    ran.length = 0;
+    const { driver, transactions } = fakeDriver({});
+    let diskDone = false;
+    const slowDisk = async (db: SqlExecutor, scope: WriterScope) => {
+      ran.push('slow');
+      await db.query(Prisma.sql`SELECT 'slow'`);
+      scope.beforeCommit(new Promise((resolve) => setTimeout(resolve, 100)).then(() => (diskDone = true)));
+      return 'slow';
+    };
+    const next = async (db: SqlExecutor) => {
+      // The member before it returned with its disk work still running.
+      ran.push(diskDone ? 'next after the disk' : 'next before the disk');
+      await db.query(Prisma.sql`SELECT 'next'`);
+      return 'next';
+    };
+    const settled = await run(driver, [slowDisk, next]);
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 'slow' },
+      { status: 'fulfilled', value: 'next' },
+    ]);
+    expect(ran).toEqual(['slow', 'next before the disk']);
+    expect(diskDone).toBe(true);
+    expect(transactions).toHaveLength(2);
+    expect(transactions[1]!.at(-1)).toBe('COMMIT');
+  });
+
+  it('before-commit work that fails: nothing commits, each member runs again alone and answers its own', async () => {
+    ran.length = 0;
+    const { driver, transactions } = fakeDriver({});
+    const full = new Error('ENOSPC: no space left on device');
+    let attempts = 0;
+    const failingDisk = async (db: SqlExecutor, scope: WriterScope) => {
+      ran.push('disk');
+      attempts += 1;
+      await db.query(Prisma.sql`SELECT 'disk'`);
+      scope.beforeCommit(Promise.reject(full));
+      return 'disk';
+    };
+    const settled = await run(driver, [member('m1'), failingDisk, member('m3')]);
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 'm1' },
+      { status: 'rejected', reason: full },
+      { status: 'fulfilled', value: 'm3' },
+    ]);
+    expect(ran).toEqual(['m1', 'disk', 'm3', 'm1', 'disk', 'm3']);
+    expect(attempts).toBe(2);
+    expect(transactions.map((statements) => statements.at(-1))).toEqual(['COMMIT', 'ROLLBACK', 'COMMIT', 'ROLLBACK', 'COMMIT']);
   });
 
   it("runs each member in its own writer's async context (its request id in logs, its trace)", async () => {

@@ -32,7 +32,7 @@ import { inEntityQueues } from './entity-queue.js';
  * whether it committed is unknown.
  */
 export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch: number, work: BatchWork<T>): Promise<T> {
-  if (maxBatch <= 1) return inEntityQueues([key], () => driver.transaction((sql) => work(sql, false)));
+  if (maxBatch <= 1) return inEntityQueues([key], () => inTransaction(driver, work));
   let byKey = lines.get(driver);
   if (!byKey) lines.set(driver, (byKey = new Map()));
   let line = byKey.get(key);
@@ -53,13 +53,41 @@ export function writersInLine(driver: SqlDriver, key: string): number {
   return lines.get(driver)?.get(key)?.pending.length ?? 0;
 }
 
-/**
- * A writer's part of a transaction. `lockHeld`: a member before it in the
- * same transaction succeeded, so the transaction holds the entity's row
- * lock already (a member rolled back to its savepoint may have lost the
- * lock it took, a succeeded one has not).
- */
-export type BatchWork<T> = (sql: SqlExecutor, lockHeld: boolean) => Promise<T>;
+/** What a writer's part of a transaction gets. */
+export interface WriterScope {
+  sql: SqlExecutor;
+  /**
+   * A member before it in the same transaction succeeded, so the transaction
+   * holds the entity's row lock already (a member rolled back to its
+   * savepoint may have lost the lock it took, a succeeded one has not).
+   */
+  lockHeld: boolean;
+  /**
+   * Work started by the writer that only has to be done before the COMMIT
+   * (a blob's link and directory fsync): the transaction awaits it after its
+   * writers' parts, so the entity's next writer in the batch does not wait
+   * for the disk. If it fails, the transaction is rolled back and its
+   * writers run again, each alone, so the failure is answered to its own.
+   */
+  beforeCommit(work: Promise<unknown>): void;
+}
+
+export type BatchWork<T> = (scope: WriterScope) => Promise<T>;
+
+/** `work` in a transaction of its own (a writer alone, or one that takes several entities' locks). */
+export async function inTransaction<T>(driver: SqlDriver, work: BatchWork<T>): Promise<T> {
+  return driver.transaction(async (sql) => {
+    const finishing: Array<Promise<unknown>> = [];
+    try {
+      const value = await work({ sql, lockHeld: false, beforeCommit: (started) => finishing.push(started) });
+      await Promise.all(finishing);
+      return value;
+    } finally {
+      // Failed before all of it was awaited: none may end as an unhandled rejection.
+      for (const started of finishing) started.catch(() => undefined);
+    }
+  });
+}
 
 interface Member {
   work: BatchWork<unknown>;
@@ -95,6 +123,10 @@ async function drain(driver: SqlDriver, key: string, line: Line, byKey: Map<stri
   }
 }
 
+/** `running` once every member ran: their before-commit work is awaited, then the COMMIT. */
+const FINISHING = -2;
+const COMMITTING = -1;
+
 const SAVEPOINT = Prisma.sql`SAVEPOINT entity_batch_member`;
 const ROLLBACK_TO_SAVEPOINT = Prisma.sql`ROLLBACK TO SAVEPOINT entity_batch_member`;
 
@@ -105,14 +137,16 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
     return;
   }
   const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-  /** The member whose part runs now (-1: all ran), and whether its savepoint was taken. */
-  let running = -1;
+  /** The member whose part runs now (FINISHING: all ran, their before-commit work is awaited; COMMITTING: then), and whether its savepoint was taken. */
+  let running = COMMITTING;
   const savepoint: { state: 'pending' | 'taken' | 'refused' } = { state: 'pending' };
   let abandoned = false;
   let lockHeld = false;
   const began = Date.now();
   /** The running member's work: it may outlive the transaction (the time limit does not wait for it). */
   let current: Promise<unknown> = Promise.resolve();
+  /** The succeeded members' before-commit work. */
+  const finishing: Array<Promise<unknown>> = [];
   try {
     await driver.transaction(async (sql) => {
       for (const [index, member] of batch.entries()) {
@@ -127,11 +161,15 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
           () => (savepoint.state = 'refused'),
         );
         const memberSql: SqlExecutor = { query: async <Row>(statement: Prisma.Sql) => (await Promise.all([taken, sql.query<Row>(statement)]))[1] };
+        const started: Array<Promise<unknown>> = [];
         try {
-          current = member.work(memberSql, lockHeld);
+          current = member.work({ sql: memberSql, lockHeld, beforeCommit: (work) => started.push(work) });
           outcomes[index] = { ok: true, value: await current };
           lockHeld = true;
+          finishing.push(...started);
         } catch (error) {
+          // Its before-commit work is not awaited (its writes were rolled back): only kept from ending unhandled.
+          for (const work of started) work.catch(() => undefined);
           // Refused: the transaction was unusable before this member began (nothing of it ran): the whole batch fails.
           await taken;
           if (error instanceof TransactionTimeoutError) throw error;
@@ -142,11 +180,17 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
           outcomes[index] = { ok: false, error };
         }
       }
-      running = -1;
+      running = FINISHING;
+      try {
+        await Promise.all(finishing);
+      } finally {
+        for (const work of finishing) work.catch(() => undefined);
+      }
+      running = COMMITTING;
     });
   } catch (error) {
     abandoned = true;
-    const committedUnknown = running === -1 && !(error instanceof TransactionAbortedError || error instanceof TransactionTimeoutError);
+    const committedUnknown = running === COMMITTING && !(error instanceof TransactionAbortedError || error instanceof TransactionTimeoutError);
     if (committedUnknown) {
       // COMMIT failed: as for a writer alone, whether it committed is unknown, and the write is reported as failed.
       for (const [index, member] of batch.entries()) {
@@ -160,7 +204,8 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
     // limit is the transaction's, not the running member's: past the first member, the members before it spent part of
     // it, so the running one is not to blame and runs again alone too.
     const timedOut = error instanceof TransactionTimeoutError;
-    const blamed = running !== -1 && savepoint.state === 'taken' && !(timedOut && running > 0) ? running : -1;
+    // (Before-commit work that failed is nobody's in particular: each member alone then answers its own.)
+    const blamed = running >= 0 && savepoint.state === 'taken' && !(timedOut && running > 0) ? running : -1;
     const spentMs = Date.now() - began;
     for (const [index, member] of batch.entries()) {
       if (index === blamed) member.reject(error);
@@ -192,5 +237,5 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
 
 /** A member in a transaction of its own; it never throws (the member is answered). */
 async function alone(driver: SqlDriver, member: Member): Promise<void> {
-  await driver.transaction((sql) => member.work(sql, false)).then(member.resolve, member.reject);
+  await inTransaction(driver, member.work).then(member.resolve, member.reject);
 }

@@ -10,7 +10,7 @@ import { EntityAccess, type EntityAccessRecord, notFound } from '../authorizatio
 import type { ServiceContext } from '../context.js';
 import { createEntity, initialAcl } from '../entities/create-entity.js';
 import { clearRequestCaches } from '../request-cache.js';
-import { inEntityBatch } from './entity-batch.js';
+import { inEntityBatch, inTransaction, type WriterScope } from './entity-batch.js';
 import { entityQueueKey, inEntityQueues } from './entity-queue.js';
 import type { CommitFacts, DomainEvent } from './events.js';
 import { type LockedEntityRow, type LockedRead, type LockKey, lockedRead, waitForLocks } from './locked-read.js';
@@ -106,6 +106,8 @@ export interface LockedEntity {
    * a batch, entity-batch.ts); null otherwise: the command reads them itself.
    */
   lockedColumns: Record<string, unknown> | null;
+  /** Work started now that only has to be done before the COMMIT (WriterScope.beforeCommit, entity-batch.ts). */
+  beforeCommit(work: Promise<unknown>): void;
 }
 
 export interface CommandOutcome<R> {
@@ -173,9 +175,9 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
     outcome = await withRetries(policy, async () => {
       const related = command.related ? await command.related() : [];
       const key = entityQueueKey(target.owner, target.name);
-      if (related.length === 0) return inEntityBatch(ctx.sql, key, ctx.settings.writes.batchMax, (sql, lockHeld) => runLocked(ctx, command, sql, related, lockHeld));
+      if (related.length === 0) return inEntityBatch(ctx.sql, key, ctx.settings.writes.batchMax, (scope) => runLocked(ctx, command, scope, related));
       const keys = [key, ...related.map((entity) => entityQueueKey(entity.owner, entity.name))];
-      return inEntityQueues(keys, () => ctx.sql.transaction((sql) => runLocked(ctx, command, sql, related, false)));
+      return inEntityQueues(keys, () => inTransaction(ctx.sql, (scope) => runLocked(ctx, command, scope, related)));
     });
   } finally {
     clearRequestCaches(ctx);
@@ -188,9 +190,8 @@ export async function runEntityCommand<R>(ctx: ServiceContext, command: EntityCo
 async function runLocked<R>(
   ctx: ServiceContext,
   command: EntityCommand<R>,
-  sql: SqlExecutor,
+  { sql, lockHeld, beforeCommit }: WriterScope,
   related: ReadonlyArray<{ id: number }>,
-  lockHeld: boolean,
 ): Promise<CommandOutcome<R>> {
   const { target } = command;
   const now = ctx.now();
@@ -200,7 +201,7 @@ async function runLocked<R>(
   // Invisible now (made private, access revoked meanwhile): as if it did not exist.
   if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
   const changeRecord = (audit: EntityAuditEvent, gate: Prisma.Sql | null) => changeRecordCtes(ctx.actor, { ...audit, entityId: row.id }, now, ctx.events.liveChannel, gate);
-  const locked: LockedEntity = { sql, row, access, caller, created, now, changeRecord, lockedColumns };
+  const locked: LockedEntity = { sql, row, access, caller, created, now, changeRecord, lockedColumns, beforeCommit };
   const result = await command.execute(locked);
   if (result.recorded) return result;
   const entityId = result.audit.entityId === undefined ? row.id : result.audit.entityId;

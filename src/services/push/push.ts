@@ -76,7 +76,7 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
         url: target.url,
         create: { kind: target.kind, allowed: (caller) => canCreateEntityIn(caller, target.owner, target.url), denied },
       },
-      execute: async ({ sql, row, access, created, changeRecord }) => {
+      execute: async ({ sql, row, access, created, changeRecord, beforeCommit }) => {
         if (!created) checkExisting(access, target, denied);
         const entityId = row.id;
         const number = row.nextRevision;
@@ -117,8 +117,9 @@ export async function push(ctx: ServiceContext, input: PushInput): Promise<PushO
             event: null,
           };
         }
-        // The statement took the blob's lock: put the blob in place under it (an upload's: check the collector left it).
-        await content.placeLocked();
+        // The statement took the blob's lock: put the blob in place under it (an upload's: check the collector left it),
+        // which the pipeline awaits before the COMMIT, so that the entity's next writer does not wait for the disk.
+        beforeCommit(content.placeLocked());
         // Single use: of two concurrent pushes naming one upload, one wins.
         if (content.uploadId !== null && !written.uploadMarked) throw uploadRace(content.uploadId);
         // With its author: what answers usually ask besides the row (graphql/known-rows.ts).
