@@ -3,6 +3,7 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { blobLocation, openBlobStore } from './blobs/open-blob-store.js';
 import type { StoreConfig } from './config.js';
 import { DatabaseStartupError, openDatabase, type Database } from './db/database.js';
+import type { AppOptions } from './http/app.js';
 import { listen, type RunningServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { ensureAdmin } from './services/accounts/ensure-admin.js';
@@ -56,40 +57,7 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
   const { createApp } = await appModule;
   const downloadCounter = new DownloadCounter(db.prisma, logger);
   downloadCounter.start(config.downloadStatsFlushSeconds * 1000);
-  const app = createApp({
-    db,
-    logger,
-    blobs,
-    downloadCounter,
-    metricsToken: config.metricsToken,
-    settings: {
-      tokenTtlSeconds: config.tokenTtlSeconds,
-      maxTokenTtlSeconds: config.maxTokenTtlSeconds,
-      scryptCost: config.scryptCost,
-      archiveLimits: config.archiveLimits,
-      maxUploadBytes: config.maxUploadBytes,
-      branchTtlSeconds: config.branchTtlSeconds,
-      uploadTtlSeconds: config.uploadTtlSeconds,
-      maxChannelsPerChange: config.maxChannelsPerChange,
-      maxRefreshInstances: config.maxRefreshInstances,
-      writes: config.writes,
-      webhooks: { allowPrivate: config.live.webhookAllowPrivate },
-    },
-    limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
-    corsOrigins: config.corsOrigins,
-    trustProxy: config.trustProxy,
-    readCache: config.readCache,
-    live: {
-      authRecheckMs: config.live.authRecheckSeconds * 1000,
-      webhookDelivery: {
-        allowPrivate: config.live.webhookAllowPrivate,
-        retryBaseMs: config.live.webhookRetryBaseMs,
-        retryForMs: config.live.webhookRetryForSeconds * 1000,
-        timeoutMs: config.live.webhookTimeoutMs,
-        pollMs: config.live.webhookPollMs,
-      },
-    },
-  });
+  const app = createApp(storeAppOptions(config, { db, logger, blobs, downloadCounter }));
   try {
     const outcome = await adminChecked;
     if (config.admin) logger.info({ username: config.admin.username, outcome }, 'admin account checked');
@@ -138,6 +106,45 @@ export async function startStore(config: StoreConfig, hooks: { stopTracing?: () 
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * The app's options as the server derives them from its settings. Shared
+ * with test/docs/api-guide.test.ts, which runs the API guide against an
+ * in-process app configured exactly as `npm start` configures it.
+ */
+export function storeAppOptions(config: StoreConfig, parts: Pick<AppOptions, 'db' | 'logger' | 'blobs' | 'downloadCounter'>): AppOptions {
+  return {
+    ...parts,
+    metricsToken: config.metricsToken,
+    settings: {
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      maxTokenTtlSeconds: config.maxTokenTtlSeconds,
+      scryptCost: config.scryptCost,
+      archiveLimits: config.archiveLimits,
+      maxUploadBytes: config.maxUploadBytes,
+      branchTtlSeconds: config.branchTtlSeconds,
+      uploadTtlSeconds: config.uploadTtlSeconds,
+      maxChannelsPerChange: config.maxChannelsPerChange,
+      maxRefreshInstances: config.maxRefreshInstances,
+      writes: config.writes,
+      webhooks: { allowPrivate: config.live.webhookAllowPrivate },
+    },
+    limits: { maxQueryDepth: config.maxQueryDepth, maxQueryCost: config.maxQueryCost, maxMultipartBytes: config.maxMultipartBytes },
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    readCache: config.readCache,
+    live: {
+      authRecheckMs: config.live.authRecheckSeconds * 1000,
+      webhookDelivery: {
+        allowPrivate: config.live.webhookAllowPrivate,
+        retryBaseMs: config.live.webhookRetryBaseMs,
+        retryForMs: config.live.webhookRetryForSeconds * 1000,
+        timeoutMs: config.live.webhookTimeoutMs,
+        pollMs: config.live.webhookPollMs,
+      },
+    },
+  };
 }
 
 /** The part of STORE_SHUTDOWN_TIMEOUT_MS in-flight requests get; the rest is for closing the database. */

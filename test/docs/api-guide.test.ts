@@ -1,11 +1,19 @@
 /**
  * docs/api.md is one session a reader follows from top to bottom. This test
- * follows it: against a fresh server started as the guide says, it runs every
- * shell block, in order, in one bash (from a directory that has the
+ * follows it: against a fresh store configured as the guide starts it, it runs
+ * every shell block, in order, in one bash (from a directory that has the
  * repository's examples/), and sends every operation of every ```graphql
  * block with the guide's own `gql` helper, as whoever $TOKEN is at that point.
- * The only change made to the text is the store's address (the test server
+ * The only change made to the text is the store's address (the test store
  * listens on a free port, not 4000).
+ *
+ * The store is the server's app in this worker, listening on HTTP: built from
+ * the settings `npm start` reads (`loadConfig`, `storeAppOptions`: the same
+ * limits, read cache, live settings) with the guide's admin, on a copy of the
+ * migrated database. What a separate process adds (start-up, signals,
+ * `npm start`) is test/server-process.test.ts's and the publishing story's
+ * (test/docs/publish-story.test.ts); a server process of its own cost this
+ * file ~1.3 s of CPU and checked nothing the guide looks at.
  *
  * Every answer the store gives is recorded (curl is wrapped) and must be free
  * of GraphQL errors and of typed errors (`__typename` ending in `Error`), so
@@ -16,9 +24,16 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseKind, withMigratedDatabase } from '../support/database.js';
-import { startServer, type ServerProcess } from '../support/process.js';
+import { openBlobStore } from '../../src/blobs/open-blob-store.js';
+import { loadConfig } from '../../src/config.js';
+import { createApp } from '../../src/http/app.js';
+import { listen, type RunningServer } from '../../src/http/server.js';
+import { ensureAdmin } from '../../src/services/accounts/ensure-admin.js';
+import { DownloadCounter } from '../../src/services/downloads/download-counter.js';
+import { storeAppOptions } from '../../src/start-store.js';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/database.js';
 import { scaled } from '../support/timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -94,7 +109,9 @@ async function recordedAnswers(logDir: string): Promise<Answer[]> {
 // The guide exercises the documentation, not the database: the embedded
 // database is enough, and the PostgreSQL project skips it.
 describe.skipIf(testDatabaseKind() === 'postgres')('docs/api.md, run in order as written', () => {
-  let server: ServerProcess;
+  let server: RunningServer | undefined;
+  let database: TestDatabase | undefined;
+  let downloadCounter: DownloadCounter | undefined;
   let workDir: string;
 
   beforeAll(async () => {
@@ -104,23 +121,34 @@ describe.skipIf(testDatabaseKind() === 'postgres')('docs/api.md, run in order as
     await fs.mkdir(path.join(workDir, 'session'));
     // The guide's commands run from the repository root and read examples/.
     await fs.symlink(path.join(ROOT, 'examples'), path.join(workDir, 'session', 'examples'));
-    server = await startServer({
-      // A copy of the migrated database saves the server initdb; the guide starts from an empty store all the same.
-      STORE_DATA_DIR: await withMigratedDatabase(path.join(workDir, 'data')),
+    // What `npm start` reads, with the guide's admin (the test servers' cheap password hashing, as every spawned one has).
+    const config = loadConfig({
+      STORE_DATA_DIR: path.join(workDir, 'data'),
       STORE_ADMIN_USERNAME: 'admin',
       STORE_ADMIN_PASSWORD: 'change-me-please',
+      STORE_SCRYPT_COST: '1024',
     });
+    // A copy of the migrated database: the guide starts from an empty store all the same.
+    database = await createTestDatabase();
+    await ensureAdmin(database.db.prisma, config.admin!, config.scryptCost, new Date());
+    const logger = pino({ level: 'silent' });
+    downloadCounter = new DownloadCounter(database.db.prisma, logger);
+    downloadCounter.start(config.downloadStatsFlushSeconds * 1000);
+    const app = createApp(storeAppOptions(config, { db: database.db, logger, blobs: await openBlobStore(config), downloadCounter }));
+    server = await listen(app, '127.0.0.1', 0, logger);
   });
 
   afterAll(async () => {
-    await server?.stop('SIGTERM');
+    await server?.close(1000);
+    await downloadCounter?.stop();
+    await database?.drop();
     await fs.rm(workDir, { recursive: true, force: true });
   });
 
   it('gives no error anywhere', async () => {
     const markdown = await fs.readFile(path.join(ROOT, GUIDE), 'utf8');
     const logDir = path.join(workDir, 'answers');
-    const script = sessionScript(markdown, server.url, logDir);
+    const script = sessionScript(markdown, server!.url, logDir);
     const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const child = execFile(
         'bash',
