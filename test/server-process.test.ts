@@ -186,6 +186,7 @@ describe('the server process', () => {
   }, timeLimitFor(4));
 
   // One `npm start` for both: a second cost ~1.5 s of CPU (npm and a server start) and proved no more.
+  // The only test where the migration child creates a data directory (initdb): test/db/migrate-in-child.test.ts starts on one.
   it('`npm start` runs the compiled build: from an empty database it migrates (in a compiled child) and serves; it stops on SIGTERM (npm passes the signal to the server)', async () => {
     const root = path.resolve(import.meta.dirname, '..');
     // What `npm ci` does through `prepare` (scripts/build.mjs): this run's build of the current sources, made by the
