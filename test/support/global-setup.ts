@@ -50,7 +50,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kind = project.config.env?.TEST_DB;
   const teardowns: Array<() => Promise<void>> = [];
   project.provide('serverBuild', await buildServer());
-  teardowns.push(releaseServerBuild);
   if (kind === 'pglite') teardowns.push(await preparePgliteSnapshot(project));
   if (kind === 'postgres') teardowns.push(await preparePostgresTemplate(project));
   return async () => {
@@ -66,27 +65,64 @@ export default async function setup(project: TestProject): Promise<() => Promise
 /**
  * Spawned servers run compiled JavaScript, as `npm start` does, rather than
  * the sources through tsx: tsx costs every server start ~1.5 s more CPU, and
- * a run starts dozens. The build is made from the current sources at the
- * start of every run (~1 s), so no test runs a stale one; it goes to a
- * directory of the run's own (next to src/, for paths relative to modules to
- * hold), shared by the projects of the run and removed when the last ends.
+ * a run starts dozens. The build (~2 s of CPU) is made by scripts/build.mjs
+ * from the current sources and kept for the next run, keyed by everything it
+ * is made from (every file under src/, the build script, the lockfile, Node's
+ * version), like Vite's transforms and the PGlite snapshot: a run after any
+ * change to the sources builds afresh, so no test runs a stale one. It lives
+ * next to src/ (for paths relative to its modules to hold), in
+ * `.test-build-<key>`; made in a directory of its own and renamed into place,
+ * so runs at the same time never see half of one. Builds of other keys are
+ * removed once unused for a day (a run still using one is long over).
  */
-let serverBuild: { dir: Promise<string>; users: number } | undefined;
+let serverBuild: Promise<string> | undefined;
 function buildServer(): Promise<string> {
-  if (!serverBuild) {
-    const dir = path.join(ROOT, `.test-build-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const built = promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), path.basename(dir)], { cwd: ROOT }).then(() => dir);
-    serverBuild = { dir: built, users: 0 };
-  }
-  serverBuild.users += 1;
-  return serverBuild.dir;
+  serverBuild ??= (async () => {
+    const key = await buildKey();
+    const dir = path.join(ROOT, `.test-build-${key}`);
+    await pruneOldBuilds(dir);
+    if (await fs.stat(path.join(dir, 'main.js')).then(() => true, () => false)) {
+      // Marked as used, so that pruning (by age) never takes a build a run still uses.
+      await fs.utimes(dir, new Date(), new Date());
+      return dir;
+    }
+    const fresh = `.test-build-new-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), fresh], { cwd: ROOT });
+      await fs.rename(path.join(ROOT, fresh), dir).catch(async (error: NodeJS.ErrnoException) => {
+        // Another run put the same build in place first: use it.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await fs.rm(path.join(ROOT, fresh), { recursive: true, force: true });
+    }
+    return dir;
+  })();
+  return serverBuild;
 }
 
-async function releaseServerBuild(): Promise<void> {
-  if (!serverBuild || --serverBuild.users > 0) return;
-  const dir = await serverBuild.dir;
-  serverBuild = undefined;
-  await fs.rm(dir, { recursive: true, force: true });
+/** A digest of what the build is made from: every file under src/ (names and bytes), the build script, the lockfile and Node's version. */
+async function buildKey(): Promise<string> {
+  const hash = createHash('sha256').update(process.version);
+  const src = path.join(ROOT, 'src');
+  const files = (await fs.readdir(src, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+  for (const file of [...files, path.join(ROOT, 'scripts', 'build.mjs'), path.join(ROOT, 'package-lock.json')]) {
+    hash.update(path.relative(ROOT, file)).update('\0').update(await fs.readFile(file)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+async function pruneOldBuilds(keep: string): Promise<void> {
+  for (const name of await fs.readdir(ROOT)) {
+    const dir = path.join(ROOT, name);
+    if (!name.startsWith('.test-build-') || dir === keep) continue;
+    const stat = await fs.stat(dir).catch(() => null);
+    if (stat && Date.now() - stat.mtimeMs > DAY_MS) await fs.rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
