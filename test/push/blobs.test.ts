@@ -87,7 +87,7 @@ describe('POST /uploads over node:http (the body read from Node\'s request)', ()
     const server = await listen(store.app, '127.0.0.1', 0, pino({ level: 'silent' }));
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const content = Buffer.from(Array.from({ length: 1024 * 1024 - 12_345 }, (_, i) => (i * 7) % 251));
+      const content = Buffer.from(new Uint8Array(1024 * 1024 - 12_345).map((_, i) => (i * 7) % 251).buffer);
       const chunks = [1, 65_536, 100_000, 300_001].reduce<Buffer[]>((parts, size) => [...parts, content.subarray(parts.reduce((sum, part) => sum + part.length, 0)).subarray(0, size)], []);
       chunks.push(content.subarray(chunks.reduce((sum, part) => sum + part.length, 0)));
       const stored = await post(server.url, agent, chunks);

@@ -267,7 +267,7 @@ describe('refused pushes leave nothing behind', () => {
   });
 
   it('refuses an archive larger than the archive limit', async () => {
-    const big = charmZip({ name: 'foo', extra: [{ name: 'noise', data: Buffer.from(Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)), method: 'store' }] });
+    const big = charmZip({ name: 'foo', extra: [{ name: 'noise', data: Buffer.from(new Uint8Array(4 * 1024 * 1024).map((_, i) => (i * 7919) % 251).buffer), method: 'store' }] });
     await expectNothingChanged(async () => {
       const result = await pushArchive(store, kirk, big);
       expect(result.data?.push).toEqual({ __typename: 'ValidationError', field: 'archive', message: `The archive is ${big.length} bytes; the limit is 4194304 bytes` });

@@ -1,11 +1,11 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { listen, type RunningServer } from '../../src/http/server.js';
 import type { StoreApp } from '../../src/http/app.js';
+import { operationText } from './store.js';
 import { scaled } from './timing.js';
 
 /** Serves a test store's app over real HTTP (and WebSocket) on a free loopback port. */
@@ -119,7 +119,7 @@ export function subscribeSse<R, V extends Record<string, unknown>, T>(
     headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
   });
   return collect((sink) => {
-    const unsubscribe = client.subscribe({ query: print(document), variables }, sink as never);
+    const unsubscribe = client.subscribe({ query: operationText(document), variables }, sink as never);
     return () => {
       unsubscribe();
       client.dispose();
@@ -143,7 +143,7 @@ export function subscribeWs<R, V extends Record<string, unknown>, T>(
     connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
   });
   return collect((sink) => {
-    const unsubscribe = client.subscribe({ query: print(document), variables }, sink as never);
+    const unsubscribe = client.subscribe({ query: operationText(document), variables }, sink as never);
     return () => {
       unsubscribe();
       void client.dispose();

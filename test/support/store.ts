@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
+import { print, type DocumentNode } from 'graphql';
 import pino from 'pino';
 import { FileBlobStore } from '../../src/blobs/file-blob-store.js';
 import type { ArchiveLimits } from '../../src/domain/archive.js';
@@ -23,6 +23,18 @@ export const TEST_SCRYPT_COST = 1024;
 /** The production default: a branch closes after 30 days without a release. */
 export const BRANCH_TTL_SECONDS = 30 * 24 * 3600;
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
+/**
+ * Each operation's text, printed once per worker: `print` walks the whole
+ * document (~0.05-0.4 ms), and the suite sends the same few hundred
+ * documents tens of thousands of times.
+ */
+const printedDocuments = new WeakMap<DocumentNode, string>();
+export function operationText(document: DocumentNode): string {
+  let text = printedDocuments.get(document);
+  if (text === undefined) printedDocuments.set(document, (text = print(document)));
+  return text;
+}
 
 export interface GraphQLResponse<R> {
   status: number;
@@ -161,7 +173,7 @@ export async function createTestStore(
     const response = await app.fetch('http://store.test/graphql', {
       method: 'POST',
       headers,
-      body: JSON.stringify({ query: print(document), variables }),
+      body: JSON.stringify({ query: operationText(document), variables }),
     });
     const body = (await response.json()) as Omit<GraphQLResponse<never>, 'status'>;
     return { status: response.status, ...body } as GraphQLResponse<never>;
@@ -177,7 +189,7 @@ export async function createTestStore(
   const executeMultipart: TestStore['executeMultipart'] = async (document, variables, files, opts = {}) => {
     const form = new FormData();
     const names = Object.keys(files);
-    form.set('operations', JSON.stringify({ query: print(document), variables }));
+    form.set('operations', JSON.stringify({ query: operationText(document), variables }));
     form.set('map', JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
     names.forEach((name, index) => form.set(String(index), files[name]!));
     // As every non-browser client must: multipart posts need a CSRF header (docs/security.md).
