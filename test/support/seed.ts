@@ -130,33 +130,29 @@ export class SeededEntity {
   /** Adds `count` revisions with the next numbers, declaring the current resources. */
   async pushRevisions(count: number): Promise<this> {
     if (count <= 0) return this;
-    const { nextRevision } = await this.prisma.entity.update({
-      where: { id: this.id },
-      data: { nextRevision: { increment: count } },
-      select: { nextRevision: true },
-    });
-    const metadata = {
+    const metadata = JSON.stringify({
       name: this.url.split('/').pop()!,
       resources: Object.fromEntries(Object.entries(this.resources).map(([name, type]) => [name, { type }])),
-    };
-    await this.prisma.revision.createMany({
-      data: Array.from({ length: count }, (_, i) => {
-        const number = nextRevision - count + i;
-        const label = `fixture ${this.url}-${number}`;
-        return {
-          entityId: this.id,
-          number,
-          sha384: createHash('sha384').update(label).digest('hex'),
-          sha256: createHash('sha256').update(label).digest('hex'),
-          size: BigInt(label.length),
-          createdAt: this.store.clock.now,
-          createdById: this.pusherId,
-          summary: label,
-          series: [],
-          metadata,
-        };
-      }),
     });
+    // One statement: the entity's next numbers and the revisions (ids ascending
+    // with their numbers), their digests and summary those of a fixture label.
+    const [row] = await prismaExecutor(this.prisma).query<{ pushed: number }>(Prisma.sql`
+      WITH bumped AS (
+        UPDATE "Entity" SET "nextRevision" = "nextRevision" + ${count}::int WHERE "id" = ${this.id}::int RETURNING "nextRevision"
+      ),
+      labelled AS (
+        SELECT b."nextRevision" - ${count}::int + i AS "number", 'fixture ' || ${this.url}::text || '-' || (b."nextRevision" - ${count}::int + i) AS "label"
+        FROM bumped b CROSS JOIN generate_series(0, ${count - 1}::int) AS i
+      ),
+      pushed AS (
+        INSERT INTO "Revision" ("entityId", "number", "sha384", "sha256", "size", "createdAt", "createdById", "summary", "series", "metadata")
+        SELECT ${this.id}::int, l."number", encode(sha384(convert_to(l."label", 'UTF8')), 'hex'), encode(sha256(convert_to(l."label", 'UTF8')), 'hex'),
+          octet_length(l."label"), ${this.store.clock.now}, ${this.pusherId}::int, l."label", '{}'::text[], ${metadata}::jsonb
+        FROM labelled l ORDER BY l."number"
+        RETURNING 1
+      )
+      SELECT count(*)::int AS "pushed" FROM pushed`);
+    if (Number(row?.pushed) !== count) throw new Error(`seed: push ${count} revisions of ${this.url}: pushed ${String(row?.pushed)}`);
     return this;
   }
 
