@@ -51,11 +51,13 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
   const { target, url, canonical } = await commandTarget(ctx, input.url);
   const number = revisionNumber(url.revision, input.revision, canonical);
 
-  const early = channelsBeforeTheLock(input.channels);
   return runEntityCommand(ctx, {
     target,
     // Behind another writer of the entity in one transaction: the read below rides with the locking statement.
-    lockedColumns: early && Prisma.sql`${revisionColumn(Prisma.sql`t."id"`, number)}, ${lockedReleaseTargetsColumns(early, early.length)}`,
+    lockedColumns: () => {
+      const early = channelsBeforeTheLock(input.channels);
+      return early && Prisma.sql`${revisionColumn(Prisma.sql`t."id"`, number)}, ${lockedReleaseTargetsColumns(early, early.length)}`;
+    },
     execute: async ({ sql, row, access, now, changeRecord, lockedColumns }) => {
       const entityId = row.id;
       const what = `${access.url}-${number}`;

@@ -137,11 +137,11 @@ export interface EntityCommand<R> {
   /**
    * Columns the command would read first thing under the lock, for the
    * locking statement's SELECT list (the locked row is `t` there: `t."id"`,
-   * `t."defaultTrack"`). Read there only when the transaction holds the
-   * lock already (`LockedEntity.lockedColumns`): a statement fewer per
-   * batched writer.
+   * `t."defaultTrack"`). Asked for and read there only when the transaction
+   * holds the lock already (`LockedEntity.lockedColumns`): a statement fewer
+   * per batched writer; null: none.
    */
-  lockedColumns?: Prisma.Sql | null;
+  lockedColumns?(): Prisma.Sql | null;
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
 }
 
@@ -195,7 +195,7 @@ async function runLocked<R>(
 ): Promise<CommandOutcome<R>> {
   const { target } = command;
   const now = ctx.now();
-  const columns = lockHeld ? (command.lockedColumns ?? undefined) : undefined;
+  const columns = lockHeld ? (command.lockedColumns?.() ?? null) : null;
   const { row, record, caller, created, lockedColumns } = await lockTarget(ctx, sql, target, related.map((entity) => entity.id), now, columns);
   const access = new EntityAccess(record, caller);
   // Invisible now (made private, access revoked meanwhile): as if it did not exist.
@@ -222,7 +222,7 @@ async function lockTarget(
   target: EntityTarget,
   relatedIds: readonly number[],
   now: Date,
-  columns: Prisma.Sql | undefined,
+  columns: Prisma.Sql | null,
 ): Promise<{ row: LockedEntityRow; record: EntityAccessRecord; caller: Caller; created: boolean; lockedColumns: Record<string, unknown> | null }> {
   const key: LockKey = target.id !== undefined ? { id: target.id } : { owner: target.owner, name: target.name };
   let read: LockedRead;
@@ -234,7 +234,7 @@ async function lockTarget(
     read = await lockedRead(tx, key, ctx.actor, true, columns);
     if (!read.entity && read.exists) read = await waitThenRead(tx, key, ctx.actor);
   }
-  if (read.entity) return { ...read.entity, caller: read.caller, created: false, lockedColumns: read.entity && columns ? read.columns : null };
+  if (read.entity) return { ...read.entity, caller: read.caller, created: false, lockedColumns: read.columns };
   if (read.exists || relatedIds.length > 0) throw new NotFoundError('The charm or bundle was deleted meanwhile');
   const create = target.create;
   if (!create) throw notFound(target.url);

@@ -73,7 +73,7 @@ interface LockedReadRow {
  * `entity` null), the caller waits for the lock with a statement of its own
  * and reads again: a fresh statement sees everything committed before it.
  */
-export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, skipLocked: boolean, columns?: Prisma.Sql): Promise<LockedRead> {
+export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, skipLocked: boolean, columns: Prisma.Sql | null = null): Promise<LockedRead> {
   const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
   const namespace = 'id' in key ? Prisma.sql`NULL::int` : Prisma.sql`(SELECT "id" FROM "Namespace" WHERE "name" = ${key.owner})`;
   const lock = skipLocked ? Prisma.sql`FOR UPDATE OF e SKIP LOCKED` : Prisma.sql`FOR UPDATE OF e`;
