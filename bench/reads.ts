@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startServer, type ServerProcess } from '../test/support/process.js';
-import { ADMIN, cpuMs, envInt, graphql, type RawServer, run, startRawServer, summarize } from './support.js';
+import { ADMIN, cpuMs, envInt, graphql, type RawServer, run, runServersAsInProduction, startRawServer, summarize } from './support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ENTITIES = envInt('BENCH_ENTITIES', 200);
@@ -143,6 +143,7 @@ async function login(url: string): Promise<string> {
 }
 
 async function setUp(): Promise<Setup> {
+  await runServersAsInProduction();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'charmstore-reads-'));
   const baseEnv = {
     STORE_DATA_DIR: dataDir,

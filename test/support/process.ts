@@ -33,13 +33,28 @@ export function onServerSpawned(register: ((kill: () => void) => void) | undefin
 }
 
 /**
+ * V8 flags of spawned servers. `--liftoff-only`: WebAssembly (PGlite's
+ * PostgreSQL, Prisma's query compiler) runs on V8's baseline compiler only.
+ * V8 otherwise recompiles the functions that get hot during start-up with its
+ * optimising compiler, ~0.5 s of CPU per start (1.8 -> 1.35 s measured) that
+ * a server living for a few seconds of test never earns back. It changes how
+ * fast the WASM code runs, not what it does. Only for test servers:
+ * benchmarks run servers the way production does (where the store itself
+ * chooses, see src/db/pglite-options.ts).
+ */
+const TEST_SERVER_NODE_FLAGS: readonly string[] = ['--liftoff-only'];
+
+/**
  * A compiled build of src/ (a directory laid out like dist/) for spawned
- * servers to run; the test set-up file sets this run's. Outside vitest
- * (benchmarks) servers run the sources through tsx.
+ * servers to run, and the node flags to run it with: the test set-up file
+ * sets this run's build with the test flags; benchmarks set dist/ with none,
+ * as `npm start` runs it. Without a build, servers run the sources through tsx.
  */
 let serverBuild: string | undefined;
-export function runServersFrom(build: string | undefined): void {
+let serverNodeFlags: readonly string[] = [];
+export function runServersFrom(build: string | undefined, nodeFlags: readonly string[] = TEST_SERVER_NODE_FLAGS): void {
   serverBuild = build;
+  serverNodeFlags = nodeFlags;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,18 +69,6 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * V8 flags of spawned servers. `--liftoff-only`: WebAssembly (PGlite's
- * PostgreSQL, Prisma's query compiler) runs on V8's baseline compiler only.
- * V8 otherwise recompiles the functions that get hot during start-up with its
- * optimising compiler, ~0.5 s of CPU per start (1.8 -> 1.35 s measured) that
- * a server living for a few seconds of test never earns back. It changes how
- * fast the WASM code runs, not what it does. Only for test servers:
- * benchmarks run servers the way production does (where the store itself
- * chooses, see src/db/pglite-options.ts).
- */
-const TEST_SERVER_NODE_FLAGS = ['--liftoff-only'];
-
-/**
  * Starts the server (`src/main.ts`, compiled) as its own process, the way
  * `npm start` does: in a process group of its own (so that killing the group
  * also ends the migration child), marked with the test run's id (so that the global
@@ -73,7 +76,7 @@ const TEST_SERVER_NODE_FLAGS = ['--liftoff-only'];
  */
 export function spawnServer(env: Record<string, string>): SpawnedServer {
   const entry = serverBuild ? ['--enable-source-maps', path.join(serverBuild, 'main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
-  const child = spawn(process.execPath, [...(serverBuild ? TEST_SERVER_NODE_FLAGS : []), ...entry], {
+  const child = spawn(process.execPath, [...(serverBuild ? serverNodeFlags : []), ...entry], {
     cwd: ROOT,
     env: {
       ...process.env,
