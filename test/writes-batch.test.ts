@@ -107,7 +107,7 @@ describe('writers of one entity that queued share a transaction', () => {
     expect(count(statements, 'COMMIT')).toBe(3);
     expect(count(statements, 'SAVEPOINT entity_batch_member')).toBe(writers - 1);
   });
-  it("a release behind another reads its revision and channels with the locking statement, on the entity's default track", async () => {
+  it("each release reads its revision and channels with its locking read, alone or behind another, on the entity's default track", async () => {
     await pushOk(store, kirk.token, charmZip({ name: 'folded', revisionNote: 'v0' }), 'cs:~kirk/folded');
     await pushOk(store, kirk.token, charmZip({ name: 'folded', revisionNote: 'v1' }), 'cs:~kirk/folded');
     const track = await store.execute(CreateTrackDocument, { input: { url: 'cs:~kirk/folded', name: '2.0' } }, { token: kirk.token });
@@ -129,13 +129,14 @@ describe('writers of one entity that queued share a transaction', () => {
     expect(released.map((answer) => answer.__typename)).toEqual(['ReleaseSuccess', 'ReleaseSuccess', 'ReleaseSuccess', 'ReleaseSuccess']);
     expect(released[1]!.releases!.map((entry) => entry.channel)).toEqual(['2.0/edge', 'latest/beta']);
     expect(released[2]!.releases!.map((entry) => entry.channel)).toEqual(['2.0/beta/fix']);
-    // The first alone, then three in one transaction: the first of them reads for itself, the two behind it with
-    // their locking statements.
-    const locking = statements.filter((statement) => statement.includes('FOR UPDATE OF e SKIP LOCKED'));
+    // Each reads them with the caller's rights, under the lock, in no statement of its own.
     const reads = statements.filter((statement) => statement.includes('"targetChannels"'));
-    expect(locking).toHaveLength(4);
-    expect(reads.filter((statement) => !locking.includes(statement))).toHaveLength(2);
-    expect(reads.filter((statement) => locking.includes(statement))).toHaveLength(2);
+    expect(reads).toHaveLength(4);
+    for (const read of reads) expect(read).toContain('"callerGroups"');
+    // The first alone, then three in one transaction: the first alone and the first of the three take the lock
+    // (without waiting), the two behind hold it already.
+    expect(statements.filter((statement) => statement.includes('FOR UPDATE OF e SKIP LOCKED'))).toHaveLength(2);
+    expect(statements.filter((statement) => /FOR UPDATE OF e\s*\)/.test(statement))).toHaveLength(2);
     // Every pointer is its channel's newest release, and each channel got exactly the releases named for it.
     const prisma = store.database.db.prisma;
     const entity = await prisma.entity.findFirstOrThrow({ where: { name: 'folded' } });

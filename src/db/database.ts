@@ -224,6 +224,10 @@ export async function openPostgresDatabase(
     // JIT compilation costs hundreds of milliseconds on the store's short,
     // wide queries (a dashboard page's batched lookups) and never pays off.
     options: [parsed.poolConfig.options, '-c jit=off', schema ? searchPathOption(schema) : undefined].filter(Boolean).join(' '),
+    // A statement is sent without waiting for the answer to the one before it on the same connection: a write's locking
+    // statement and the read behind it (locked-read.ts) go in one round trip. Statements that wait for each other's
+    // answers (all of Prisma's) run as before.
+    pipeline: true,
   };
   // Start-up fails fast when the server is unreachable.
   const probe = new Client({ ...poolConfig, connectionTimeoutMillis: 5000 });

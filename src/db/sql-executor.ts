@@ -18,6 +18,14 @@ import type { Prisma } from '../generated/prisma/client.js';
  */
 export interface SqlExecutor {
   query<Row>(statement: Prisma.Sql): Promise<Row[]>;
+  /**
+   * No other transaction can commit while this one is open: PGlite's, which
+   * holds the store's only connection. Elsewhere another connection may
+   * commit between the moment a statement takes its snapshot and the moment
+   * it locks a row, so what the statement read besides the row can be older
+   * than the lock (locked-read.ts).
+   */
+  readonly exclusive?: boolean;
 }
 
 /** An executor over Prisma's client or one of its interactive transactions. */

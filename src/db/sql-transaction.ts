@@ -185,6 +185,8 @@ export function pgliteSqlDriver(pglite: PGlite, limits: SqlTransactionLimits, no
             notify(statement.text);
             return (await tx.query<Row>(statement.text, driverParameters(statement.values), options)).rows;
           },
+          // PGlite's transaction holds its only connection: nothing else commits meanwhile.
+          exclusive: true,
         };
         try {
           // As on PostgreSQL: past the deadline, the transaction is rolled back (and PGlite's only connection freed) without waiting for the work.

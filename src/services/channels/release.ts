@@ -53,7 +53,7 @@ export async function release(ctx: ServiceContext, input: ReleaseInput): Promise
 
   return runEntityCommand(ctx, {
     target,
-    // Behind another writer of the entity in one transaction: the read below rides with the locking statement.
+    // The revision and the target channels, read with the locking read (under the lock): no statement of its own.
     lockedColumns: () => {
       const early = channelsBeforeTheLock(input.channels);
       return early && Prisma.sql`${revisionColumn(Prisma.sql`t."id"`, number)}, ${lockedReleaseTargetsColumns(early, early.length)}`;

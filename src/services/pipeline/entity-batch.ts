@@ -160,7 +160,7 @@ async function runBatch(driver: SqlDriver, batch: readonly Member[]): Promise<vo
           () => (savepoint.state = 'taken'),
           () => (savepoint.state = 'refused'),
         );
-        const memberSql: SqlExecutor = { query: async <Row>(statement: Prisma.Sql) => (await Promise.all([taken, sql.query<Row>(statement)]))[1] };
+        const memberSql: SqlExecutor = { query: async <Row>(statement: Prisma.Sql) => (await Promise.all([taken, sql.query<Row>(statement)]))[1], exclusive: sql.exclusive };
         const started: Array<Promise<unknown>> = [];
         try {
           current = member.work({ sql: memberSql, lockHeld, beforeCommit: (work) => started.push(work) });

@@ -34,9 +34,9 @@ import { withRetries } from './retry.js';
  *  3. loads the caller's rights (groups, admin flag, the entity's ACL)
  *     INSIDE the transaction, after the lock, so a write that waited while
  *     its caller's access was revoked is refused. Uncontended, 2 and 3 are
- *     one statement (locked-read.ts: it locks with SKIP LOCKED, so it never
- *     waits; when another transaction holds the lock, a statement of its own
- *     waits for it and a fresh one reads);
+ *     one round trip (locked-read.ts: the lock with SKIP LOCKED, so it never
+ *     waits, and the read pipelined behind it; when another transaction
+ *     holds the lock, the same again without SKIP LOCKED);
  *  4. runs the use case's checks and writes (`execute`);
  *  5. records the use case's typed audit event in the same transaction, with
  *     the live update's webhook outbox rows and NOTIFY in the same statement
@@ -101,9 +101,8 @@ export interface LockedEntity {
    */
   changeRecord(audit: EntityAuditEvent, gate: Prisma.Sql | null): Prisma.Sql;
   /**
-   * The command's `lockedColumns`, read by the locking statement, when the
-   * transaction held the entity's lock already (a writer behind another in
-   * a batch, entity-batch.ts); null otherwise: the command reads them itself.
+   * The command's `lockedColumns`, read with the locking read (so, under
+   * the lock); null when it has none, or they did not parse.
    */
   lockedColumns: Record<string, unknown> | null;
   /** Work started now that only has to be done before the COMMIT (WriterScope.beforeCommit, entity-batch.ts). */
@@ -136,10 +135,9 @@ export interface EntityCommand<R> {
   related?(): Promise<Array<{ id: number; owner: string; name: string }>>;
   /**
    * Columns the command would read first thing under the lock, for the
-   * locking statement's SELECT list (the locked row is `t` there: `t."id"`,
-   * `t."defaultTrack"`). Asked for and read there only when the transaction
-   * holds the lock already (`LockedEntity.lockedColumns`): a statement fewer
-   * per batched writer; null: none.
+   * locking read's SELECT list (the locked row is `t` there: `t."id"`,
+   * `t."defaultTrack"`), read under the lock (`LockedEntity.lockedColumns`):
+   * a statement and a round trip fewer; null: none.
    */
   lockedColumns?(): Prisma.Sql | null;
   execute(locked: LockedEntity): Promise<CommandOutcome<R>>;
@@ -195,8 +193,8 @@ async function runLocked<R>(
 ): Promise<CommandOutcome<R>> {
   const { target } = command;
   const now = ctx.now();
-  const columns = lockHeld ? (command.lockedColumns?.() ?? null) : null;
-  const { row, record, caller, created, lockedColumns } = await lockTarget(ctx, sql, target, related.map((entity) => entity.id), now, columns);
+  const columns = command.lockedColumns?.() ?? null;
+  const { row, record, caller, created, lockedColumns } = await lockTarget(ctx, sql, target, related.map((entity) => entity.id), lockHeld, now, columns);
   const access = new EntityAccess(record, caller);
   // Invisible now (made private, access revoked meanwhile): as if it did not exist.
   if (!created && (!access.canView() || !seriesFits(target.series, record.kind))) throw target.create ? target.create.denied() : notFound(target.url);
@@ -214,13 +212,14 @@ async function runLocked<R>(
  * Steps 2 and 3: takes the target's row lock (and the related entities', in
  * ascending id order) and reads the caller's rights under it, creating the
  * entity first for a push that may (no lock is held yet: nothing else can
- * hold a new row). Uncontended, this is one statement (lockedRead).
+ * hold a new row). Uncontended, this is one round trip (lockedRead).
  */
 async function lockTarget(
   ctx: ServiceContext,
   tx: SqlExecutor,
   target: EntityTarget,
   relatedIds: readonly number[],
+  lockHeld: boolean,
   now: Date,
   columns: Prisma.Sql | null,
 ): Promise<{ row: LockedEntityRow; record: EntityAccessRecord; caller: Caller; created: boolean; lockedColumns: Record<string, unknown> | null }> {
@@ -229,10 +228,11 @@ async function lockTarget(
   if (relatedIds.length > 0) {
     if (target.id === undefined) throw new Error('A command with related entities must name its target by id');
     await waitForLocks(tx, [target.id, ...relatedIds]);
-    read = await lockedRead(tx, key, ctx.actor, false);
+    read = await lockedRead(tx, key, ctx.actor, 'held', columns);
   } else {
-    read = await lockedRead(tx, key, ctx.actor, true, columns);
-    if (!read.entity && read.exists) read = await waitThenRead(tx, key, ctx.actor);
+    read = await lockedRead(tx, key, ctx.actor, lockHeld ? 'held' : 'skip-locked', columns);
+    // Held by another transaction: wait for it.
+    if (!read.entity && read.exists) read = await lockedRead(tx, key, ctx.actor, 'wait', columns);
   }
   if (read.entity) return { ...read.entity, caller: read.caller, created: false, lockedColumns: read.columns };
   if (read.exists || relatedIds.length > 0) throw new NotFoundError('The charm or bundle was deleted meanwhile');
@@ -242,9 +242,9 @@ async function lockTarget(
   const { entity, created } = await createEntity(tx, { namespaceId: read.namespaceId, ownerName: target.owner, name: target.name, kind: create.kind, now });
   if (!created) {
     // A concurrent first push created it (and committed): lock it like any other.
-    const again = await waitThenRead(tx, { id: entity.id }, ctx.actor);
+    const again = await lockedRead(tx, { id: entity.id }, ctx.actor, 'wait', columns);
     if (!again.entity) throw new NotFoundError('The charm or bundle was deleted meanwhile');
-    return { ...again.entity, caller: again.caller, created: false, lockedColumns: null };
+    return { ...again.entity, caller: again.caller, created: false, lockedColumns: again.columns };
   }
   // What createEntity wrote, known without reading it back.
   return {
@@ -260,12 +260,6 @@ async function lockTarget(
 function seriesFits(series: string | undefined, kind: EntityKind): boolean {
   if (series === undefined) return true;
   return (series === BUNDLE_SERIES) === (kind === 'BUNDLE');
-}
-
-/** Waits for the row lock held by another transaction, then reads in a fresh statement, which sees what that transaction committed. */
-async function waitThenRead(tx: SqlExecutor, key: LockKey, actor: ServiceContext['actor']): Promise<LockedRead> {
-  await lockedRead(tx, key, actor, false);
-  return lockedRead(tx, key, actor, false);
 }
 
 /**

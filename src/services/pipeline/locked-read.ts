@@ -22,7 +22,7 @@ export type LockKey = { id: number } | { owner: string; name: string };
 
 /** What one locking read returns. */
 export interface LockedRead {
-  /** Null when no such entity exists, or when `skipLocked` found it locked by another transaction (see `exists`). */
+  /** Null when no such entity exists, or when `skip-locked` found it locked by another transaction (see `exists`). */
   entity: { row: LockedEntityRow; record: EntityAccessRecord } | null;
   /** The entity exists (read without a lock): with `entity` null, another transaction holds its lock. */
   exists: boolean;
@@ -30,7 +30,7 @@ export interface LockedRead {
   caller: Caller;
   /** The id of the namespace named by an owner-and-name key (a push that creates the entity needs it). */
   namespaceId: number | null;
-  /** The row with the command's own `columns`, when it asked for some. */
+  /** The row with the command's own `columns`, when it asked for some and the entity was locked. */
   columns: Record<string, unknown> | null;
 }
 
@@ -53,30 +53,56 @@ interface LockedReadRow {
 }
 
 /**
- * ONE statement that takes the entity's row lock and reads, with it, what
- * every entity command needs: the row, its ACL and tracks (the access
- * record), the caller's admin flag and groups, and the owner's namespace id.
+ * How the locking read gets the entity's row lock: `skip-locked` takes it
+ * only if nobody holds it (then `entity` is null and `exists` true, and the
+ * caller waits with `wait`); `wait` waits for it; `held`: the transaction
+ * holds it already (a writer behind another in a batch, entity-batch.ts; a
+ * command that took several locks in id order, waitForLocks).
+ */
+export type LockMode = 'skip-locked' | 'wait' | 'held';
+
+/**
+ * Takes the entity's row lock and reads, under it, what every entity
+ * command needs: the row, its ACL and tracks (the access record), the
+ * caller's admin flag and groups, and the owner's namespace id, and the
+ * command's own `columns` (its SELECT list may use the locked row as `t`).
  * These used to be four to six statements per write.
  *
- * `columns`: further columns a command reads with it (its SELECT list may
- * use the locked row as `t`). Only when the transaction holds the lock
- * already (entity-batch.ts): a statement reads the other tables as they were
- * when it began, so reads that must see the previous holder's writes are
- * safe in the locking statement only when there was no previous holder to
- * wait for.
- *
- * `skipLocked` (the first try) locks with SKIP LOCKED, so the statement never
- * waits: PostgreSQL reads the other tables of a statement as they were when
- * it began, so a statement that waited for the lock would see rights as they
- * were before the write it waited for, and a write that revoked them would
- * not apply. When the row is locked by another transaction (`exists` true,
- * `entity` null), the caller waits for the lock with a statement of its own
- * and reads again: a fresh statement sees everything committed before it.
+ * Everything is read as it is once the lock is held, so a write that a
+ * previous holder of the lock committed (a revoked right, a new release) is
+ * seen. A statement reads the other tables as they were when it began,
+ * before it took the lock; PostgreSQL moves only the locked row itself on to
+ * its newest version. So on PostgreSQL the lock is taken by a statement of
+ * its own and the read is the next statement, sent with it without waiting
+ * for its answer (the pool's connections pipeline): the read begins after
+ * the lock is taken, and both cost one round trip. One statement does both
+ * when nobody else can have committed in between: the transaction holds the
+ * lock already, or nothing else commits while it is open (PGlite).
  */
-export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, skipLocked: boolean, columns: Prisma.Sql | null = null): Promise<LockedRead> {
+export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, mode: LockMode, columns: Prisma.Sql | null = null): Promise<LockedRead> {
+  if (mode === 'held' || tx.exclusive) return read(tx, key, actor, mode, columns);
+  const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
+  const [locked, found] = await Promise.all([
+    tx.query<{ id: number }>(Prisma.sql`
+      SELECT e."id" FROM "Entity" e JOIN "Namespace" n ON n."id" = e."namespaceId" WHERE ${where} ${lockClause(mode)}`),
+    read(tx, key, actor, null, columns),
+  ]);
+  // Not locked (held by another transaction, or gone): what was read of the entity counts for nothing.
+  if (locked.length === 0) return { ...found, entity: null, columns: null };
+  // Found by name: the row locked is the row read, as no other transaction can rename or remove it while the lock is held.
+  if (found.entity?.row.id !== locked[0]!.id) throw new Error(`The locking read found entity ${String(found.entity?.row.id)}, the lock ${locked[0]!.id}`);
+  return found;
+}
+
+function lockClause(mode: LockMode | null): Prisma.Sql {
+  if (mode === null) return Prisma.empty;
+  return mode === 'skip-locked' ? Prisma.sql`FOR UPDATE OF e SKIP LOCKED` : Prisma.sql`FOR UPDATE OF e`;
+}
+
+/** The locking read's one statement; with no `lock`, a read of the entity (that the statement before it locked). */
+async function read(tx: SqlExecutor, key: LockKey, actor: Actor | null, lock: LockMode | null, columns: Prisma.Sql | null): Promise<LockedRead> {
   const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
   const namespace = 'id' in key ? Prisma.sql`NULL::int` : Prisma.sql`(SELECT "id" FROM "Namespace" WHERE "name" = ${key.owner})`;
-  const lock = skipLocked ? Prisma.sql`FOR UPDATE OF e SKIP LOCKED` : Prisma.sql`FOR UPDATE OF e`;
   const userId = actor?.userId ?? null;
   const rows = await tx.query<LockedReadRow>(Prisma.sql`
     WITH target AS (
@@ -84,7 +110,7 @@ export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | n
              e."nextRevision", n."name" AS "namespaceName"
       FROM "Entity" e JOIN "Namespace" n ON n."id" = e."namespaceId"
       WHERE ${where}
-      ${lock}
+      ${lockClause(lock)}
     )
     SELECT t.*,
       (SELECT COALESCE(json_agg(json_build_object('channel', a."channel", 'kind', a."kind"::text, 'principal', a."principal") ORDER BY a."id"), '[]'::json)
