@@ -11,7 +11,9 @@
  * BENCH_BASE_DIR=<another checkout, with node_modules and src/generated>
  * starts that store too and alternates each request between the two, so
  * that both see the same load: on a shared machine the only comparison of
- * two versions worth reading. Prints one line per case.
+ * two versions worth reading. Prints one line per case: CPU per request,
+ * and the median latency of each (what a client waiting on one request at a
+ * time sees; the database's share of it included).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -45,12 +47,24 @@ async function main(): Promise<void> {
     }
     for (const [name, request] of cases.filter(([name]) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').some((part) => name.startsWith(part)))) {
       for (let i = 0; i < 100; i++) for (const [, server] of servers) await request(server, i);
+      const latencies = servers.map((): number[] => []);
       const before = await Promise.all(servers.map(([, server]) => cpuMs(server.pid)));
-      for (let i = 0; i < REQUESTS; i++) for (const [, server] of servers) await request(server, i);
+      for (let i = 0; i < REQUESTS; i++) {
+        for (const [index, [, server]] of servers.entries()) {
+          const started = performance.now();
+          await request(server, i);
+          latencies[index]!.push(performance.now() - started);
+        }
+      }
       const after = await Promise.all(servers.map(([, server]) => cpuMs(server.pid)));
       const perRequest = servers.map(([label], index) => [label, (after[index]! - before[index]!) / REQUESTS] as const);
+      const medians = latencies.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!);
       const ratio = perRequest.length === 2 ? `, store/base ${(perRequest[0]![1] / perRequest[1]![1]).toFixed(2)}` : '';
-      console.log(`${name}: ${perRequest.map(([label, ms]) => `${label} ${ms.toFixed(2)} ms`).join(', ')} of CPU per request${ratio} (load ${os.loadavg()[0]!.toFixed(1)})`);
+      const latencyRatio = medians.length === 2 ? `, store/base ${(medians[0]! / medians[1]!).toFixed(2)}` : '';
+      console.log(
+        `${name}: ${perRequest.map(([label, ms]) => `${label} ${ms.toFixed(2)} ms`).join(', ')} of CPU per request${ratio}; ` +
+          `median latency ${servers.map(([label], index) => `${label} ${medians[index]!.toFixed(2)} ms`).join(', ')}${latencyRatio} (load ${os.loadavg()[0]!.toFixed(1)})`,
+      );
     }
   } finally {
     await Promise.all(servers.map(([, server]) => server.stop()));

@@ -32,6 +32,12 @@ export function runServersAsInProduction(): Promise<void> {
   return productionBuild;
 }
 
+/** NODE_OPTIONS for a bench store: BENCH_STORE_NODE_OPTIONS, and the CPU profiler's preload with BENCH_PROFILE_DIR. */
+function storeNodeOptions(): { NODE_OPTIONS?: string } {
+  const options = [process.env.BENCH_STORE_NODE_OPTIONS, process.env.BENCH_PROFILE_DIR ? `--import ${path.resolve(import.meta.dirname, 'cpu-profile.mjs')}` : ''].filter(Boolean);
+  return options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {};
+}
+
 export const ADMIN = { username: 'bench-admin', password: 'bench-password-1' };
 
 export interface BenchServer {
@@ -84,7 +90,8 @@ export async function startBenchServer(): Promise<BenchServer> {
       // Only warnings: request logging would measure the logger.
       STORE_LOG_LEVEL: 'warn',
       // BENCH_PROFILE_DIR=dir: the store writes a CPU profile there when it stops (see bench/cpu-profile.mjs).
-      ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--import ${path.resolve(import.meta.dirname, 'cpu-profile.mjs')}` } : {}),
+      // BENCH_STORE_NODE_OPTIONS: node options for the store only (e.g. V8 heap settings to compare against a base).
+      ...storeNodeOptions(),
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     });
   } catch (error) {
