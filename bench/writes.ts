@@ -12,12 +12,9 @@
  * concurrency of BENCH_CONCURRENCY (`1,8`). Before timing, one push and one
  * release on each side must answer the same JSON (entity names aside).
  * Phases of BENCH_PHASE_SECONDS (5) alternate store and raw, BENCH_ROUNDS (3)
- * times; at concurrency 1 the requests themselves alternate, one store, one
- * raw, for two phases' time per round (`alternating`; BENCH_ALTERNATE=0 times
- * phases there too). BENCH_OPERATIONS
- * (`push,release`) times only some. Medians over the rounds are printed, with
- * each server's CPU time per answer (from /proc, steadier than rates on a busy
- * machine; the database's CPU is on neither side). Prints JSON.
+ * times (BENCH_OPERATIONS, `push,release`, to time only some); medians are printed, with each server's CPU time per answer (from
+ * /proc, steadier than rates on a busy machine; the database's CPU is on
+ * neither side). Prints JSON.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -43,58 +40,6 @@ async function ok(response: Response): Promise<string> {
   const text = await response.text();
   if (!response.ok || text.includes('"errors"') || !text.includes('Success')) throw new Error(`failed: ${response.status} ${text.slice(0, 300)}`);
   return text;
-}
-
-interface Round {
-  perSecond: number;
-  cpuMsPerAnswer: number;
-  p99Ms: number;
-  failures: number;
-}
-
-/**
- * One round at concurrency 1: one client, one request at a time, the two
- * sides' requests alternating for 2 x BENCH_PHASE_SECONDS, so that both see
- * the same moments of the machine (a shared VM's speed drifts from one
- * second to the next, which separate phases turn into noise in the ratio).
- * Each side's rate is its answers over the time it spent giving them.
- */
-async function alternating(operation: 'push' | 'release', sides: Side[], urlOf: (side: Side) => string, next: () => number): Promise<Record<string, Round>> {
-  // Distinct archives, built before the phase so that the client's work is not timed.
-  const archives = new Map(sides.map((side) => [side.name, operation === 'push' ? Array.from({ length: 300 * PHASE_SECONDS }, () => sizedCharm('w', PUSH_BYTES)) : []]));
-  const latencies = new Map(sides.map((side) => [side.name, [] as number[]]));
-  const failures = new Map(sides.map((side) => [side.name, 0]));
-  const cpuBefore = await Promise.all(sides.map((side) => cpuMs(side.pid)));
-  const until = performance.now() + 2 * PHASE_SECONDS * 1000;
-  for (let i = 0; performance.now() < until && (operation === 'release' || i < 300 * PHASE_SECONDS); i++) {
-    const revision = next() % 2;
-    for (const side of sides) {
-      const started = performance.now();
-      try {
-        if (operation === 'push') await side.push(urlOf(side), archives.get(side.name)![i]!);
-        else await side.release(`cs:${urlOf(side)}`, revision, ['latest/edge', 'latest/beta']);
-      } catch {
-        failures.set(side.name, failures.get(side.name)! + 1);
-      }
-      latencies.get(side.name)!.push(performance.now() - started);
-    }
-  }
-  const cpuAfter = await Promise.all(sides.map((side) => cpuMs(side.pid)));
-  return Object.fromEntries(
-    sides.map((side, index) => {
-      const times = latencies.get(side.name)!.sort((a, b) => a - b);
-      const totalMs = times.reduce((sum, ms) => sum + ms, 0);
-      return [
-        side.name,
-        {
-          perSecond: Number((times.length / (totalMs / 1000)).toFixed(1)),
-          cpuMsPerAnswer: Number(((cpuAfter[index]! - cpuBefore[index]!) / times.length).toFixed(1)),
-          p99Ms: Number(times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!.toFixed(1)),
-          failures: failures.get(side.name)!,
-        },
-      ];
-    }),
-  );
 }
 
 async function main(): Promise<void> {
@@ -149,14 +94,9 @@ async function main(): Promise<void> {
     const rows: Array<Record<string, unknown>> = [];
     for (const operation of OPERATIONS) {
       for (const concurrency of LEVELS) {
-        const rounds: Record<string, Round[]> = { store: [], raw: [] };
+        const rounds: Record<string, Array<{ perSecond: number; cpuMsPerAnswer: number; p99Ms: number; failures: number }>> = { store: [], raw: [] };
         let counter = 0;
         for (let round = 0; round < ROUNDS; round++) {
-          if (concurrency === 1 && process.env.BENCH_ALTERNATE !== '0') {
-            const measured = await alternating(operation, sides, (side) => entity(side, operation, concurrency), () => counter++);
-            for (const side of sides) rounds[side.name]!.push(measured[side.name]!);
-            continue;
-          }
           for (const side of sides) {
             const url = entity(side, operation, concurrency);
             // Distinct archives, built before the phase so that the client's work is not timed.

@@ -39,7 +39,10 @@ export async function inEntityBatch<T>(driver: SqlDriver, key: string, maxBatch:
   if (!line) byKey.set(key, (line = { pending: [], draining: false }));
   // Bound to the writer's own async context: its request's id in log lines, its trace for the database spans, whichever
   // writer's turn runs the transaction.
-  const bound = AsyncResource.bind(work);
+  // (A resource and runInAsyncScope rather than AsyncResource.bind, which on Node 20 also builds a deprecation wrapper
+  // for the bound function's `asyncResource` property on every call: ~2 % of a release's CPU.)
+  const resource = new AsyncResource('charmstore.entity-writer');
+  const bound: BatchWork<T> = (scope) => resource.runInAsyncScope(work, undefined, scope);
   const answer = new Promise<T>((resolve, reject) => line.pending.push({ work: bound, resolve: resolve as (value: unknown) => void, reject }));
   if (!line.draining) {
     line.draining = true;
