@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlExecutor } from '../src/db/sql-executor.js';
+import type { SqlExecutor, StatementOptions } from '../src/db/sql-executor.js';
 import { type SqlDriver, TransactionTimeoutError } from '../src/db/sql-transaction.js';
 import { NotFoundError } from '../src/domain/errors.js';
 import { currentRequestId, requestContext } from '../src/request-context.js';
@@ -179,6 +179,19 @@ describe('a batch on the database, member by member', () => {
     return { settled, statements };
   }
 
+  it('a writer alone whose last statement carries the COMMIT: committed when it succeeds, nothing when it fails', async () => {
+    const last = (db: SqlExecutor, value: string | null) => db.query(Prisma.sql`INSERT INTO batch_probe (v) VALUES (${value})`, { commit: true });
+    const ok = await inEntityBatch(sql(), 'last-ok', BATCH_MAX, async ({ sql: db }) => (await insert(db, 'last-1'), await last(db, 'last-2'), 'done'));
+    expect(ok).toBe('done');
+    // NOT NULL: the last statement fails, so its COMMIT rolls back.
+    const failed = inEntityBatch(sql(), 'last-failed', BATCH_MAX, async ({ sql: db }) => (await insert(db, 'last-3'), await last(db, null), 'not answered'));
+    await expect(failed).rejects.toThrow(/null value/);
+    expect((await probe()).filter((value) => value.startsWith('last-'))).toEqual(['last-1', 'last-2']);
+    // The connection went back with its transaction over: the next one on it works.
+    expect(await inEntityBatch(sql(), 'last-after', BATCH_MAX, async ({ sql: db }) => (await insert(db, 'last-4'), 'again'))).toBe('again');
+    expect((await probe()).filter((value) => value.startsWith('last-'))).toEqual(['last-1', 'last-2', 'last-4']);
+  });
+
   it('a member that fails after writing is rolled back to its savepoint, alone, with its own error', async () => {
     const { settled, statements } = await batch('probe-a', [
       async (db) => (await insert(db, 'a1'), 'one'),
@@ -264,8 +277,8 @@ describe('a batch whose transaction fails (a driver that fails on demand)', () =
         const statements: string[] = [];
         const index = transactions.push(statements) - 1;
         const executor: SqlExecutor = {
-          query: async <Row>(statement: Prisma.Sql) => {
-            statements.push(statement.text.trim());
+          query: async <Row>(statement: Prisma.Sql, statementOptions?: StatementOptions) => {
+            statements.push(statement.text.trim() + (statementOptions?.commit ? ' +COMMIT' : ''));
             return [] as Row[];
           },
         };
@@ -434,6 +447,25 @@ describe('a batch whose transaction fails (a driver that fails on demand)', () =
       );
     expect(await Promise.all(['r1', 'r2', 'r3', 'r4'].map(send))).toEqual(['r1', 'r2', 'r3', 'r4']);
     expect(seen).toEqual(['r1', 'r2', 'r3', 'r4']);
+  });
+
+  it('a writer alone sends its last statement with the COMMIT, unless before-commit work is pending; a batched one never does', async () => {
+    const { driver, transactions } = fakeDriver({});
+    const last = (db: SqlExecutor, text: string) => db.query(Prisma.raw(text), { commit: true });
+    expect(await inEntityBatch(driver, 'last-a', BATCH_MAX, async ({ sql }) => (await last(sql, 'w1'), 'a'))).toBe('a');
+    expect(await inEntityBatch(driver, 'last-b', BATCH_MAX, async ({ sql, beforeCommit }) => (beforeCommit(Promise.resolve()), await last(sql, 'w2'), 'b'))).toBe('b');
+    // Work that must be done before the COMMIT cannot start once it was sent.
+    const late = inEntityBatch(driver, 'last-c', BATCH_MAX, async ({ sql, beforeCommit }) => (await last(sql, 'w3'), beforeCommit(Promise.resolve()), 'c'));
+    await expect(late).rejects.toThrow('Before-commit work started after the COMMIT was sent');
+    expect(transactions).toEqual([
+      ['w1 +COMMIT', 'COMMIT'],
+      ['w2', 'COMMIT'],
+      ['w3 +COMMIT', 'ROLLBACK'],
+    ]);
+    transactions.length = 0;
+    // Members of a batch: the batch commits once, after all of them.
+    await run(driver, [async (db) => (await last(db, 'm1'), 'm1'), async (db) => (await last(db, 'm2'), 'm2')]);
+    expect(transactions.flat().filter((statement) => statement.endsWith('+COMMIT'))).toEqual([]);
   });
 
   it('STORE_WRITE_BATCH_MAX=1: every writer alone', async () => {

@@ -17,7 +17,7 @@ import type { Prisma } from '../generated/prisma/client.js';
  * locked-read.ts does).
  */
 export interface SqlExecutor {
-  query<Row>(statement: Prisma.Sql): Promise<Row[]>;
+  query<Row>(statement: Prisma.Sql, options?: StatementOptions): Promise<Row[]>;
   /**
    * No other transaction can commit while this one is open: PGlite's, which
    * holds the store's only connection. Elsewhere another connection may
@@ -26,6 +26,18 @@ export interface SqlExecutor {
    * than the lock (locked-read.ts).
    */
   readonly exclusive?: boolean;
+}
+
+export interface StatementOptions {
+  /**
+   * The transaction's last statement: on PostgreSQL its COMMIT is sent right
+   * behind it, without waiting for its rows, so the database commits while
+   * the work finishes with them (a failed statement makes it a rollback).
+   * Nothing may be sent after it, and the work may not fail after it: the
+   * write is committed. Executors that cannot (PGlite's, a batched writer's,
+   * Prisma's) ignore it and commit as usual.
+   */
+  commit?: boolean;
 }
 
 /** An executor over Prisma's client or one of its interactive transactions. */

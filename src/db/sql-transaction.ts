@@ -2,7 +2,7 @@ import type { PGlite, Transaction as PgliteTransaction } from '@electric-sql/pgl
 import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
 import { loadPg } from './pg-module.js';
-import { DRIVER_RESULT_PARSERS, driverParameters, type SqlExecutor } from './sql-executor.js';
+import { DRIVER_RESULT_PARSERS, driverParameters, type SqlExecutor, type StatementOptions } from './sql-executor.js';
 import { isStalePreparedStatement, StatementNames } from './statement-names.js';
 
 /**
@@ -98,18 +98,28 @@ export function postgresSqlDriver(
     try {
       // A statement waiting for a lock another process holds (an entity's row, a blob's advisory lock) waits no longer than
       // the transaction may run: the deadline alone is checked between statements, and a ROLLBACK would queue behind it.
-      // Not awaited on its own: `pg` sends the first statement as soon as BEGIN is answered, from the socket's callback, so
-      // no turn of the event loop (other requests' work, under load) comes between them. A writer holds its entity's
-      // queue from here on (entity-queue.ts), so every turn saved shortens the time the entity's other writers wait.
+      // Not awaited on its own: the pool's connections pipeline (database.ts), so the first statement follows BEGIN on the
+      // wire without waiting for its answer. A writer holds its entity's queue from here on (entity-queue.ts), so every
+      // round trip saved shortens the time the entity's other writers wait.
       const begun = client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.ceil(limits.transactionTimeoutMs))}`);
       begun.catch(() => undefined);
+      /** The COMMIT, once sent right behind the work's last statement (`commit`); the work may send nothing after it. */
+      let committing: Promise<pg.QueryResult> | undefined;
       const executor: SqlExecutor = {
-        query: async <Row>(statement: Prisma.Sql) => {
+        query: async <Row>(statement: Prisma.Sql, options?: StatementOptions) => {
+          if (committing) throw new Error('A statement after the one the transaction commits with');
           deadline.check();
           notify(statement.text);
           try {
             // Queued behind BEGIN (if still unanswered): a failed BEGIN fails it too, so nothing runs outside the transaction.
-            const [, result] = await Promise.all([begun, client.query(queryConfig(statement))]);
+            const sent = client.query(queryConfig(statement));
+            if (options?.commit) {
+              // PostgreSQL commits (or, when the statement failed, rolls back) while the work finishes with the rows.
+              notify('COMMIT');
+              committing = client.query('COMMIT');
+              committing.catch(() => undefined);
+            }
+            const [, result] = await Promise.all([begun, sent]);
             return result.rows as Row[];
           } catch (error) {
             if (isStalePreparedStatement(error)) broken = error;
@@ -118,23 +128,33 @@ export function postgresSqlDriver(
           }
         },
       };
+      const running = work(executor);
       let result;
       try {
         // Work that outlives the deadline without sending a statement (a blob store that hangs) is not waited for: the
         // transaction is rolled back then (after any statement in flight), releasing its locks and the connection.
-        result = await deadline.race(work(executor));
+        result = await deadline.race(running);
         // Work that sent no statement has not seen BEGIN's answer yet.
         await begun;
-        deadline.check();
+        if (!committing) deadline.check();
       } catch (error) {
-        notify('ROLLBACK');
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
-        throw error;
+        if (committing && error instanceof TransactionTimeoutError) {
+          // The COMMIT is on its way, so it decides, not the time limit: the work (only what it makes of its last rows) is
+          // waited for.
+          result = await settledWith(running, committing);
+        } else {
+          if (committing) await committing.catch((commitError: unknown) => (broken = commitError));
+          else {
+            notify('ROLLBACK');
+            await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+          }
+          throw error;
+        }
       }
-      notify('COMMIT');
+      if (!committing) notify('COMMIT');
       let committed;
       try {
-        committed = await client.query('COMMIT');
+        committed = await (committing ?? client.query('COMMIT'));
       } catch (error) {
         // Whether it committed is unknown: the write is reported as failed, and the connection is not reused.
         broken = error;
@@ -216,6 +236,15 @@ export function pgliteSqlDriver(pglite: PGlite, limits: SqlTransactionLimits, no
     }
   };
   return { query, transaction };
+}
+
+/** `work`'s outcome, once `commit` (its COMMIT) settled too: a connection goes back to the pool only with its transaction over. */
+async function settledWith<T>(work: Promise<T>, commit: Promise<unknown>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    await commit.catch(() => undefined);
+  }
 }
 
 /**

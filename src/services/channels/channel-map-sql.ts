@@ -125,7 +125,9 @@ export interface ChannelMapWrite {
  * the rows it inserts are checked at the statement's end. The entries it
  * replaces are updated in place (ON CONFLICT) rather than deleted, so the
  * order in which PostgreSQL runs the statement's parts does not matter.
- * With `changeRecord` (the pipeline's audit CTEs) it records the change too.
+ * With `changeRecord` (the pipeline's audit CTEs) it records the change too,
+ * and is then the command's last statement: a writer alone sends its COMMIT
+ * right behind it (StatementOptions.commit).
  * Returns each channel's id, in the order of `channels`, and how many
  * webhook deliveries the record queued.
  */
@@ -177,6 +179,9 @@ export async function writeChannelMaps(tx: SqlExecutor, write: ChannelMapWrite, 
       ON CONFLICT ("channelId", "name", "baseChannel", "architecture") DO UPDATE SET
         "revisionId" = EXCLUDED."revisionId", "releaseId" = EXCLUDED."releaseId", "previousReleaseId" = EXCLUDED."previousReleaseId"
     )
-    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", ${RECORDED_COLUMNS} FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id", 0 AS "webhooksQueued" FROM ids ORDER BY "i"`}`);
+    ${changeRecord ? Prisma.sql`, ${changeRecord} SELECT "i", "id", ${RECORDED_COLUMNS} FROM ids ORDER BY "i"` : Prisma.sql`SELECT "i", "id", 0 AS "webhooksQueued" FROM ids ORDER BY "i"`}`,
+    // Recording the change, it is the command's last statement (the pipeline records nothing more): COMMIT rides behind it.
+    changeRecord ? { commit: true } : undefined,
+  );
   return { channelIds: rows.map((row) => Number(row.id)), webhooksQueued: rows[0]?.webhooksQueued ?? 0 };
 }

@@ -79,10 +79,25 @@ export type BatchWork<T> = (scope: WriterScope) => Promise<T>;
 
 /** `work` in a transaction of its own (a writer alone, or one that takes several entities' locks). */
 export async function inTransaction<T>(driver: SqlDriver, work: BatchWork<T>): Promise<T> {
-  return driver.transaction(async (sql) => {
+  return driver.transaction(async (tx) => {
     const finishing: Array<Promise<unknown>> = [];
+    let committing = false;
+    // A last statement sent with its COMMIT (StatementOptions.commit) only when no before-commit work is pending: that
+    // work must be done before the COMMIT.
+    const sql: SqlExecutor = {
+      query: (statement, options) => {
+        const commit = options?.commit === true && finishing.length === 0;
+        committing ||= commit;
+        return tx.query(statement, commit ? options : undefined);
+      },
+      exclusive: tx.exclusive,
+    };
+    const beforeCommit = (started: Promise<unknown>) => {
+      if (committing) throw new Error('Before-commit work started after the COMMIT was sent');
+      finishing.push(started);
+    };
     try {
-      const value = await work({ sql, lockHeld: false, beforeCommit: (started) => finishing.push(started) });
+      const value = await work({ sql, lockHeld: false, beforeCommit });
       await Promise.all(finishing);
       return value;
     } finally {
