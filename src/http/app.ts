@@ -171,8 +171,29 @@ export function createApp(options: AppOptions): StoreApp {
   metrics.observedGauge('charmstore_live_subscribers', 'Live-update subscriptions open in this process (SSE and WebSocket).', () => live.feed.listenerCount);
   const webhookAttempts = metrics.counter('charmstore_webhook_deliveries_total', 'Webhook delivery attempts by this process, by outcome (delivered, retry, failed: given up).', ['outcome']);
   if (live.webhooks) live.webhooks.onAttempt = (outcome) => webhookAttempts.inc({ outcome });
-  const authenticated = async (authorization: string | null, clientAddress: string | null): Promise<{ services: ServiceContext; readVersion: bigint | null }> => {
-    const { actor, readVersion } = await authenticateRequest(db.sql, authorization, now());
+  /**
+   * Each signed-in GraphQL request's authentication, started as soon as its
+   * headers are in (earlyAuthentication), so that the token's statement runs
+   * while Yoga reads and parses the body; the context factory takes it from here.
+   */
+  const startedAuthentications = new WeakMap<Request, ReturnType<typeof authenticateRequest>>();
+  const earlyAuthentication: Plugin = {
+    onRequest({ request, url }) {
+      if (request.method !== 'POST' || url.pathname !== '/graphql' || !request.headers.has('authorization')) return;
+      const started = authenticateRequest(db.sql, request.headers.get('authorization'), now());
+      // A request refused before its context is built (a malformed body, say) leaves it unread.
+      started.catch(() => undefined);
+      startedAuthentications.set(request, started);
+    },
+  };
+  const authenticated = async (
+    authorization: string | null,
+    clientAddress: string | null,
+    request?: Request,
+  ): Promise<{ services: ServiceContext; readVersion: bigint | null }> => {
+    const early = request && startedAuthentications.get(request);
+    if (request) startedAuthentications.delete(request);
+    const { actor, readVersion } = await (early ?? authenticateRequest(db.sql, authorization, now()));
     const services: ServiceContext = {
       prisma: db.prisma,
       sql: db.sql,
@@ -246,6 +267,7 @@ export function createApp(options: AppOptions): StoreApp {
       // url-encoded forms, text/plain, GET) must carry one of CSRF_HEADERS.
       useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] }),
       oneLoginPerRequest(),
+      earlyAuthentication,
       healthRoutes(db),
       uiRoutes(),
       uploadRoute(servicesFor, options.settings.maxUploadBytes, logger, metrics),
@@ -281,7 +303,7 @@ export function createApp(options: AppOptions): StoreApp {
       const authorization = request ? request.headers.get('authorization') : connectionAuthorization((initial as WebSocketInitialContext).connectionParams);
       const clientAddress = request ? clientAddressOf(request, { req: (initial as StoreServerContext).req }, options.trustProxy ?? false) : null;
       try {
-        const { services, readVersion } = await authenticated(authorization, clientAddress);
+        const { services, readVersion } = await authenticated(authorization, clientAddress, request);
         return {
           prisma: db.prisma,
           services,

@@ -200,3 +200,19 @@ describe('a lone channel word close to a risk', () => {
     expect(track.data?.release).toMatchObject({ __typename: 'ValidationError', message: expect.stringContaining('Track "2.0" does not exist on cs:~alice/foo') });
   });
 });
+
+describe('a signed-in request refused before it runs', () => {
+  // Its authentication started with its headers (app.ts, earlyAuthentication) and is never read: a refusal like any
+  // other, with no unhandled rejection (vitest fails the run on one) and no internal error.
+  it('a malformed body, with a live token and with a malformed one, is answered as bad input', async () => {
+    for (const token of [alice, 'not-a-token']) {
+      const response = await store.request('/graphql', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+      const answer = await answerOf(response);
+      // (200: Yoga's status for a client that accepts only application/json.)
+      expect(answer.body).toEqual({ errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+      expectNothingInternal(answer);
+    }
+    // The store goes on answering that caller.
+    expect((await rawGraphQL(store, '{ viewer { user { username } } }', {}, alice)).body?.data).toEqual({ viewer: { user: { username: 'alice' } } });
+  });
+});
