@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_TUNING } from '../src/config.js';
+import { Prisma } from '../src/generated/prisma/client.js';
 import { createUserAndLogin, loginAdmin } from './support/accounts.js';
 import { createTestDatabase, testDatabaseKind, withAdminClient } from './support/database.js';
 import { pushOk } from './support/push.js';
@@ -55,5 +56,30 @@ describe.runIf(testDatabaseKind() === 'postgres')('a write that cannot finish wi
     const retried = await release();
     expect(retried.status).toBe(200);
     expect(await retried.json()).toEqual({ data: { release: { __typename: 'ReleaseSuccess', releases: [{ channel: 'latest/stable', revision: { number: 0 } }] } } });
+  });
+
+  it('once the COMMIT went out behind the last statement, the outcome is the COMMIT\'s, not the time limit\'s', async () => {
+    const prisma = store.database.db.prisma;
+    await prisma.$executeRawUnsafe('CREATE TABLE commit_probe (v text NOT NULL)');
+    try {
+      // The work goes on past the time limit after its last statement (its COMMIT already sent): it is waited for, and
+      // what it answers stands, as the write is committed.
+      const answer = await store.database.db.sql.transaction(async (tx) => {
+        await tx.query(Prisma.sql`INSERT INTO commit_probe (v) VALUES ('committed')`, { commit: true });
+        await new Promise((resolve) => setTimeout(resolve, TRANSACTION_TIMEOUT_MS * 2));
+        return 'answered';
+      });
+      expect(answer).toBe('answered');
+      expect(await prisma.$queryRawUnsafe('SELECT v FROM commit_probe')).toEqual([{ v: 'committed' }]);
+      // A statement after it is a defect, refused: the COMMIT went out with the one before it.
+      const after = store.database.db.sql.transaction(async (tx) => {
+        await tx.query(Prisma.sql`INSERT INTO commit_probe (v) VALUES ('last')`, { commit: true });
+        return tx.query(Prisma.sql`INSERT INTO commit_probe (v) VALUES ('after')`);
+      });
+      await expect(after).rejects.toThrow('A statement after the one the transaction commits with');
+      expect(await prisma.$queryRawUnsafe('SELECT v FROM commit_probe ORDER BY v')).toEqual([{ v: 'committed' }, { v: 'last' }]);
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TABLE commit_probe');
+    }
   });
 });

@@ -141,7 +141,10 @@ export function postgresSqlDriver(
         if (committing && error instanceof TransactionTimeoutError) {
           // The COMMIT is on its way, so it decides, not the time limit: the work (only what it makes of its last rows) is
           // waited for.
-          result = await settledWith(running, committing);
+          result = await settledWith(
+            running,
+            committing.catch((commitError: unknown) => (broken = commitError)),
+          );
         } else {
           if (committing) await committing.catch((commitError: unknown) => (broken = commitError));
           else {
