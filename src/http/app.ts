@@ -127,6 +127,9 @@ function healthRoutes(db: Database): Plugin {
   };
 }
 
+/** Where GraphQL is served (HTTP, SSE and graphql-ws alike). */
+const GRAPHQL_PATH = '/graphql';
+
 /** Room for the multipart envelope (operations, map, part headers) around the files themselves. */
 const MULTIPART_ENVELOPE_BYTES = 1024 * 1024;
 
@@ -179,7 +182,7 @@ export function createApp(options: AppOptions): StoreApp {
   const startedAuthentications = new WeakMap<Request, ReturnType<typeof authenticateRequest>>();
   const earlyAuthentication: Plugin = {
     onRequest({ request, url }) {
-      if (request.method !== 'POST' || url.pathname !== '/graphql' || !request.headers.has('authorization')) return;
+      if (request.method !== 'POST' || url.pathname !== GRAPHQL_PATH || !request.headers.has('authorization')) return;
       const started = authenticateRequest(db.sql, request.headers.get('authorization'), now());
       // A request refused before its context is built (a malformed body, say) leaves it unread.
       started.catch(() => undefined);
@@ -213,7 +216,7 @@ export function createApp(options: AppOptions): StoreApp {
   const servicesFor = (request: Request, clientAddress: string | null = null) => servicesWith(request.headers.get('authorization'), clientAddress);
   const yoga = createYoga<StoreServerContext, GraphQLContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     // Yoga's multipart parser keeps files in memory; past this size it answers 413.
     fetchAPI: createFetch({
       formDataLimits: { fileSize: options.limits.maxMultipartBytes, files: 10, fields: 10, fieldSize: 1024 * 1024 },

@@ -81,7 +81,7 @@ export type LockMode = 'skip-locked' | 'wait' | 'held';
  */
 export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | null, mode: LockMode, columns: Prisma.Sql | null = null): Promise<LockedRead> {
   if (mode === 'held' || tx.exclusive) return read(tx, key, actor, mode, columns);
-  const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
+  const where = entityWhere(key);
   const [locked, found] = await Promise.all([
     tx.query<{ id: number }>(Prisma.sql`
       SELECT e."id" FROM "Entity" e JOIN "Namespace" n ON n."id" = e."namespaceId" WHERE ${where} ${lockClause(mode)}`),
@@ -94,6 +94,11 @@ export async function lockedRead(tx: SqlExecutor, key: LockKey, actor: Actor | n
   return found;
 }
 
+/** The condition that finds the entity (`e`, joined with its namespace `n`) by its key. */
+function entityWhere(key: LockKey): Prisma.Sql {
+  return 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
+}
+
 function lockClause(mode: LockMode | null): Prisma.Sql {
   if (mode === null) return Prisma.empty;
   return mode === 'skip-locked' ? Prisma.sql`FOR UPDATE OF e SKIP LOCKED` : Prisma.sql`FOR UPDATE OF e`;
@@ -101,7 +106,7 @@ function lockClause(mode: LockMode | null): Prisma.Sql {
 
 /** The locking read's one statement; with no `lock`, a read of the entity (that the statement before it locked). */
 async function read(tx: SqlExecutor, key: LockKey, actor: Actor | null, lock: LockMode | null, columns: Prisma.Sql | null): Promise<LockedRead> {
-  const where = 'id' in key ? Prisma.sql`e."id" = ${key.id}` : Prisma.sql`n."name" = ${key.owner} AND e."name" = ${key.name}`;
+  const where = entityWhere(key);
   const namespace = 'id' in key ? Prisma.sql`NULL::int` : Prisma.sql`(SELECT "id" FROM "Namespace" WHERE "name" = ${key.owner})`;
   const userId = actor?.userId ?? null;
   const rows = await tx.query<LockedReadRow>(Prisma.sql`
