@@ -36,15 +36,21 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 }
 
 /**
- * Holds the entity's queue while `start` sends writers, until `waiting` of
- * them wait in the entity's line (the first one waits for the queue
- * itself), then lets them go and returns what they answered.
+ * Holds the entity's queue while sending `writers`: the first, until it waits
+ * for the queue itself (it will run alone), then the others, until they all
+ * wait in the entity's line (they will share a transaction); then lets them
+ * go and returns what they answered, in the order given. The first is sent
+ * first so that which writer runs alone does not depend on how fast each
+ * request reaches the pipeline.
  */
-async function queuedBehind<T>(key: string, waiting: number, start: () => Array<Promise<T>>): Promise<T[]> {
-  let sent: Array<Promise<T>> = [];
+async function queuedBehind<T>(key: string, writers: Array<() => Promise<T>>): Promise<T[]> {
+  const [first, ...rest] = writers;
+  const sent: Array<Promise<T>> = [];
   await inEntityQueues([key], async () => {
-    sent = start();
-    await waitUntil(() => writersWaiting(key) === 1 && writersInLine(store.database.db.sql, key) === waiting);
+    sent.push(first!());
+    await waitUntil(() => writersWaiting(key) === 1);
+    sent.push(...rest.map((writer) => writer()));
+    await waitUntil(() => writersInLine(store.database.db.sql, key) === rest.length);
   });
   return Promise.all(sent);
 }
@@ -59,11 +65,11 @@ describe('writers of one entity that queued share a transaction', () => {
     const push = (i: number) => pushArchive(store, kirk.token, charmZip({ name: 'batched', revisionNote: `v${i + 1}` }), 'cs:~kirk/batched');
     const release = (revision: number, channel: string) => store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/batched', revision, channels: [channel] } }, { token: kirk.token });
     const { result: answers, statements } = await withStatements(store, () =>
-      queuedBehind(key, 9, () => [
-        ...Array.from({ length: 7 }, (_, i) => push(i) as Promise<unknown>),
-        release(0, 'edge'),
-        release(99, 'beta'),
-        release(0, 'candidate'),
+      queuedBehind<unknown>(key, [
+        ...Array.from({ length: 7 }, (_, i) => () => push(i)),
+        () => release(0, 'edge'),
+        () => release(99, 'beta'),
+        () => release(0, 'candidate'),
       ]),
     );
     const typenames = (answers as Array<{ data: Record<string, { __typename: string; revision?: { number: number }; message?: string }> }>).map(
@@ -96,8 +102,9 @@ describe('writers of one entity that queued share a transaction', () => {
     const key = entityQueueKey('kirk', 'many-writers');
     const writers = BATCH_MAX + 4;
     const { result: answers, statements } = await withStatements(store, () =>
-      queuedBehind(key, writers - 1, () =>
-        Array.from({ length: writers }, (_, i) =>
+      queuedBehind(
+        key,
+        Array.from({ length: writers }, (_, i) => () =>
           store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/many-writers', revision: 0, channels: [`edge/b${i}`] } }, { token: kirk.token }),
         ),
       ),
@@ -117,12 +124,12 @@ describe('writers of one entity that queued share a transaction', () => {
     const release = (revision: number, channels: string[]) =>
       store.execute(ReleaseDocument, { input: { url: 'cs:~kirk/folded', revision, channels } }, { token: kirk.token });
     const { result: answers, statements } = await withStatements(store, () =>
-      queuedBehind(entityQueueKey('kirk', 'folded'), 3, () => [
-        release(0, ['edge']),
+      queuedBehind(entityQueueKey('kirk', 'folded'), [
+        () => release(0, ['edge']),
         // "edge" is 2.0/edge here: once.
-        release(1, ['edge', '2.0/edge', 'latest/beta']),
-        release(0, ['beta/fix']),
-        release(1, ['edge']),
+        () => release(1, ['edge', '2.0/edge', 'latest/beta']),
+        () => release(0, ['beta/fix']),
+        () => release(1, ['edge']),
       ]),
     );
     const released = answers.map((answer) => answer.data!.release as { __typename: string; releases?: Array<{ channel: string }>; message?: string });

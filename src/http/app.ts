@@ -9,7 +9,7 @@ import { AuthenticationError } from '../domain/errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
-import { authenticateRequest } from '../services/accounts/authenticate.js';
+import { readAuthentication } from '../services/accounts/authenticate.js';
 import { LoginThrottle } from '../services/accounts/login-throttle.js';
 import type { ServiceContext, ServiceSettings } from '../services/context.js';
 import { type DomainEventPublisher, InProcessEventBus } from '../services/pipeline/events.js';
@@ -177,13 +177,15 @@ export function createApp(options: AppOptions): StoreApp {
   /**
    * Each signed-in GraphQL request's authentication, started as soon as its
    * headers are in (earlyAuthentication), so that the token's statement runs
-   * while Yoga reads and parses the body; the context factory takes it from here.
+   * while Yoga reads and parses the body; the context factory takes it from
+   * here, and only then records the token's use: a request refused before
+   * changes nothing.
    */
-  const startedAuthentications = new WeakMap<Request, ReturnType<typeof authenticateRequest>>();
+  const startedAuthentications = new WeakMap<Request, ReturnType<typeof readAuthentication>>();
   const earlyAuthentication: Plugin = {
     onRequest({ request, url }) {
       if (request.method !== 'POST' || url.pathname !== GRAPHQL_PATH || !request.headers.has('authorization')) return;
-      const started = authenticateRequest(db.sql, request.headers.get('authorization'), now());
+      const started = readAuthentication(db.sql, request.headers.get('authorization'), now());
       // A request refused before its context is built (a malformed body, say) leaves it unread.
       started.catch(() => undefined);
       startedAuthentications.set(request, started);
@@ -196,7 +198,8 @@ export function createApp(options: AppOptions): StoreApp {
   ): Promise<{ services: ServiceContext; readVersion: bigint | null }> => {
     const early = request && startedAuthentications.get(request);
     if (request) startedAuthentications.delete(request);
-    const { actor, readVersion } = await (early ?? authenticateRequest(db.sql, authorization, now()));
+    const { actor, readVersion, recordUse } = await (early ?? readAuthentication(db.sql, authorization, now()));
+    await recordUse();
     const services: ServiceContext = {
       prisma: db.prisma,
       sql: db.sql,

@@ -215,4 +215,35 @@ describe('a signed-in request refused before it runs', () => {
     // The store goes on answering that caller.
     expect((await rawGraphQL(store, '{ viewer { user { username } } }', {}, alice)).body?.data).toEqual({ viewer: { user: { username: 'alice' } } });
   });
+
+  async function lastUsedOfAlice(): Promise<string | null> {
+    const token = await store.database.db.prisma.token.findFirstOrThrow({ where: { user: { username: 'alice' } }, orderBy: { id: 'desc' } });
+    return token.lastUsedAt?.toISOString() ?? null;
+  }
+
+  it('does not record its token as used: a malformed body, a request refused as cross-site', async () => {
+    for (const refused of [
+      { headers: { 'content-type': 'application/json' }, body: '{"query": ' },
+      // No CSRF header on a content type a browser sends cross-site without asking.
+      { headers: { 'content-type': 'text/plain' }, body: '{"query":"{ viewer { user { username } } }"}' },
+    ]) {
+      const before = await lastUsedOfAlice();
+      // Past the minute within which a use is not recorded again.
+      store.clock.advance(5 * 60_000);
+      const response = await store.request('/graphql', { method: 'POST', token: alice, ...refused });
+      expect((await answerOf(response)).body?.data).toBeUndefined();
+      expect(await lastUsedOfAlice()).toBe(before);
+    }
+    // A request that runs records it, through the same early read.
+    store.clock.advance(5 * 60_000);
+    const statements: string[] = [];
+    const stop = store.database.db.onStatement((statement) => statements.push(statement));
+    try {
+      expect((await rawGraphQL(store, '{ viewer { user { username } } }', {}, alice)).body?.data).toEqual({ viewer: { user: { username: 'alice' } } });
+    } finally {
+      stop();
+    }
+    expect(statements.filter((statement) => statement.includes('"secretHash"'))).toHaveLength(1);
+    expect(await lastUsedOfAlice()).toBe(store.clock.now.toISOString());
+  });
 });

@@ -21,12 +21,30 @@ export async function authenticate(db: SqlExecutor, authorization: string | null
  * signed-in read then costs no statement of its own to check the cache.
  * Null for an anonymous request, which sends no statement here.
  */
-export async function authenticateRequest(
-  db: SqlExecutor,
-  authorization: string | null,
-  now: Date,
-): Promise<{ actor: Actor | null; readVersion: bigint | null }> {
-  if (authorization === null || authorization.trim() === '') return { actor: null, readVersion: null };
+export async function authenticateRequest(db: SqlExecutor, authorization: string | null, now: Date): Promise<{ actor: Actor | null; readVersion: bigint | null }> {
+  const { actor, readVersion, recordUse } = await readAuthentication(db, authorization, now);
+  await recordUse();
+  return { actor, readVersion };
+}
+
+/** Who the caller is, read without writing anything; `recordUse` then records the token's use, for a request that runs. */
+export interface Authentication {
+  actor: Actor | null;
+  readVersion: bigint | null;
+  /** Sets the token's `lastUsedAt` (at most once a minute, so that reads stay reads). */
+  recordUse(): Promise<void>;
+}
+
+const NOTHING_TO_RECORD = async () => undefined;
+
+/**
+ * authenticateRequest's read alone: the HTTP layer starts it with a
+ * request's headers (src/http/app.ts), and records the use only once the
+ * request gets as far as running, so that a request refused before (a
+ * malformed body, a CSRF refusal) changes nothing.
+ */
+export async function readAuthentication(db: SqlExecutor, authorization: string | null, now: Date): Promise<Authentication> {
+  if (authorization === null || authorization.trim() === '') return { actor: null, readVersion: null, recordUse: NOTHING_TO_RECORD };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) {
     throw new AuthenticationError('The Authorization header must be "Bearer <token>"');
@@ -50,9 +68,10 @@ export async function authenticateRequest(
   if (token.revoked) throw new AuthenticationError('The bearer token was revoked; sign in again with the login mutation');
   if (token.expiresAt <= now.getTime()) throw new AuthenticationError('The bearer token has expired; sign in again with the login mutation');
   // Recording every use would turn each read into a write; once a minute is enough to show activity.
-  if (token.lastUsedAt === null || now.getTime() - token.lastUsedAt > LAST_USED_RESOLUTION_MS) {
-    await db.query(Prisma.sql`UPDATE "Token" SET "lastUsedAt" = ${now} WHERE "id" = ${token.id}::int`);
-  }
+  const recordUse =
+    token.lastUsedAt === null || now.getTime() - token.lastUsedAt > LAST_USED_RESOLUTION_MS
+      ? async () => void (await db.query(Prisma.sql`UPDATE "Token" SET "lastUsedAt" = ${now} WHERE "id" = ${token.id}::int`))
+      : NOTHING_TO_RECORD;
   const actor: Actor = {
     userId: token.userId,
     username: token.username,
@@ -64,7 +83,7 @@ export async function authenticateRequest(
     channels: token.channels,
     groups: typeof token.groups === 'string' ? (JSON.parse(token.groups) as TokenGroup[]) : token.groups,
   };
-  return { actor, readVersion: token.readVersion === null ? null : BigInt(token.readVersion) };
+  return { actor, readVersion: token.readVersion === null ? null : BigInt(token.readVersion), recordUse };
 }
 
 interface TokenGroup {
