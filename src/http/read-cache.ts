@@ -93,7 +93,7 @@ export function readCache(db: Database, settings: ReadCacheSettings, now: () => 
       const ctx = args.contextValue;
       const caller = callerKey(ctx);
       if (caller === null) return;
-      // A signed-in caller's was read with the token (authenticateRequest); an anonymous one's costs its own statement.
+      // A signed-in caller's was read with the token (readAuthentication, with the request's headers); an anonymous one's costs its own statement.
       const version = ctx.readVersion ?? (await readVersion());
       if (version === null) return;
       if (version > newest) {
